@@ -1,0 +1,67 @@
+"""The closed set of logical column kinds, and how each is produced.
+
+A kind says what a column *means* for synthesis, not how the database stores it:
+``integer``/``float``/``decimal``/``boolean``/``categorical``/``datetime``/``date``/``time``
+are learned by the table model; identifying and near-unique kinds are never sampled from
+real values but generated in the same format; ``key`` columns get fresh keys.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Kind(str, Enum):
+    INTEGER = "integer"
+    FLOAT = "float"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    CATEGORICAL = "categorical"
+    DATETIME = "datetime"
+    DATE = "date"
+    TIME = "time"
+    # generated in the source's format, never copied
+    TEXT = "text"              # free text or near-unique strings (codes, titles, notes)
+    EMAIL = "email"
+    PERSON_NAME = "person_name"
+    FIRST_NAME = "first_name"
+    LAST_NAME = "last_name"
+    PHONE = "phone"
+    ADDRESS = "address"
+    CITY = "city"
+    POSTCODE = "postcode"
+    UUID = "uuid"
+    JSON = "json"
+    BINARY = "binary"
+    # primary and foreign key columns: fresh keys, FKs point at generated parents
+    KEY = "key"
+
+    def __str__(self) -> str:  # YAML and tables show the plain name
+        return self.value
+
+    @property
+    def modeled(self) -> bool:
+        """Learned jointly by the table model (with the parent's context)."""
+        return self in MODELED
+
+    @property
+    def identifying(self) -> bool:
+        """Identifies a person or a record: generated, never sampled from real values."""
+        return self in IDENTIFYING
+
+
+MODELED = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.BOOLEAN, Kind.CATEGORICAL,
+                     Kind.DATETIME, Kind.DATE, Kind.TIME})
+IDENTIFYING = frozenset({Kind.TEXT, Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME,
+                         Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.POSTCODE, Kind.UUID, Kind.JSON,
+                         Kind.BINARY})
+
+
+def parse_kind(value: str) -> Kind:
+    try:
+        return Kind(value)
+    except ValueError:
+        from relsynth.errors import ConfigError
+
+        known = ", ".join(k.value for k in Kind)
+        raise ConfigError(f"unknown column kind {value!r}", hint=f"use one of: {known}") from None
