@@ -1,0 +1,65 @@
+"""The public functions behind the CLI: clone, train, generate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from relsynth.config import Config, load_config
+from relsynth.progress import Reporter
+from relsynth.synthesizer import Synthesizer
+from relsynth.urls import resolve_url, shown, target_url
+from relsynth.write import verify_database, write_database
+from relsynth.write.verify import Check
+
+
+@dataclass(frozen=True)
+class CloneResult:
+    target: str                 # the target URL, password hidden
+    rows: dict[str, int]        # rows written per table
+    checks: tuple[Check, ...]   # constraint checks run in the target
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+def _config(config: Config | str | Path | None) -> Config:
+    return config if isinstance(config, Config) else load_config(config)
+
+
+def train(source: str | sa.URL, *, config: Config | str | Path | None = None, seed: int | None = 0,
+          reporter: Reporter | None = None) -> Synthesizer:
+    return Synthesizer(config=_config(config)).fit(_url(source), seed=seed, reporter=reporter)
+
+
+def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
+             replace: bool = False, source: str | sa.URL | None = None,
+             reporter: Reporter | None = None) -> CloneResult:
+    """Sample from a fitted synthesizer and write the result into ``target`` (all or nothing)."""
+    reporter = reporter or Reporter()
+    url = target_url(_url(target), source=_url(source) if source is not None else None)
+    frames = synth.sample(scale=scale, seed=seed, reporter=reporter)
+    total = sum(len(f) for f in frames.values())
+    with reporter.task("writing the target", total=total) as advance:
+        rows = write_database(synth.schema, frames, url, order=synth.plan.order, deferred=synth.plan.deferred,
+                              replace=replace, progress=lambda _table, n: advance(n))
+    with reporter.task("checking constraints in the target"):
+        checks = verify_database(synth.schema, url)
+    return CloneResult(target=shown(url), rows=dict(rows), checks=tuple(checks))
+
+
+def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
+          config: Config | str | Path | None = None, replace: bool = False,
+          reporter: Reporter | None = None) -> CloneResult:
+    """A synthetic copy of ``source`` written into ``target``: same schema, fresh rows."""
+    source_url = _url(source)
+    target_url(_url(target), source=source_url)  # refuse before the (long) training, not after
+    synth = train(source_url, config=config, seed=seed, reporter=reporter)
+    return generate(synth, target, scale=scale, seed=seed, replace=replace, source=source_url, reporter=reporter)
+
+
+def _url(value: str | sa.URL) -> sa.URL:
+    return value if isinstance(value, sa.URL) else resolve_url(value)

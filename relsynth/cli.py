@@ -1,0 +1,190 @@
+"""The command line: parses arguments, calls relsynth.api, prints results and one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from relsynth.errors import RelsynthError
+from relsynth.urls import SOURCE_ENV, TARGET_ENV
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Synthetic copies of relational databases: same schema, every key and constraint intact, "
+                       "no real person.\n\nURLs are SQLAlchemy URLs or paths to SQLite files; "
+                       "env:NAME reads one from an environment variable.")
+
+SCALE = typer.Option(1.0, "--scale", help="Row count multiplier: 0.1 shrinks, 3 grows (children per parent kept).")
+SEED = typer.Option(0, "--seed", help="Same seed, same database.")
+CONFIG = typer.Option(None, "--config", "-c", help="YAML config from `relsynth inspect -o` (exclusions, "
+                                                   "extra foreign keys, column kinds).", exists=True, dir_okay=False)
+REPLACE = typer.Option(False, "--replace", help="Drop the target's existing tables of this schema first.")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
+DEBUG = typer.Option(False, "--debug", help="Show the traceback of an error.")
+
+
+@app.command()
+def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Source database (or ${SOURCE_ENV})."),
+          target: str = typer.Argument(..., envvar=TARGET_ENV, help=f"Target database (or ${TARGET_ENV})."),
+          scale: float = SCALE, seed: int = SEED, config: Optional[Path] = CONFIG, replace: bool = REPLACE,
+          quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Learn SOURCE and write a synthetic copy of it into TARGET."""
+    from relsynth import api
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        result = api.clone(source, target, scale=scale, seed=seed, config=config, replace=replace,
+                           reporter=reporter)
+    _summary(result)
+
+
+@app.command()
+def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Source database (or ${SOURCE_ENV})."),
+          output: Path = typer.Option(..., "--output", "-o", help="Directory for the trained model."),
+          seed: int = SEED, config: Optional[Path] = CONFIG, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Learn SOURCE and save the model to a directory (no real rows are stored)."""
+    from relsynth import api
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        api.train(source, config=config, seed=seed, reporter=reporter).save(output)
+    typer.echo(f"model saved to {output}")
+
+
+@app.command()
+def generate(model: Path = typer.Argument(..., help="Directory written by `relsynth train`."),
+             target: str = typer.Argument(..., envvar=TARGET_ENV, help=f"Target database (or ${TARGET_ENV})."),
+             scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE, quiet: bool = QUIET,
+             debug: bool = DEBUG) -> None:
+    """Write a synthetic database into TARGET from a trained model."""
+    from relsynth import api
+    from relsynth.synthesizer import Synthesizer
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
+                              reporter=reporter)
+    _summary(result)
+
+
+@app.command()
+def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Database to inspect (or ${SOURCE_ENV})."),
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write it all as an editable YAML config."),
+            config: Optional[Path] = CONFIG, debug: bool = DEBUG) -> None:
+    """Show tables, keys, each column's kind and the generation plan."""
+    from relsynth.config import config_from_schema, dump_config, load_config
+    from relsynth.graph import plan as make_plan
+    from relsynth.schema.reflect import reflect
+    from relsynth.urls import resolve_url, shown, source_engine
+
+    with _errors(debug):
+        url = resolve_url(source)
+        cfg = load_config(config)
+        schema = reflect(source_engine(url), config=cfg)
+        contexts = {n: (None if t.context in (None, "none") else t.context)
+                    for n, t in cfg.tables.items() if "context" in t.model_fields_set}
+        the_plan = make_plan(schema, contexts=contexts)
+    _show_schema(schema, the_plan)
+    if output:
+        output.write_text(dump_config(config_from_schema(schema, the_plan, source=shown(url))))
+        typer.echo(f"config written to {output}")
+
+
+def _show_schema(schema, the_plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for step in the_plan.steps:
+        table = schema[step.table]
+        grid = Table(title=f"{table.name}  ({table.row_count} rows)", title_justify="left", show_edge=False)
+        for header in ("column", "type", "kind", "null", "role"):
+            grid.add_column(header)
+        for col in table.columns:
+            role = []
+            if col.name in table.primary_key:
+                role.append("PK")
+            role += [f"FK -> {fk.parent}" for fk in table.foreign_keys if col.name in fk.columns]
+            role += ["unique" for u in table.unique if u.columns == (col.name,)]
+            grid.add_row(col.name, str(col.type.get("native")), col.kind.value, "yes" if col.nullable else "",
+                         ", ".join(role))
+        console.print(grid)
+        for check in table.checks:
+            console.print(f"  check {check.name or ''}: {check.sqltext}")
+    console.print("\n[bold]Plan[/bold] (tables in generation order)")
+    for i, step in enumerate(the_plan.steps, 1):
+        parts = [f"per row of {step.context.parent} {step.context.label}" if step.context else "root"]
+        parts += [f"then {fk.label}" for fk in step.others]
+        parts += [f"after insert {fk.label}" for fk in step.deferred]
+        console.print(f"  {i:>2}. {step.table}: " + "; ".join(parts))
+
+
+def _summary(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    grid = Table(title=f"Synthetic database written to {result.target}", title_justify="left")
+    grid.add_column("table")
+    grid.add_column("rows", justify="right")
+    for name, rows in result.rows.items():
+        grid.add_row(name, f"{rows:,}")
+    console.print(grid)
+    failed = [c for c in result.checks if not c.passed]
+    console.print(f"constraint checks in the target: {len(result.checks) - len(failed)} passed, {len(failed)} failed")
+    for check in failed:
+        console.print(f"[red]  {check.table}: {check.name}: {check.detail}[/red]")
+    if failed:
+        raise typer.Exit(1)
+
+
+class _errors:
+    """One line per error, with its hint; a traceback only with --debug."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None or self.debug or isinstance(exc, (typer.Exit, SystemExit)):
+            return False
+        from relsynth.urls import _scrub
+
+        if isinstance(exc, KeyboardInterrupt):
+            typer.secho("interrupted: the target was left as it was", err=True, fg="red")
+            raise typer.Exit(130)
+        if isinstance(exc, RelsynthError):
+            typer.secho(f"error: {_scrub(str(exc))}", err=True, fg="red")
+            raise typer.Exit(1)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        typer.secho(f"error: {type(exc).__name__}: {_scrub(first)} (hint: run again with --debug for the traceback)",
+                    err=True, fg="red")
+        raise typer.Exit(2)
+
+
+class _reporter:
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self._rich = None
+
+    def __enter__(self):
+        from relsynth.progress import Reporter, RichReporter
+
+        if self.quiet:
+            return Reporter()
+        self._rich = RichReporter().__enter__()
+        return self._rich
+
+    def __exit__(self, *exc) -> bool:
+        if self._rich is not None:
+            self._rich.__exit__(*exc)
+        return False
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The user's config file: what `relsynth inspect -o FILE` writes and `--config FILE` reads.
+
+Only some fields steer synthesis; the rest (types, row counts, primary keys) are there so the
+user sees the whole picture while editing, and are ignored on load:
+
+    exclude: [audit_log]              # tables left out of the clone
+    tables:
+      orders:
+        context: customers            # the parent whose rows condition this table ("none": no parent)
+        model: trees                  # the model family for this table
+        columns:
+          note: {kind: text}          # override a column's logical kind
+        foreign_keys:                 # relations the database does not declare
+          - {columns: [coupon_id], parent: coupons, parent_columns: [id]}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from relsynth.errors import ConfigError
+from relsynth.schema.kinds import Kind
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnConfig(_Strict):
+    kind: Kind | None = None
+    type: Any = None          # informational
+    nullable: bool | None = None  # informational
+
+
+class ForeignKeyConfig(_Strict):
+    columns: list[str]
+    parent: str
+    parent_columns: list[str]
+    nullable: bool | None = None
+    name: str | None = None
+    declared: bool | None = None  # informational: true when the database declares it
+
+
+class TableConfig(_Strict):
+    context: str | None = None
+    model: str | None = None
+    columns: dict[str, ColumnConfig] = Field(default_factory=dict)
+    foreign_keys: list[ForeignKeyConfig] = Field(default_factory=list)
+    rows: int | None = None           # informational
+    primary_key: list[str] | None = None  # informational
+
+
+class Config(_Strict):
+    source: str | None = None         # informational: where it was inspected (no password)
+    schema_name: str | None = Field(default=None, alias="schema")
+    exclude: list[str] = Field(default_factory=list)
+    tables: dict[str, TableConfig] = Field(default_factory=dict)
+
+
+def load_config(path: str | Path | None) -> Config:
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found", hint="write one with `relsynth inspect URL -o FILE`") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}".splitlines()[0]) from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"config file {path}: {where}: {err['msg']}") from None
+
+
+def config_from_schema(schema, plan, *, source: str | None = None) -> dict[str, Any]:
+    """The whole reflected picture in config form: edit it, pass it back with --config."""
+    tables: dict[str, Any] = {}
+    for step in plan.steps:
+        table = schema[step.table]
+        entry: dict[str, Any] = {"rows": table.row_count, "primary_key": list(table.primary_key),
+                                 "context": step.context.parent if step.context else "none", "model": "trees",
+                                 "columns": {c.name: {"kind": c.kind.value, "type": c.type.get("native"),
+                                                      "nullable": c.nullable} for c in table.columns}}
+        if table.foreign_keys:
+            entry["foreign_keys"] = [{**fk.to_dict(), "declared": fk.declared} for fk in table.foreign_keys]
+        tables[table.name] = entry
+    return {"source": source, "schema": schema.name, "exclude": [], "tables": tables}
+
+
+def dump_config(data: dict[str, Any]) -> str:
+    header = ("# relsynth config: edit, then pass back with --config FILE.\n"
+              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind,\n"
+              "# and tables.T.foreign_keys entries the database does not declare. The rest is for reading.\n")
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)

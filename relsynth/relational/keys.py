@@ -1,0 +1,108 @@
+"""Keys: fresh primary keys, foreign keys pointing at generated parents, unique sets that hold.
+
+Everything here is vectorized over rows; loops run over columns or a few redraw rounds.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+REDRAW_ROUNDS = 12
+
+
+def key_codes(frame: pd.DataFrame) -> pd.Index:
+    """An index over (possibly composite) key values that matches across int/float/str spellings."""
+    cols = [_normal(frame[c]) for c in frame.columns]
+    if len(cols) == 1:
+        return pd.Index(cols[0])
+    return pd.MultiIndex.from_arrays(cols)
+
+
+def _normal(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype(object).to_numpy()
+    if pd.api.types.is_numeric_dtype(series):
+        return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
+    return series.astype(str).to_numpy(dtype=object)  # NULL rows are masked by the caller
+
+
+def locate_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame) -> np.ndarray:
+    """Row position in the parent of each child row; -1 where the key is NULL or dangling."""
+    parent_index = key_codes(parent_keys)
+    if not parent_index.is_unique:  # a parent key that is not unique in a real source: first wins
+        parent_index = parent_index.drop_duplicates()
+    positions = parent_index.get_indexer(key_codes(child_keys))
+    positions[child_keys.isna().any(axis=1).to_numpy()] = -1
+    return positions
+
+
+def children_counts(positions: np.ndarray, n_parents: int) -> np.ndarray:
+    return np.bincount(positions[positions >= 0], minlength=n_parents).astype(np.int64)
+
+
+def integer_keys(n: int, *, start: int = 1) -> np.ndarray:
+    return np.arange(start, start + n, dtype=np.int64)
+
+
+def draw_parents(n: int, weights: np.ndarray, rng: np.random.Generator, *, null_share: float = 0.0) -> np.ndarray:
+    """Parent positions for n children, parents drawn in proportion to ``weights``; -1 for NULL."""
+    positions = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(weights) == 0:
+        return positions
+    has_parent = rng.random(n) >= null_share
+    total = weights.sum()
+    p = weights / total if total > 0 else None
+    positions[has_parent] = rng.choice(len(weights), size=int(has_parent.sum()), p=p)
+    return positions
+
+
+def popularity(histogram: Sequence[float], n_parents: int, rng: np.random.Generator) -> np.ndarray:
+    """A weight per generated parent, drawn from the real children-per-parent distribution,
+    so popular and unpopular parents keep their share instead of a flat uniform draw."""
+    hist = np.asarray(histogram, dtype=np.float64)
+    if n_parents == 0 or hist.sum() <= 0:
+        return np.ones(n_parents)
+    counts = rng.choice(len(hist), size=n_parents, p=hist / hist.sum()).astype(np.float64)
+    return counts if counts.sum() > 0 else np.ones(n_parents)
+
+
+def forest_parents(n: int, null_share: float, rng: np.random.Generator) -> np.ndarray:
+    """A self-reference without cycles: row i points at a row before it, or at nothing."""
+    positions = np.floor(rng.random(n) * np.arange(n)).astype(np.int64)
+    is_null = rng.random(n) < null_share
+    if n:
+        is_null[0] = True
+    positions[is_null] = -1
+    return positions
+
+
+def numbered_within(groups: pd.DataFrame, *, start: int = 1) -> np.ndarray:
+    """1, 2, 3... within each group: line numbers of an order's items."""
+    if groups.shape[1] == 0:
+        return np.arange(start, start + len(groups), dtype=np.int64)
+    return groups.groupby(list(groups.columns), sort=False, dropna=False).cumcount().to_numpy() + start
+
+
+def duplicated_rows(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Rows that repeat an earlier row on ``columns``; rows with a NULL there never clash (SQL)."""
+    subset = frame[list(columns)]
+    return (subset.duplicated(keep="first") & subset.notna().all(axis=1)).to_numpy()
+
+
+def bump_integers(values: pd.Series, clash: np.ndarray) -> pd.Series:
+    """Give clashing integers fresh values above the column's maximum."""
+    out = values.copy()
+    top = pd.to_numeric(values, errors="coerce").max()
+    top = 0 if pd.isna(top) else int(top)
+    out.loc[clash] = np.arange(top + 1, top + 1 + int(clash.sum()))
+    return out
+
+
+def suffix_strings(values: pd.Series, clash: np.ndarray) -> pd.Series:
+    out = values.astype(object).copy()
+    out.loc[clash] = out.loc[clash].astype(str) + "-" + pd.Series(np.arange(1, int(clash.sum()) + 1),
+                                                                 index=out.index[clash]).astype(str)
+    return out

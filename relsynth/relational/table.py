@@ -1,0 +1,307 @@
+"""One table's share of the synthesizer: what it learned, and how it makes rows again.
+
+A table's columns fall in three groups:
+* modeled columns (numbers, categories, dates...) learned jointly by the table model,
+  conditioned on the context parent's modeled columns;
+* generated columns (identifying or near-unique text) made in the source's format, never copied;
+* key columns: fresh primary keys, and foreign keys that point at generated parents.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from relsynth.graph import PlanStep
+from relsynth.models import get_family
+from relsynth.models.base import TableModel, load_model, save_model
+from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
+from relsynth.relational import checks, keys
+from relsynth.relational.cardinality import CardinalityModel
+from relsynth.schema.kinds import Kind
+from relsynth.schema.model import ForeignKey, Table
+
+CHECK_ROUNDS = 10
+_INTEGER_GENERICS = {"integer", "smallint", "bigint"}
+
+
+def context_name(parent: str, column: str) -> str:
+    return f"{parent}.{column}"
+
+
+@dataclass
+class TableSynth:
+    table: Table
+    step: PlanStep
+    modeled: dict[str, Kind] = field(default_factory=dict)
+    context_kinds: dict[str, Kind] = field(default_factory=dict)
+    formats: dict[str, dict] = field(default_factory=dict)       # generated columns
+    key_formats: dict[str, dict] = field(default_factory=dict)   # fresh key columns
+    relations: dict[str, dict] = field(default_factory=dict)     # non-context FKs: null share, popularity
+    orphan_ratio: float = 0.0        # rows without a context parent, per row with one
+    family: str = "trees"
+    model: TableModel | None = None
+    cardinality: CardinalityModel | None = None
+
+    # ------------------------------------------------------------------ fit
+
+    @classmethod
+    def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
+            parents: Mapping[str, pd.DataFrame], parent_modeled: Mapping[str, Mapping[str, Kind]],
+            rng: np.random.Generator) -> "TableSynth":
+        """``parents[name]`` holds the real parent's keys and modeled columns."""
+        synth = cls(table=table, step=step, family=family)
+        fk_columns = table.fk_columns
+        for col in table.columns:
+            if col.name in fk_columns:
+                continue
+            if col.kind == Kind.KEY:
+                synth.key_formats[col.name] = _learn_key(col, frame[col.name], table)
+            elif col.kind.modeled:
+                synth.modeled[col.name] = col.kind
+            else:
+                synth.formats[col.name] = learn_format(col.kind, frame[col.name],
+                                                       max_length=col.type.get("length"))
+        for fk in (*step.others, *step.deferred):
+            synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
+
+        context = None
+        if step.context is not None:
+            fk = step.context
+            parent = parents[fk.parent]
+            positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
+            counts = keys.children_counts(positions, len(parent))
+            with_parent = int((positions >= 0).sum())
+            synth.orphan_ratio = (len(frame) - with_parent) / with_parent if with_parent else 0.0
+            synth.context_kinds = {context_name(fk.parent, c): k for c, k in parent_modeled[fk.parent].items()}
+            parent_context = _context_frame(parent, fk.parent, parent_modeled[fk.parent])
+            synth.cardinality = CardinalityModel()
+            synth.cardinality.fit(parent_context, synth.context_kinds, counts, rng=rng)
+            if synth.context_kinds:
+                context = parent_context.reindex(positions).reset_index(drop=True)
+        if synth.modeled:
+            synth.model = get_family(family)()
+            synth.model.fit(frame[list(synth.modeled)].reset_index(drop=True), kinds=synth.modeled,
+                            context=context, context_kinds=synth.context_kinds or None, rng=rng)
+        return synth
+
+    # ------------------------------------------------------------------ sample
+
+    def sample(self, *, scale: float, frames: Mapping[str, pd.DataFrame],
+               parent_modeled: Mapping[str, Mapping[str, Kind]], rng: np.random.Generator) -> pd.DataFrame:
+        """Rows for this table; ``frames`` holds the generated tables sampled before it."""
+        table, step = self.table, self.step
+        out: dict[str, Any] = {}
+        context = None
+        if step.context is not None:
+            fk = step.context
+            parent = frames[fk.parent]
+            parent_context = _context_frame(parent, fk.parent, parent_modeled[fk.parent])
+            counts = self.cardinality.sample(parent_context, rng=rng)
+            if fk.columns in table.unique_sets():
+                counts = np.minimum(counts, 1)  # one child at most per parent (one-to-one)
+            positions = np.repeat(np.arange(len(parent)), counts)
+            orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
+                if self.orphan_ratio > 0 else 0
+            positions = np.concatenate([positions, np.full(orphans, -1, dtype=np.int64)])
+            n = len(positions)
+            out.update(_gather(parent, fk.parent_columns, fk.columns, positions))
+            if self.context_kinds:
+                context = parent_context.reindex(positions).reset_index(drop=True)
+        else:
+            n = int(round(table.row_count * scale))
+
+        if self.model is not None:
+            sampled = self.model.sample(context=context, rng=rng) if context is not None \
+                else self.model.sample(n=n, rng=rng)
+            out.update({c: sampled[c].to_numpy() for c in sampled.columns})
+        unique_singles = {s[0] for s in table.unique_sets() if len(s) == 1}
+        for name, fmt in self.formats.items():
+            out[name] = generate(fmt, n, rng, unique=name in unique_singles).to_numpy()
+        frame = pd.DataFrame(out, index=pd.RangeIndex(n))
+
+        weights = {}
+        for fk in step.others:
+            parent = frames[fk.parent]
+            weights[fk.label] = keys.popularity(self.relations[fk.label]["histogram"], len(parent), rng)
+            positions = keys.draw_parents(n, weights[fk.label], rng,
+                                          null_share=self.relations[fk.label]["null_share"])
+            frame = frame.assign(**_gather(parent, fk.parent_columns, fk.columns, positions))
+        for fk in step.deferred:  # filled in once every table exists
+            for col in fk.columns:
+                frame[col] = pd.Series([None] * n, dtype=object)
+
+        frame = self._fill_keys(frame, rng)
+        frame = self._enforce_unique(frame, frames, weights, rng)
+        frame = self._enforce_checks(frame, context, rng)
+        return frame[list(table.column_names)]
+
+    def fill_deferred(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                      rng: np.random.Generator) -> pd.DataFrame:
+        """Point the cycle-breaking foreign keys at rows that now exist."""
+        n = len(frame)
+        for fk in self.step.deferred:
+            stats = self.relations[fk.label]
+            if fk.parent == self.table.name:
+                positions = keys.forest_parents(n, stats["null_share"], rng)
+            else:
+                parent = frames[fk.parent]
+                weights = keys.popularity(stats["histogram"], len(parent), rng)
+                positions = keys.draw_parents(n, weights, rng, null_share=stats["null_share"])
+            frame = frame.assign(**_gather(frames[fk.parent], fk.parent_columns, fk.columns, positions))
+            for unique in self.table.unique_sets():  # a unique deferred FK: clashes become NULL
+                if set(fk.columns) <= set(unique):
+                    clash = keys.duplicated_rows(frame, unique)
+                    for col in fk.columns:
+                        frame.loc[clash, col] = None
+        return frame
+
+    def _fill_keys(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+        pk = self.table.primary_key
+        fk_in_pk = [c for c in pk if c in self.table.fk_columns]
+        for name, fmt in self.key_formats.items():
+            n = len(frame)
+            if fmt["type"] == "numbered":
+                frame[name] = keys.numbered_within(frame[fk_in_pk], start=fmt.get("start", 1))
+            elif fmt["type"] == "integer":
+                frame[name] = keys.integer_keys(n, start=fmt.get("start", 1))
+            else:
+                frame[name] = generate_keys(fmt["format"], n, rng).to_numpy()
+        return frame
+
+    def _enforce_unique(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                        weights: Mapping[str, np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+        keep = np.ones(len(frame), dtype=bool)
+        for unique in self.table.unique_sets():
+            clash = keys.duplicated_rows(frame, unique)
+            redraw = [fk for fk in self.step.others if set(fk.columns) <= set(unique)]
+            for _ in range(keys.REDRAW_ROUNDS if redraw else 0):
+                if not clash.any():
+                    break
+                fk = redraw[-1]
+                positions = keys.draw_parents(int(clash.sum()), weights[fk.label], rng)
+                fresh = _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions)
+                for col, values in fresh.items():
+                    frame.loc[clash, col] = np.asarray(values)
+                clash = keys.duplicated_rows(frame, unique)
+            if not clash.any():
+                continue
+            free = [c for c in unique if c not in self.table.fk_columns]
+            if free:
+                col = free[-1]
+                generic = self.table.column(col).type.get("generic")
+                frame[col] = keys.bump_integers(frame[col], clash) if generic in _INTEGER_GENERICS \
+                    else keys.suffix_strings(frame[col], clash)
+            elif any(self.table.column(c).nullable for c in unique):
+                nullable = [c for c in unique if self.table.column(c).nullable]
+                frame.loc[clash, nullable] = None
+            else:
+                keep &= ~clash  # more children than distinct parents allow: drop the extra ones
+        if not keep.all():
+            warnings.warn(f"{self.table.name}: {int((~keep).sum())} rows dropped to keep keys unique", stacklevel=2)
+            frame = frame[keep].reset_index(drop=True)
+        return frame
+
+    def _enforce_checks(self, frame: pd.DataFrame, context: pd.DataFrame | None,
+                        rng: np.random.Generator) -> pd.DataFrame:
+        keep = np.ones(len(frame), dtype=bool)
+        for check in self.table.checks:
+            bad = checks.violations(frame, check.sqltext, label=check.name or "")
+            for _ in range(CHECK_ROUNDS if self.model is not None else 0):
+                if bad is None or not bad.any():
+                    break
+                rows = np.flatnonzero(bad)
+                redo = self.model.sample(context=context.iloc[rows].reset_index(drop=True), rng=rng) \
+                    if context is not None else self.model.sample(n=len(rows), rng=rng)
+                for col in redo.columns:
+                    frame[col] = frame[col].astype(object) if frame[col].dtype != redo[col].dtype else frame[col]
+                    frame.loc[rows, col] = redo[col].to_numpy()
+                bad = checks.violations(frame, check.sqltext)
+            if bad is not None and bad.any():
+                keep &= ~bad
+        if not keep.all():
+            warnings.warn(f"{self.table.name}: {int((~keep).sum())} rows dropped that broke a check constraint",
+                          stacklevel=2)
+            frame = frame[keep].reset_index(drop=True)
+        return frame
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, directory: Path, stem: str) -> dict:
+        meta = {"table": self.table.name, "family": self.family,
+                "modeled": {k: v.value for k, v in self.modeled.items()},
+                "context_kinds": {k: v.value for k, v in self.context_kinds.items()},
+                "formats": self.formats, "key_formats": self.key_formats, "relations": self.relations,
+                "orphan_ratio": self.orphan_ratio, "model": None, "cardinality": None}
+        if self.model is not None:
+            save_model(self.model, directory, f"{stem}.model")
+            meta["model"] = f"{stem}.model"
+        if self.cardinality is not None:
+            state, arrays = self.cardinality.state()
+            (directory / f"{stem}.cardinality.json").write_text(json.dumps(state))
+            np.savez_compressed(directory / f"{stem}.cardinality.npz", **arrays)
+            meta["cardinality"] = f"{stem}.cardinality"
+        return meta
+
+    @classmethod
+    def load(cls, meta: dict, table: Table, step: PlanStep, directory: Path) -> "TableSynth":
+        synth = cls(table=table, step=step, family=meta["family"],
+                    modeled={k: Kind(v) for k, v in meta["modeled"].items()},
+                    context_kinds={k: Kind(v) for k, v in meta["context_kinds"].items()},
+                    formats=meta["formats"], key_formats=meta["key_formats"], relations=meta["relations"],
+                    orphan_ratio=meta["orphan_ratio"])
+        if meta["model"]:
+            synth.model = load_model(directory, meta["model"])
+        if meta["cardinality"]:
+            state = json.loads((directory / f"{meta['cardinality']}.json").read_text())
+            with np.load(directory / f"{meta['cardinality']}.npz", allow_pickle=False) as arrays:
+                synth.cardinality = CardinalityModel.from_state(state, dict(arrays))
+        return synth
+
+
+def _learn_key(col, values: pd.Series, table: Table) -> dict:
+    generic = col.type.get("generic")
+    if generic in _INTEGER_GENERICS:
+        numbers = pd.to_numeric(values, errors="coerce").dropna()
+        start = int(numbers.min()) if len(numbers) else 1
+        in_composite = len(table.primary_key) > 1 and set(table.primary_key) & table.fk_columns
+        return {"type": "numbered" if in_composite else "integer", "start": max(start, 0) if in_composite
+                else max(start, 1)}
+    return {"type": "string", "format": learn_key_format(values)}
+
+
+def _relation_stats(frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame) -> dict:
+    positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
+    counts = keys.children_counts(positions, len(parent))
+    is_null = frame[list(fk.columns)].isna().any(axis=1).to_numpy()
+    return {"null_share": float(is_null.mean()) if len(frame) else 0.0,
+            "histogram": np.bincount(counts).tolist() if len(counts) else [1]}
+
+
+def _context_frame(parent: pd.DataFrame, parent_name: str, modeled: Mapping[str, Kind]) -> pd.DataFrame:
+    return pd.DataFrame({context_name(parent_name, c): parent[c].to_numpy() for c in modeled},
+                        index=pd.RangeIndex(len(parent)))
+
+
+def _gather(parent: pd.DataFrame, parent_columns, columns, positions: np.ndarray) -> dict[str, pd.Series]:
+    """Key values of the parents at ``positions`` (NULL where -1), under the child's column names."""
+    out = {}
+    valid = positions >= 0
+    for src, dst in zip(parent_columns, columns):
+        values = parent[src].to_numpy()
+        if valid.all():
+            out[dst] = pd.Series(values[positions])
+            continue
+        taken = values[np.where(valid, positions, 0)] if len(values) else np.empty(len(positions), dtype=object)
+        series = pd.Series(taken).astype(object)
+        series[~valid] = None
+        if pd.api.types.is_integer_dtype(parent[src].dtype):
+            series = series.astype("Int64")
+        out[dst] = series
+    return out

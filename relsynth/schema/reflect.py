@@ -1,0 +1,177 @@
+"""Reflect a live database into a `Schema`: tables, columns, keys, constraints and column kinds.
+
+One SQLAlchemy `MetaData.reflect` call gathers everything the dialect can tell (check and unique
+constraints come back empty where a dialect cannot reflect them); a small sample of each table
+decides each column's logical kind. The user's config then excludes tables, adds foreign keys
+the database does not declare, and overrides kinds.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import pandas as pd
+import sqlalchemy as sa
+
+from relsynth.config import Config
+from relsynth.errors import ConfigError, SchemaError
+from relsynth.schema.detect import detect_kind
+from relsynth.schema.kinds import Kind
+from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, Table, UniqueConstraint
+from relsynth.schema.sqltypes import describe
+
+SAMPLE_ROWS = 10_000
+_INTEGER_GENERICS = {"integer", "smallint", "bigint"}
+
+
+def reflect_metadata(engine: sa.Engine, *, schema_name: str | None = None,
+                     only: list[str] | None = None) -> sa.MetaData:
+    metadata = sa.MetaData(schema=schema_name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sa.exc.SAWarning)  # e.g. "did not recognize type": handled by describe()
+        metadata.reflect(engine, only=only, resolve_fks=False)
+    return metadata
+
+
+def reflect(engine: sa.Engine, *, config: Config | None = None,
+            progress: Callable[[str], None] | None = None) -> Schema:
+    config = config or Config()
+    schema_name = config.schema_name
+    names = sa.inspect(engine).get_table_names(schema=schema_name)
+    unknown = sorted(set(config.exclude) - set(names))
+    if unknown:
+        raise ConfigError(f"exclude names unknown tables: {', '.join(unknown)}",
+                          hint=f"tables are: {', '.join(sorted(names)) or '(none)'}")
+    names = [n for n in names if n not in config.exclude]
+    if not names:
+        raise SchemaError("the source has no tables to synthesize",
+                          hint="check the URL and --schema; a PostgreSQL schema other than public needs `schema:` in the config")
+    metadata = reflect_metadata(engine, schema_name=schema_name, only=names)
+    tables = []
+    with engine.connect() as conn:
+        for name in names:
+            if progress:
+                progress(name)
+            tables.append(_table(metadata.tables[_qualified(schema_name, name)], conn, engine.dialect,
+                                 kept=set(names), config=config))
+    schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name)
+    return _check_config(schema, config)
+
+
+def _qualified(schema_name: str | None, name: str) -> str:
+    return f"{schema_name}.{name}" if schema_name else name
+
+
+def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept: set[str],
+           config: Config) -> Table:
+    name = sa_table.name
+    table_config = config.tables.get(name)
+    primary_key = tuple(c.name for c in sa_table.primary_key.columns)
+    foreign_keys = [_foreign_key(fk, sa_table) for fk in sorted(sa_table.foreign_key_constraints,
+                                                                   key=lambda f: [c.name for c in f.columns])]
+    # A relation to an excluded table cannot be kept: the clone would reference a missing table.
+    foreign_keys = [fk for fk in foreign_keys if fk.parent in kept]
+    if table_config:
+        for extra in table_config.foreign_keys:
+            if extra.declared:  # listed by `inspect` for reading; the database declares it already
+                continue
+            fk = ForeignKey(columns=tuple(extra.columns), parent=extra.parent,
+                            parent_columns=tuple(extra.parent_columns), name=extra.name, declared=False,
+                            nullable=all(sa_table.c[c].nullable for c in extra.columns if c in sa_table.c))
+            if fk.columns not in [f.columns for f in foreign_keys]:
+                foreign_keys.append(fk)
+    unique = _unique_constraints(sa_table, primary_key)
+    checks = tuple(CheckConstraint(sqltext=str(c.sqltext), name=_name(c.name))
+                   for c in sa_table.constraints if isinstance(c, sa.CheckConstraint))
+    row_count = conn.execute(sa.select(sa.func.count()).select_from(sa_table)).scalar_one()
+    sample = _sample(conn, sa_table)
+
+    fk_columns = {c for fk in foreign_keys for c in fk.columns}
+    single_unique = {u.columns[0] for u in unique if len(u.columns) == 1}
+    columns = []
+    for col in sa_table.columns:
+        spec = describe(col.type, dialect)
+        kind = _kind(col.name, spec, primary_key, fk_columns, single_unique, sa_table.name, sample)
+        override = table_config.columns.get(col.name) if table_config else None
+        if override is not None and override.kind is not None:
+            kind = override.kind
+        columns.append(Column(
+            name=col.name, type=spec, nullable=bool(col.nullable), kind=kind,
+            default=_default(col),
+            autoincrement=primary_key == (col.name,) and spec["generic"] in _INTEGER_GENERICS
+            and col.name not in fk_columns,
+        ))
+    return Table(name=name, columns=tuple(columns), primary_key=primary_key,
+                 foreign_keys=tuple(foreign_keys), unique=unique, checks=checks, row_count=int(row_count))
+
+
+def _name(name: object) -> str | None:
+    # SQLAlchemy's placeholder for "no name" is a sentinel, not a string
+    return name if isinstance(name, str) else None
+
+
+def _foreign_key(fk: sa.ForeignKeyConstraint, sa_table: sa.Table) -> ForeignKey:
+    parent_columns = tuple(e.target_fullname.rsplit(".", 1)[-1] for e in fk.elements)
+    parent = fk.elements[0].target_fullname.rsplit(".", 1)[0].rsplit(".", 1)[-1]
+    columns = tuple(c.name for c in fk.columns)
+    return ForeignKey(columns=columns, parent=parent, parent_columns=parent_columns,
+                      nullable=all(sa_table.c[c].nullable for c in columns), name=_name(fk.name))
+
+
+def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...]) -> tuple[UniqueConstraint, ...]:
+    found: dict[tuple[str, ...], str | None] = {}
+    for c in sa_table.constraints:
+        if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
+            found.setdefault(tuple(col.name for col in c.columns), _name(c.name))
+    for index in sa_table.indexes:  # MySQL reports unique constraints as unique indexes
+        if index.unique and all(isinstance(e, sa.Column) for e in index.expressions):
+            found.setdefault(tuple(col.name for col in index.columns), _name(index.name))
+    found.pop(primary_key, None)
+    return tuple(UniqueConstraint(columns=cols, name=name) for cols, name in found.items() if cols)
+
+
+def _sample(conn: sa.Connection, sa_table: sa.Table) -> pd.DataFrame:
+    rows = conn.execute(sa.select(sa_table).limit(SAMPLE_ROWS)).fetchall()
+    return pd.DataFrame(rows, columns=[c.name for c in sa_table.columns])
+
+
+def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set[str],
+          single_unique: set[str], table: str, sample: pd.DataFrame) -> Kind:
+    if column in fk_columns or primary_key == (column,):
+        return Kind.KEY
+    # In a composite key, an integer beside a foreign key numbers the rows of one parent (line_no).
+    if column in primary_key and spec["generic"] in _INTEGER_GENERICS and set(primary_key) & fk_columns:
+        return Kind.KEY
+    return detect_kind(table=table, column=column, generic=spec["generic"], values=sample[column],
+                       unique=column in single_unique or primary_key == (column,))
+
+
+def _default(col: sa.Column) -> str | None:
+    if col.server_default is None:
+        return None
+    text = str(getattr(col.server_default, "arg", col.server_default))
+    return None if "nextval(" in text.lower() else text
+
+
+def _check_config(schema: Schema, config: Config) -> Schema:
+    for name, table_config in config.tables.items():
+        if name not in schema:
+            if name in config.exclude:
+                continue
+            raise ConfigError(f"config names table {name!r}, which the source does not have",
+                              hint=f"tables are: {', '.join(t.name for t in schema)}")
+        table = schema[name]
+        missing = sorted(set(table_config.columns) - set(table.column_names))
+        for fk in table_config.foreign_keys:
+            missing += [c for c in fk.columns if c not in table.column_names]
+            if fk.parent not in schema:
+                raise ConfigError(f"foreign key of {name} points at unknown table {fk.parent!r}")
+            parent = schema[fk.parent]
+            bad = [c for c in fk.parent_columns if c not in parent.column_names]
+            if bad:
+                raise ConfigError(f"foreign key of {name} points at unknown columns {fk.parent}.{', '.join(bad)}")
+        if missing:
+            raise ConfigError(f"config names columns {name}.{', '.join(missing)}, which the source does not have",
+                              hint=f"columns are: {', '.join(table.column_names)}")
+    return schema
