@@ -64,6 +64,7 @@ class Synthesizer:
         metadata = reflect_metadata(engine, schema_name=self.schema.name, only=list(self.plan.order))
         rng = np.random.default_rng(seed)
         real: dict[str, pd.DataFrame] = {}
+        cycle_keys: dict[str, pd.DataFrame] = {}
         modeled: dict[str, Mapping[str, Kind]] = {}
         with reporter.task("learning tables", total=len(self.plan.steps)) as advance:
             for step in self.plan.steps:
@@ -77,7 +78,11 @@ class Synthesizer:
                 if self._is_parent(table.name):  # children need its keys and context columns
                     keep = sorted(set(synth.modeled) | set(table.primary_key) | _referenced(self.schema, table.name))
                     real[table.name] = frame[[c for c in table.column_names if c in keep]]
+                if step.deferred:
+                    cycle_keys[table.name] = frame[sorted({c for fk in step.deferred for c in fk.columns})]
                 advance(1)
+        for name, frame in cycle_keys.items():
+            self.tables[name].learn_deferred(frame, real)
         engine.dispose()
         return self
 

@@ -68,7 +68,7 @@ class TableSynth:
             else:
                 synth.formats[col.name] = learn_format(col.kind, frame[col.name],
                                                        max_length=col.type.get("length"))
-        for fk in (*step.others, *step.deferred):
+        for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
 
         context = None
@@ -90,6 +90,11 @@ class TableSynth:
             synth.model.fit(frame[list(synth.modeled)].reset_index(drop=True), kinds=synth.modeled,
                             context=context, context_kinds=synth.context_kinds or None, rng=rng)
         return synth
+
+    def learn_deferred(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> None:
+        """Cycle edges: their parent may come later in the plan, so they are learned last."""
+        for fk in self.step.deferred:
+            self.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
 
     # ------------------------------------------------------------------ sample
 

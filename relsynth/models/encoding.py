@@ -1,0 +1,451 @@
+"""Per-kind conversion between raw database columns and float64 arrays, and back.
+
+Every modeled kind speaks the same three verbs:
+
+* ``analyze(series, kind) -> meta``: a JSON-able dict (always with ``"kind"``) holding what
+  decoding needs (range, scale, categories, time zone, ...);
+* ``encode(series, meta) -> float64 array`` with NaN for null;
+* ``decode(values, meta) -> pd.Series`` back in the column's own type.
+
+Encoded units (internal to the models package): integers/floats/decimals as themselves,
+booleans as 0/1, categoricals as integer codes into ``meta["categories"]`` (most frequent
+first), datetimes as microseconds since the epoch (UTC when tz-aware; microseconds rather than
+nanoseconds so sentinel dates such as 9999-12-31 fit), dates as days since the epoch, times as
+seconds since midnight. Decoding clips to the observed range, so no value leaves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relsynth.errors import ModelError
+from relsynth.schema.kinds import Kind
+
+_US_PER_S = 1_000_000
+_NS_BOUNDS_US = (-9_223_372_036_854_775, 9_223_372_036_854_775)  # datetime64[ns] range in microseconds
+_MAX_SCALE = 12  # decimal places looked for in float-typed decimal columns
+
+
+# ---------------------------------------------------------------- public verbs
+
+
+def analyze(series: pd.Series, kind: Kind | str) -> dict:
+    """What decoding this column needs; JSON-able."""
+    kind = Kind(kind)
+    codec = _codec(kind.value)
+    meta = codec.analyze(series)
+    meta["kind"] = kind.value
+    meta["null_share"] = float(series.isna().mean()) if len(series) else 0.0
+    return meta
+
+
+def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+    """The column as float64, NaN for null."""
+    if len(series) == 0:
+        return np.empty(0, dtype=np.float64)
+    out = _codec(meta["kind"]).encode(series, meta)
+    return np.ascontiguousarray(out, dtype=np.float64)
+
+
+def decode(values: np.ndarray, meta: Mapping[str, Any], *, name: str | None = None) -> pd.Series:
+    """Floats back to the column's type; NaN becomes the kind's null."""
+    values = np.asarray(values, dtype=np.float64)
+    series = _codec(meta["kind"]).decode(values, meta)
+    series.name = name
+    return series
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _codec(kind: str) -> Any:
+    try:
+        return _CODECS[kind]
+    except KeyError:
+        known = ", ".join(sorted(_CODECS))
+        raise ModelError(f"column kind {kind!r} cannot be modeled", hint=f"modeled kinds: {known}") from None
+
+
+def _numeric(series: pd.Series) -> np.ndarray:
+    """Any numeric-looking column (ints, Int64, floats, Decimal objects) as float64 with NaN."""
+    if isinstance(series.dtype, pd.BooleanDtype) or series.dtype == bool:
+        series = series.astype("Float64")
+    values = pd.to_numeric(series, errors="coerce")
+    out = np.array(values.astype("float64"), dtype=np.float64)  # a writable copy
+    out[~np.isfinite(out)] = np.nan  # infinities are treated as missing
+    return out
+
+
+def _range(values: np.ndarray) -> tuple[float | None, float | None]:
+    finite = values[~np.isnan(values)]
+    if finite.size == 0:
+        return None, None
+    return float(finite.min()), float(finite.max())
+
+
+def _clip(values: np.ndarray, meta: Mapping[str, Any]) -> np.ndarray:
+    lo, hi = meta.get("min"), meta.get("max")
+    if lo is None or hi is None:
+        return values
+    return np.clip(values, lo, hi)
+
+
+def _nulls(values: np.ndarray) -> np.ndarray:
+    return np.isnan(values)
+
+
+# ---------------------------------------------------------------- numbers
+
+
+class _Integer:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        lo, hi = _range(_numeric(series))
+        return {"min": lo, "max": hi}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        return _numeric(series)
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        rounded = np.round(_clip(values, meta))
+        if _nulls(rounded).any():  # nullable integers keep their type
+            return pd.Series(pd.array(rounded, dtype="Float64").astype("Int64"))
+        return pd.Series(rounded.astype(np.int64))
+
+
+class _Float:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        lo, hi = _range(_numeric(series))
+        return {"min": lo, "max": hi}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        return _numeric(series)
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        return pd.Series(_clip(values, meta), dtype=np.float64)
+
+
+def _decimal_places(value: Any) -> int:
+    if isinstance(value, decimal.Decimal):
+        exponent = value.as_tuple().exponent
+        return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if isinstance(value, float):
+        for places in range(_MAX_SCALE + 1):
+            if math.isclose(round(value, places), value, rel_tol=1e-12, abs_tol=1e-12):
+                return places
+        return _MAX_SCALE
+    if isinstance(value, str) and "." in value:
+        return len(value.split(".", 1)[1].strip())
+    return 0
+
+
+class _Decimal:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        values = _numeric(series)
+        lo, hi = _range(values)
+        uniques = pd.unique(series.dropna())  # scale is found on distinct values only
+        scale = max((_decimal_places(v) for v in uniques), default=0)
+        return {"min": lo, "max": hi, "scale": int(scale)}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        return _numeric(series)
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        return pd.Series(np.round(_clip(values, meta), int(meta.get("scale", 0))), dtype=np.float64)
+
+
+# ---------------------------------------------------------------- booleans and categories
+
+
+def _bool_values(series: pd.Series) -> np.ndarray:
+    if series.dtype == bool or isinstance(series.dtype, pd.BooleanDtype):
+        return _numeric(series)
+    lowered = series.map(_bool_of, na_action="ignore")
+    return _numeric(lowered.astype("float64"))
+
+
+_TRUE = {"t", "true", "y", "yes", "1"}
+_FALSE = {"f", "false", "n", "no", "0"}
+
+
+def _bool_of(value: Any) -> float:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        return 1.0 if text in _TRUE else 0.0 if text in _FALSE else math.nan
+    return 1.0 if bool(value) else 0.0
+
+
+class _Boolean:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        lo, hi = _range(_bool_values(series))
+        return {"min": lo, "max": hi}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        return _bool_values(series)
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        nulls = _nulls(values)
+        flags = np.round(np.nan_to_num(_clip(values, meta))) >= 1
+        if nulls.any():
+            return pd.Series(pd.arrays.BooleanArray(flags, nulls))
+        return pd.Series(flags, dtype=bool)
+
+
+def _to_json(value: Any) -> Any:
+    """A category as a JSON value; non-JSON types are tagged so they come back as themselves."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"t": "float", "v": repr(value)}
+    if isinstance(value, decimal.Decimal):
+        return {"t": "decimal", "v": str(value)}
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return {"t": "datetime", "v": pd.Timestamp(value).isoformat()}
+    if isinstance(value, dt.date):
+        return {"t": "date", "v": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"t": "time", "v": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"t": "bytes", "v": value.hex()}
+    return {"t": "str", "v": str(value)}
+
+
+def _from_json(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    tag, text = value["t"], value["v"]
+    if tag == "decimal":
+        return decimal.Decimal(text)
+    if tag == "datetime":
+        return pd.Timestamp(text).to_pydatetime()
+    if tag == "date":
+        return dt.date.fromisoformat(text)
+    if tag == "time":
+        return dt.time.fromisoformat(text)
+    if tag == "bytes":
+        return bytes.fromhex(text)
+    if tag == "float":
+        return float(text)
+    return text
+
+
+def _categories(meta: Mapping[str, Any]) -> list:
+    return [_from_json(v) for v in meta["categories"]]
+
+
+class _Categorical:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        counts = series.dropna().value_counts(sort=False)
+        # most frequent first; ties broken by text so the order never depends on the input order
+        order = sorted(zip(counts.index, counts.to_numpy()), key=lambda kv: (-int(kv[1]), str(kv[0])))
+        return {"categories": [_to_json(value) for value, _ in order]}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        index = pd.Index(_categories(meta), dtype=object)
+        codes = index.get_indexer(pd.Index(series.astype(object), dtype=object)).astype(np.float64)
+        codes[codes < 0] = np.nan  # null or never seen: missing for the trees
+        return codes
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        categories = _categories(meta)
+        nulls = _nulls(values)
+        if not categories:
+            return pd.Series([None] * len(values), dtype=object)
+        codes = np.clip(np.nan_to_num(np.round(values)), 0, len(categories) - 1).astype(np.int64)
+        table = np.empty(len(categories), dtype=object)
+        table[:] = categories
+        out = table[codes]
+        out[nulls] = None
+        return _typed_categories(out, categories, nulls)
+
+
+def _typed_categories(out: np.ndarray, categories: list, nulls: np.ndarray) -> pd.Series:
+    """Numbers and flags come back with a numeric dtype, everything else as objects."""
+    kinds = {type(c) for c in categories}
+    if kinds == {bool}:
+        flags = np.array([bool(v) for v in np.where(nulls, False, out)], dtype=bool)
+        return pd.Series(pd.arrays.BooleanArray(flags, nulls)) if nulls.any() else pd.Series(flags)
+    if kinds == {int}:
+        ints = np.where(nulls, 0, out).astype(np.int64)
+        return pd.Series(pd.arrays.IntegerArray(ints, nulls)) if nulls.any() else pd.Series(ints)
+    if kinds <= {int, float} and kinds:
+        return pd.Series(np.where(nulls, np.nan, out).astype(np.float64))
+    return pd.Series(out, dtype=object)
+
+
+# ---------------------------------------------------------------- dates and times
+
+
+def _timestamps(series: pd.Series) -> tuple[pd.Series, str | None]:
+    """Any datetime-like column as naive UTC (when tz-aware) timestamps, plus the time zone."""
+    if not isinstance(series.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(series.dtype):
+        text = isinstance(_first(series), str)
+        series = pd.to_datetime(series, errors="coerce", utc=_any_aware(series), format="mixed" if text else None)
+    tz = None
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        tz = str(series.dt.tz)
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return series, tz
+
+
+def _first(series: pd.Series) -> Any:
+    present = series.dropna()
+    return present.iloc[0] if len(present) else None
+
+
+def _any_aware(series: pd.Series) -> bool:
+    first = _first(series)
+    if isinstance(first, str):
+        return pd.Timestamp(first).tzinfo is not None
+    return isinstance(first, dt.datetime) and first.tzinfo is not None
+
+
+def _micros(series: pd.Series) -> np.ndarray:
+    raw = series.to_numpy(dtype="datetime64[us]")
+    out = raw.view(np.int64).astype(np.float64)
+    out[np.isnat(raw)] = np.nan
+    return out
+
+
+def _resolution_us(values: np.ndarray) -> int:
+    """The coarsest unit (1 us .. 1 s) every observed value is a multiple of; decoding rounds to it."""
+    finite = values[~np.isnan(values)].astype(np.int64)
+    for unit in (_US_PER_S, 1000, 1):
+        if finite.size == 0 or not np.any(finite % unit):
+            return unit
+    return 1
+
+
+class _Datetime:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        stamps, tz = _timestamps(series)
+        values = _micros(stamps)
+        lo, hi = _range(values)
+        return {"min": lo, "max": hi, "tz": tz, "resolution_us": _resolution_us(values)}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        stamps, _ = _timestamps(series)
+        return _micros(stamps)
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        unit = int(meta.get("resolution_us") or 1)
+        nulls = _nulls(values)
+        micros = (np.round(np.nan_to_num(_clip(values, meta)) / unit) * unit).astype(np.int64)
+        stamps = micros.view("datetime64[us]").copy()
+        stamps[nulls] = np.datetime64("NaT")
+        lo, hi = meta.get("min"), meta.get("max")
+        fits_ns = lo is None or (lo >= _NS_BOUNDS_US[0] and hi <= _NS_BOUNDS_US[1])
+        series = pd.Series(stamps.astype("datetime64[ns]") if fits_ns else stamps)
+        if meta.get("tz"):
+            series = series.dt.tz_localize("UTC").dt.tz_convert(meta["tz"])
+        return series
+
+
+_EPOCH_DAY = np.datetime64("1970-01-01", "D")
+
+
+class _Date:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        lo, hi = _range(_Date.encode(series, {}))
+        return {"min": lo, "max": hi}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        stamps, _ = _timestamps(series)
+        raw = stamps.to_numpy(dtype="datetime64[us]").astype("datetime64[D]")  # normalized to the day
+        out = raw.view(np.int64).astype(np.float64)
+        out[np.isnat(raw)] = np.nan
+        return out
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        nulls = _nulls(values)
+        days = np.round(np.nan_to_num(_clip(values, meta))).astype(np.int64)
+        dates = days.astype("datetime64[D]").astype(object)  # python datetime.date objects
+        dates[nulls] = None
+        return pd.Series(dates, dtype=object)
+
+
+def _seconds_of_day(value: Any) -> float:
+    if isinstance(value, dt.time):
+        return value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / _US_PER_S
+    if isinstance(value, dt.timedelta | pd.Timedelta):
+        return value.total_seconds()
+    if isinstance(value, str):
+        return _seconds_of_day(dt.time.fromisoformat(value.strip()))
+    if isinstance(value, dt.datetime):
+        return _seconds_of_day(value.time())
+    return math.nan
+
+
+class _Time:
+    @staticmethod
+    def analyze(series: pd.Series) -> dict:
+        values = _Time.encode(series, {})
+        lo, hi = _range(values)
+        source = "timedelta" if pd.api.types.is_timedelta64_dtype(series.dtype) else "time"
+        return {"min": lo, "max": hi, "source": source}
+
+    @staticmethod
+    def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
+        if pd.api.types.is_timedelta64_dtype(series.dtype):  # e.g. MySQL TIME through pymysql
+            raw = series.to_numpy(dtype="timedelta64[us]")
+            out = raw.view(np.int64).astype(np.float64) / _US_PER_S
+            out[np.isnat(raw)] = np.nan
+            return out
+        return np.fromiter((_seconds_of_day(v) for v in series.to_numpy(dtype=object)),
+                           dtype=np.float64, count=len(series))
+
+    @staticmethod
+    def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        nulls = _nulls(values)
+        micros = np.round(np.nan_to_num(_clip(values, meta)) * _US_PER_S).astype(np.int64)
+        if meta.get("source") == "timedelta":
+            deltas = micros.view("timedelta64[us]").copy()
+            deltas[nulls] = np.timedelta64("NaT")
+            return pd.Series(deltas)
+        micros = np.clip(micros, 0, 86_400 * _US_PER_S - 1)
+        times = np.array(pd.Series(micros.view("datetime64[us]")).dt.time, dtype=object)
+        times[nulls] = None
+        return pd.Series(times, dtype=object)
+
+
+_CODECS: dict[str, Any] = {
+    Kind.INTEGER.value: _Integer,
+    Kind.FLOAT.value: _Float,
+    Kind.DECIMAL.value: _Decimal,
+    Kind.BOOLEAN.value: _Boolean,
+    Kind.CATEGORICAL.value: _Categorical,
+    Kind.DATETIME.value: _Datetime,
+    Kind.DATE.value: _Date,
+    Kind.TIME.value: _Time,
+}

@@ -1,0 +1,1117 @@
+"""Learn the format of an identifying column and generate new values in that format.
+
+A *format* is a plain JSON-able dict; it never holds a real value. What it may hold:
+
+* shares and quantiles: the null share, case shares (upper / lower / as generated),
+  style shares (``first.last`` e-mails, ``Last, First`` names, house number first ...),
+  quantiles of word counts or byte lengths, the longest length seen;
+* shape templates: each character replaced by its class (upper letter ``A``, lower
+  letter ``a``, digit ``9``; punctuation and spaces kept), with their shares;
+* a literal character at a template position only when it is the same in >= 95% of a
+  template's values and the template has >= 20 distinct values (so ``SKU-48213`` keeps
+  ``SKU-``), and at least 3 positions stay random; the same support is needed to keep a
+  string key's prefix (``INV-``), otherwise the prefix keeps only its shape;
+* JSON object keys present in >= 90% of >= 20 objects, with the type of their values.
+
+Generation is vectorized: pools of a few thousand first names, last names, streets,
+cities and words are drawn once per locale from a Faker instance with a fixed seed (no
+global state, so the same ``rng`` seed gives the same output in every process), then
+combined by numpy indexing; templates are filled as code-point arrays.
+
+Privacy contract:
+
+* e-mails only use RFC 2606 example domains (``example.com/.net/.org`` and their
+  subdomains), so a generated address can never be a real person's mailbox and never
+  equals a real one unless the source itself used example domains;
+* phones, street lines and codes are random within the learned shape; ``exclude`` (the
+  source sample, when the caller still has it) guarantees none equals a real value;
+* a generated person, first or last name may coincide with a real *common* name by
+  chance: names come from Faker's public lists, and ``Mary Smith`` alone identifies no
+  one. A full e-mail, phone or street line equal to a source value is what must never
+  happen, and ``exclude`` enforces it.
+
+``unique=True`` makes every non-null value distinct at any ``n``: duplicates are redrawn
+a few rounds (template codes first widen their digit part when the shape is too small),
+then the rest get a counter suffix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from relsynth.errors import ConfigError, ModelError
+from relsynth.schema.detect import as_strings
+from relsynth.schema.kinds import Kind
+
+FORMAT_VERSION = 1
+DEFAULT_LOCALE = "en_US"
+MIN_SUPPORT = 20            # distinct values needed before any literal is kept
+CONSTANT_SHARE = 0.95       # a position this constant keeps its literal character
+MIN_FREE = 3                # ... as long as this many positions stay random
+MAX_TEMPLATES = 20
+CODE_COVERAGE = 0.7         # shared non-word shapes covering this share -> codes
+MAX_CODE_LENGTH = 64
+QUANTILES = 21
+REDRAW_ROUNDS = 12
+WIDEN_FACTOR = 3            # a unique template needs this many times more shapes than rows
+JSON_KEY_SHARE = 0.9
+POOL_SEED = 7_349_211       # pools are fixed per locale; the caller's rng picks from them
+
+# RFC 2606 reserved names: no generated address can reach a real mailbox
+EXAMPLE_DOMAINS = {
+    "com": ("example.com", "mail.example.com", "inbox.example.com", "post.example.com",
+            "corp.example.com", "web.example.com"),
+    "net": ("example.net", "mail.example.net", "home.example.net", "inbox.example.net"),
+    "org": ("example.org", "mail.example.org", "members.example.org", "post.example.org"),
+}
+EMAIL_STYLES = ("first.last", "first_last", "flast", "firstlast", "first99", "word99")
+NAME_STYLES = ("first last", "first m. last", "first middle last", "last, first", "single")
+HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.")
+_HONORIFIC_RE = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?\s+", re.IGNORECASE)
+_UNIT_RE = re.compile(r"\b(apt|apartment|suite|ste|unit|floor|fl|room|rm)\b\.?|#\s*\d", re.IGNORECASE)
+_UUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
+_KEY_SEQ_RE = re.compile(r"(.*?)(\d+)")
+_JSON_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+
+# template character classes -> the code points they draw from
+_CLASS_CHARS = {
+    "9": "0123456789",
+    "A": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "a": "abcdefghijklmnopqrstuvwxyz",
+    "L": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "X": "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "x": "abcdefghijklmnopqrstuvwxyz0123456789",
+    "Z": "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+}
+_CLASS_CODES = {k: np.array([ord(c) for c in v], dtype=np.uint32) for k, v in _CLASS_CHARS.items()}
+
+
+# ====================================================================== public API
+
+def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None = None) -> dict:
+    """The format of one column's sample: JSON-able, without any real value."""
+    kind = Kind(kind)
+    if kind is Kind.KEY:
+        return learn_key_format(values, max_length=max_length)
+    if kind not in _LEARNERS:
+        raise ValueError(f"{kind.value} columns are modeled, not generated from a format")
+    present, null_share = _present(values)
+    fmt: dict[str, Any] = {"kind": kind.value, "version": FORMAT_VERSION, "null_share": round(null_share, 6)}
+    if max_length:
+        fmt["max_length"] = int(max_length)
+    fmt.update(_LEARNERS[kind](present))
+    return _jsonable(fmt)
+
+
+def generate(fmt: dict, n: int, rng: np.random.Generator, *, unique: bool = False,
+             locale: str | None = None, exclude: Iterable | None = None) -> pd.Series:
+    """``n`` new values in ``fmt`` (nulls at the learned share, None in an object Series).
+
+    ``unique``: every non-null value distinct. ``exclude``: values never to produce (pass
+    the source sample when it is at hand: no phone or street line then equals a real one).
+    """
+    kind = Kind(fmt["kind"])
+    if kind is Kind.KEY:
+        return generate_keys(fmt, n, rng)
+    n = int(n)
+    nulls = _null_mask(fmt.get("null_share", 0.0), n, rng)
+    m = n - int(nulls.sum())
+    ctx = _Ctx(rng=rng, locale=locale or DEFAULT_LOCALE, unique=unique, total=m,
+               max_length=fmt.get("max_length"))
+    maker, suffix = _MAKERS[kind]
+
+    def produce(count: int, attempt: int) -> np.ndarray:
+        ctx.attempt = attempt
+        out = maker(fmt, count, ctx)
+        return out if kind in (Kind.JSON, Kind.BINARY) else _truncate(out, ctx.max_length)
+
+    values = produce(m, 0)
+    values = _settle(values, produce, suffix, unique=unique, exclude=exclude, max_length=ctx.max_length)
+    out = np.full(n, None, dtype=object)
+    out[~nulls] = values
+    return pd.Series(out, dtype=object)
+
+
+def learn_key_format(values: pd.Series, *, max_length: int | None = None) -> dict:
+    """The format of a string primary key: a numbered sequence, UUIDs, or code shapes."""
+    strs = as_strings(values)
+    fmt: dict[str, Any] = {"kind": Kind.KEY.value, "version": FORMAT_VERSION}
+    if max_length:
+        fmt["max_length"] = int(max_length)
+    if strs and _share(strs, lambda s: bool(_UUID_RE.match(s))) >= CONSTANT_SHARE:
+        fmt.update(style="uuid", **_learn_uuid_style(strs))
+        return _jsonable(fmt)
+    seq = _learn_sequence(strs)
+    if seq is not None:
+        fmt.update(style="sequence", **seq)
+        return _jsonable(fmt)
+    groups = _shape_groups(strs, _fine_shape)
+    fmt.update(style="template", templates=_templates(groups[:MAX_TEMPLATES], len(strs)))
+    return _jsonable(fmt)
+
+
+def generate_keys(fmt: dict, n: int, rng: np.random.Generator, *, offset: int = 0) -> pd.Series:
+    """``n`` distinct, non-null keys; a sequence numbers them ``offset + 1 .. offset + n``."""
+    n = int(n)
+    max_length = fmt.get("max_length")
+    style = fmt.get("style", "sequence")
+    if style == "uuid":
+        values = _uuid_strings(n, rng, fmt)
+    elif style == "sequence":
+        values = _sequence(fmt, n, rng, offset)
+    else:
+        ctx = _Ctx(rng=rng, locale=DEFAULT_LOCALE, unique=True, total=n, max_length=max_length)
+
+        def produce(count: int, attempt: int) -> np.ndarray:
+            ctx.attempt = attempt
+            return _truncate(_make_templates(fmt, count, ctx), max_length)
+
+        values = _settle(produce(n, 0), produce, _append_suffix(""), unique=True, exclude=None,
+                         max_length=max_length)
+    return pd.Series(values, dtype=object)
+
+
+def is_sequence_format(fmt: Any) -> bool:
+    """True for a string key format numbered as prefix + (zero-padded) 1..n."""
+    return isinstance(fmt, dict) and fmt.get("kind") == Kind.KEY.value and fmt.get("style") == "sequence"
+
+
+# ====================================================================== shared helpers
+
+@dataclass
+class _Ctx:
+    rng: np.random.Generator
+    locale: str
+    unique: bool
+    total: int                   # non-null values requested in all (for template widening)
+    max_length: int | None
+    attempt: int = 0             # 0 first draw, then each redraw round
+
+
+def _present(values: Any) -> tuple[pd.Series, float]:
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values or []), dtype=object)
+    if len(series) == 0:
+        return series, 0.0
+    try:
+        mask = series.isna().to_numpy(dtype=bool)
+    except (TypeError, ValueError):
+        mask = np.array([v is None for v in series], dtype=bool)
+    return series[~mask], float(mask.mean())
+
+
+def _share(items: list, test: Callable[[Any], bool]) -> float:
+    return sum(1 for s in items if test(s)) / len(items) if items else 0.0
+
+
+def _shares(counter: Counter, names: Iterable[str]) -> dict[str, float]:
+    total = sum(counter[k] for k in names)
+    return {k: round(counter[k] / total, 6) for k in names if counter[k]} if total else {}
+
+
+def _pick(shares: dict[str, float], names: tuple[str, ...], default: str, m: int,
+          rng: np.random.Generator) -> np.ndarray:
+    """Index into ``names`` per row, drawn by ``shares`` (``default`` when none learned)."""
+    p = np.array([float(shares.get(k, 0.0)) for k in names])
+    if p.sum() <= 0:
+        return np.full(m, names.index(default))
+    return rng.choice(len(names), size=m, p=p / p.sum())
+
+
+def _quantiles(x: list[float] | np.ndarray) -> list[float]:
+    return [round(float(v), 3) for v in np.quantile(np.asarray(x, dtype=float), np.linspace(0, 1, QUANTILES))]
+
+
+def _draw_quantiles(q: list[float], m: int, rng: np.random.Generator) -> np.ndarray:
+    """Inverse-CDF draws from stored quantiles (linear between them), rounded to ints."""
+    q = np.asarray(q, dtype=float)
+    if len(q) == 0:
+        return np.zeros(m, dtype=np.int64)
+    u = rng.random(m) * (len(q) - 1)
+    return np.rint(np.interp(u, np.arange(len(q)), q)).astype(np.int64)
+
+
+def _null_mask(share: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    share = float(share or 0.0)
+    if share <= 0:
+        return np.zeros(n, dtype=bool)
+    if share >= 1:
+        return np.ones(n, dtype=bool)
+    return rng.random(n) < share
+
+
+def _learn_case(strs: list[str]) -> dict[str, float]:
+    cased = [s for s in strs if s.upper() != s.lower()]
+    if not cased:
+        return {}
+    return {"upper": round(_share(cased, str.isupper), 6), "lower": round(_share(cased, str.islower), 6)}
+
+
+def _apply_case(values: np.ndarray, case: dict | None, rng: np.random.Generator,
+                default: str | None = None) -> np.ndarray:
+    """Upper-/lower-case rows at the learned shares; the rest stay as generated."""
+    up, low = (float(case.get("upper", 0)), float(case.get("lower", 0))) if case else (0.0, 0.0)
+    if not case and default:
+        up, low = (1.0, 0.0) if default == "upper" else (0.0, 1.0)
+    if up + low <= 0 or len(values) == 0:
+        return values
+    u = rng.random(len(values))
+    for mask, fn in ((u < up, str.upper), ((u >= up) & (u < up + low), str.lower)):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            values[idx] = [fn(v) for v in values[idx]]
+    return values
+
+
+def _truncate(values: np.ndarray, max_length: int | None) -> np.ndarray:
+    if not max_length or len(values) == 0:
+        return values
+    lengths = np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
+    idx = np.flatnonzero(lengths > max_length)
+    if idx.size:
+        values[idx] = [v[:max_length].rstrip() or v[:max_length] for v in values[idx]]
+    return values
+
+
+def _obj(values: Iterable) -> np.ndarray:
+    """A 1-d object array of plain Python values (numpy str_ become str)."""
+    if isinstance(values, np.ndarray):
+        return values.astype(object)
+    out = np.empty(len(values), dtype=object)   # type: ignore[arg-type]
+    out[:] = list(values)
+    return out
+
+
+def _digits(m: int, rng: np.random.Generator, low: int = 1, high: int = 10_000) -> np.ndarray:
+    return rng.integers(low, high, size=m).astype(str).astype(object)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain Python types only (numpy scalars become int/float)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+# ====================================================================== uniqueness
+
+def _bad_rows(values: np.ndarray, unique: bool, exclude: pd.Index | None) -> np.ndarray:
+    series = pd.Series(values, dtype=object, copy=False)
+    bad = series.duplicated(keep="first").to_numpy() if unique else np.zeros(len(values), dtype=bool)
+    if exclude is not None and len(exclude):
+        bad |= series.isin(exclude).to_numpy()
+    return bad
+
+
+def _settle(values: np.ndarray, produce: Callable[[int, int], np.ndarray],
+            suffix: Callable[[np.ndarray, np.ndarray, int | None], np.ndarray], *,
+            unique: bool, exclude: Iterable | None, max_length: int | None) -> np.ndarray:
+    """Redraw duplicate / excluded rows a few rounds, then give the rest a counter suffix."""
+    if not unique and exclude is None:
+        return values
+    excluded = None
+    if exclude is not None:
+        present, _ = _present(exclude if isinstance(exclude, pd.Series) else pd.Series(list(exclude), dtype=object))
+        excluded = pd.Index(present.tolist(), dtype=object).unique()
+    for attempt in range(1, REDRAW_ROUNDS + 1):
+        idx = np.flatnonzero(_bad_rows(values, unique, excluded))
+        if idx.size == 0:
+            return values
+        values[idx] = produce(idx.size, attempt)
+    counter = 1
+    for _ in range(64):
+        idx = np.flatnonzero(_bad_rows(values, unique, excluded))
+        if idx.size == 0:
+            return values
+        values[idx] = suffix(values[idx], np.arange(counter, counter + idx.size), max_length)
+        counter += idx.size
+    raise ModelError("could not generate enough distinct values for a unique column",
+                     hint="widen the column, or override its kind in the config")
+
+
+def _append_suffix(sep: str) -> Callable[[np.ndarray, np.ndarray, int | None], np.ndarray]:
+    def suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
+        out = []
+        for v, k in zip(values, numbers):
+            tail = f"{sep}{k}"
+            if max_length and len(tail) >= max_length:
+                raise ModelError(f"a unique column of length {max_length} cannot hold this many values",
+                                 hint="widen the column or lift its unique constraint")
+            base = v[: max_length - len(tail)] if max_length else v
+            out.append(base + tail)
+        return _obj(out)
+    return suffix
+
+
+def _text_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
+    """Sentences get `` 7``, codes get their digit part widened: ``SKU-482137``."""
+    spaced = np.array([any(c.isspace() for c in v) for v in values], dtype=bool)
+    out = np.empty(len(values), dtype=object)
+    for sep, mask in ((" ", spaced), ("", ~spaced)):
+        if mask.any():
+            out[mask] = _append_suffix(sep)(values[mask], numbers[mask], max_length)
+    return out
+
+
+def _email_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
+    out = []
+    for v, k in zip(values, numbers):
+        local, _, domain = v.rpartition("@")
+        tail = str(k)
+        if max_length:
+            room = max_length - len(domain) - 1 - len(tail)
+            if room < 1:
+                domain = "example.com"
+                room = max_length - len(domain) - 1 - len(tail)
+            if room < 1:
+                raise ModelError(f"an e-mail column of length {max_length} cannot hold this many distinct values",
+                                 hint="widen the column or lift its unique constraint")
+            local = local[:room]
+        out.append(f"{local}{tail}@{domain}")
+    return _obj(out)
+
+
+def _bytes_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
+    out = []
+    for v, k in zip(values, numbers):
+        tail = int(k).to_bytes(8, "big").lstrip(b"\0") or b"\0"
+        base = v[: max_length - len(tail)] if max_length else v
+        out.append(bytes(base) + tail)
+    return _obj(out)
+
+
+# ====================================================================== Faker pools
+
+@lru_cache(maxsize=8)
+def _faker(locale: str):
+    from faker import Faker
+
+    try:
+        return Faker(locale)
+    except Exception as exc:        # Faker raises AttributeError for an unknown locale
+        raise ConfigError(f"unknown locale {locale!r} for generated values",
+                          hint="use a Faker locale such as en_US, en_GB, de_DE or fr_FR") from exc
+
+
+_POOL_SIZES = {"first_name": 4000, "last_name": 4000, "street_name": 3000, "city": 3000,
+               "word": 2000, "secondary_address": 400}
+
+
+@lru_cache(maxsize=64)
+def _pool(locale: str, method: str) -> np.ndarray:
+    """Draws (with Faker's own weights, duplicates kept) from one Faker method, fixed seed."""
+    fake = _faker(locale)
+    fake.seed_instance(POOL_SEED + sorted(_POOL_SIZES).index(method))
+    try:
+        draw = getattr(fake, method)
+        values = [str(draw()) for _ in range(_POOL_SIZES[method])]
+    except AttributeError:          # a locale without this provider method
+        values = []
+    values = [v for v in values if v.strip()]
+    if not values and locale != DEFAULT_LOCALE:
+        return _pool(DEFAULT_LOCALE, method)
+    if not values:                  # secondary_address outside en_*: a plain unit pattern
+        values = [f"Apt. {i}" for i in range(1, 400)]
+    return _obj(values)
+
+
+def _fold(s: str) -> str:
+    """ASCII letters only (for e-mail local parts): Jürgen -> Jurgen."""
+    plain = unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode("ascii")
+    return "".join(c for c in plain if c.isalnum())
+
+
+@lru_cache(maxsize=32)
+def _ascii_pool(locale: str, method: str) -> np.ndarray:
+    folded = [f for f in (_fold(v) for v in _pool(locale, method)) if len(f) >= 2]
+    if len(folded) < 50 and locale != DEFAULT_LOCALE:   # e.g. CJK names: fall back on en_US
+        return _ascii_pool(DEFAULT_LOCALE, method)
+    return _obj([f.capitalize() for f in folded])
+
+
+def _draw(pool: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    return pool[rng.integers(len(pool), size=m)]
+
+
+# ====================================================================== shape templates
+
+class _ShapeTable(dict):
+    """str.translate table: digits -> 9, upper letters -> A, other letters -> a."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch.isdigit():
+            out = "9"
+        elif ch.isalpha():
+            out = "A" if ch.isupper() else "a"
+        else:
+            out = ch
+        self[code] = out
+        return out
+
+
+_SHAPES = _ShapeTable()
+_RUN_RE = re.compile(r"[^\W_]+")
+
+
+def _fine_shape(s: str) -> str:
+    return s.translate(_SHAPES)
+
+
+def _run_class(run: str) -> str:
+    if run.isdigit():
+        return "9"
+    upper, lower = any(c.isupper() for c in run), any(c.islower() for c in run)
+    if run.isalpha():
+        return "L" if upper and lower else ("A" if upper else "a")
+    return "Z" if upper and lower else ("X" if upper else "x")
+
+
+def _coarse_shape(s: str) -> str:
+    """One class per alphanumeric run: hex hashes and mixed tokens share a shape."""
+    return _RUN_RE.sub(lambda mt: _run_class(mt.group()) * len(mt.group()), s)
+
+
+def _shape_groups(strs: list[str], shape: Callable[[str], str]) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for s in strs:
+        groups.setdefault(shape(s), []).append(s)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def _fixed_positions(template: str, values: list[str]) -> dict[str, str]:
+    """Literal characters constant in >= 95% of >= 20 distinct values, leaving >= 3 random."""
+    if len(set(values)) < MIN_SUPPORT or not template:
+        return {}
+    width = len(template)
+    codes = np.array(values, dtype=f"U{width}").view(np.uint32).reshape(len(values), width)
+    fixed, free = {}, 0
+    for j, ch in enumerate(template):
+        if ch not in _CLASS_CODES:
+            continue
+        points, counts = np.unique(codes[:, j], return_counts=True)
+        top = int(counts.argmax())
+        if counts[top] >= CONSTANT_SHARE * len(values):
+            fixed[str(j)] = chr(int(points[top]))
+        else:
+            free += 1
+    return fixed if free >= MIN_FREE else {}
+
+
+def _templates(groups: list[tuple[str, list[str]]], total: int, fine: bool = True) -> list[dict]:
+    kept = sum(len(v) for _, v in groups) or 1
+    out = []
+    for template, values in groups:
+        entry: dict[str, Any] = {"template": template, "share": round(len(values) / kept, 6)}
+        fixed = _fixed_positions(template, values) if fine else {}
+        if fixed:
+            entry["fixed"] = fixed
+        out.append(entry)
+    return out
+
+
+def _learn_templates(strs: list[str]) -> list[dict]:
+    return _templates(_shape_groups(strs, _fine_shape)[:MAX_TEMPLATES], len(strs))
+
+
+def _fill(template: str, fixed: dict[str, str], m: int, rng: np.random.Generator) -> np.ndarray:
+    """``m`` strings of one template, built as a (m, width) code-point array."""
+    width = len(template)
+    if width == 0 or m == 0:
+        return np.full(m, "", dtype=object)
+    codes = np.empty((m, width), dtype=np.uint32)
+    for j, ch in enumerate(template):
+        literal = fixed.get(str(j))
+        if literal is not None:
+            codes[:, j] = ord(literal)
+        elif ch in _CLASS_CODES:
+            pool = _CLASS_CODES[ch]
+            codes[:, j] = pool[rng.integers(len(pool), size=m)]
+        else:
+            codes[:, j] = ord(ch)
+    return codes.view(np.dtype(("U", width))).reshape(m).astype(object)
+
+
+def _capacity_log10(template: str, fixed: dict[str, str]) -> float:
+    return sum(math.log10(len(_CLASS_CHARS[ch])) for j, ch in enumerate(template)
+               if ch in _CLASS_CHARS and str(j) not in fixed)
+
+
+def _widen(template: str, fixed: dict[str, str], rows: int, max_length: int | None) -> tuple[str, dict[str, str]]:
+    """Add digits after the last random digit (or class) position until ``rows`` fit easily."""
+    need = math.log10(max(1, rows) * WIDEN_FACTOR)
+    while _capacity_log10(template, fixed) < need and (not max_length or len(template) < max_length):
+        free = [j for j, ch in enumerate(template) if ch in _CLASS_CHARS and str(j) not in fixed]
+        digits = [j for j in free if template[j] == "9"]
+        at = (digits or free or [len(template) - 1])[-1] + 1
+        template = template[:at] + "9" + template[at:]
+        fixed = {str(int(j) + 1 if int(j) >= at else int(j)): c for j, c in fixed.items()}
+    return template, fixed
+
+
+def _make_templates(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    templates = fmt.get("templates") or [{"template": "AAA-99999", "share": 1.0}]
+    shares = np.array([float(t.get("share", 0)) for t in templates])
+    shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(templates), 1 / len(templates))
+    which = ctx.rng.choice(len(templates), size=m, p=shares) if len(templates) > 1 else np.zeros(m, dtype=int)
+    out = np.empty(m, dtype=object)
+    for i, entry in enumerate(templates):
+        idx = np.flatnonzero(which == i)
+        if idx.size == 0:
+            continue
+        template, fixed = entry["template"], dict(entry.get("fixed") or {})
+        if ctx.unique:
+            template, fixed = _widen(template, fixed, int(ctx.total * shares[i]) + 1, ctx.max_length)
+        out[idx] = _fill(template, fixed, idx.size, ctx.rng)
+    return out
+
+
+# ====================================================================== e-mail
+
+def _learn_email(present: pd.Series) -> dict:
+    styles, tlds, domains, locals_ = Counter(), Counter(), set(), []
+    for s in as_strings(present):
+        local, at, domain = s.strip().rpartition("@")
+        if not at or not local:
+            continue
+        locals_.append(local)
+        domains.add(domain.lower())
+        tld = domain.rsplit(".", 1)[-1].lower()
+        tlds[tld if tld in EXAMPLE_DOMAINS else "com"] += 1
+        styles[_email_style(local)] += 1
+    return {"styles": _shares(styles, EMAIL_STYLES), "tlds": _shares(tlds, tuple(EXAMPLE_DOMAINS)),
+            "domains": max(1, min(len(domains), max(len(d) for d in EXAMPLE_DOMAINS.values()))),
+            "case": _learn_case(locals_)}
+
+
+def _email_style(local: str) -> str:
+    if "." in local:
+        return "first.last"
+    if "_" in local:
+        return "first_last"
+    if any(c.isdigit() for c in local):
+        return "word99" if len(local) % 2 else "first99"     # a stable coin flip, not a guess
+    return "flast" if len(local) % 2 else "firstlast"
+
+
+def _make_email(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    rng = ctx.rng
+    styles = _pick(fmt.get("styles") or {}, EMAIL_STYLES, "first.last", m, rng)
+    first = _draw(_ascii_pool(ctx.locale, "first_name"), m, rng)
+    last = _draw(_ascii_pool(ctx.locale, "last_name"), m, rng)
+    word = _draw(_ascii_pool(ctx.locale, "word"), m, rng)
+    digits = _digits(m, rng, 1, 1000)
+    builders = {
+        "first.last": lambda i: first[i] + "." + last[i],
+        "first_last": lambda i: first[i] + "_" + last[i],
+        "flast": lambda i: _obj([f[0] for f in first[i]]) + last[i],
+        "firstlast": lambda i: first[i] + last[i],
+        "first99": lambda i: first[i] + digits[i],
+        "word99": lambda i: word[i].astype(object) + digits[i],
+    }
+    local = np.empty(m, dtype=object)
+    for s, style in enumerate(EMAIL_STYLES):
+        idx = np.flatnonzero(styles == s)
+        if idx.size:
+            local[idx] = builders[style](idx)
+    if ctx.attempt >= 2 and m:      # late redraws of a unique column: more room with digits
+        local = local + _digits(m, rng, 10, 10_000)
+    local = _apply_case(local, fmt.get("case"), rng, default="lower")
+    emails = local + "@" + _email_domains(fmt, m, rng, ctx.max_length)
+    return _fit_emails(emails, ctx.max_length)
+
+
+def _email_domains(fmt: dict, m: int, rng: np.random.Generator, max_length: int | None) -> np.ndarray:
+    tld_names = tuple(EXAMPLE_DOMAINS)
+    tld = _pick(fmt.get("tlds") or {}, tld_names, "com", m, rng)
+    spread = int(fmt.get("domains", 1) or 1)
+    out = np.empty(m, dtype=object)
+    for t, name in enumerate(tld_names):
+        idx = np.flatnonzero(tld == t)
+        if idx.size:
+            names = EXAMPLE_DOMAINS[name][: max(1, min(spread, len(EXAMPLE_DOMAINS[name])))]
+            if max_length:           # a narrow column: short domains leave room for the local part
+                names = tuple(d for d in names if len(d) + 7 <= max_length) or names[:1]
+            pool = _obj(names)
+            out[idx] = _draw(pool, idx.size, rng)
+    return out
+
+
+def _fit_emails(emails: np.ndarray, max_length: int | None) -> np.ndarray:
+    """Shorten the local part (never the domain) of addresses longer than the column."""
+    if not max_length or len(emails) == 0:
+        return emails
+    lengths = np.fromiter((len(e) for e in emails), dtype=np.int64, count=len(emails))
+    idx = np.flatnonzero(lengths > max_length)
+    fitted = []
+    for e in emails[idx]:
+        local, _, domain = e.rpartition("@")
+        if len(domain) + 2 > max_length:
+            domain = "example.com"
+        fitted.append(local[: max(1, max_length - len(domain) - 1)].rstrip("._") + "@" + domain)
+    if idx.size:
+        emails[idx] = fitted
+    return emails
+
+
+# ====================================================================== names
+
+def _learn_person_name(present: pd.Series) -> dict:
+    strs = [s.strip() for s in as_strings(present) if s.strip()]
+    styles, titled = Counter(), 0
+    for s in strs:
+        bare = _HONORIFIC_RE.sub("", s)
+        titled += bare != s
+        styles[_name_style(bare)] += 1
+    return {"styles": _shares(styles, NAME_STYLES), "title": round(titled / len(strs), 6) if strs else 0.0,
+            "case": _learn_case(strs)}
+
+
+def _name_style(s: str) -> str:
+    if "," in s:
+        return "last, first"
+    tokens = s.split()
+    if len(tokens) <= 1:
+        return "single"
+    if len(tokens) == 2:
+        return "first last"
+    middle = tokens[1:-1]
+    if any(len(t.rstrip(".")) == 1 for t in middle):
+        return "first m. last"
+    return "first middle last"
+
+
+def _make_person_name(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    rng = ctx.rng
+    styles = _pick(fmt.get("styles") or {}, NAME_STYLES, "first last", m, rng)
+    first = _draw(_pool(ctx.locale, "first_name"), m, rng)
+    last = _draw(_pool(ctx.locale, "last_name"), m, rng)
+    if ctx.attempt >= 2:           # redraws of a unique column: a middle initial adds room
+        styles = np.where(styles == NAME_STYLES.index("first last"), NAME_STYLES.index("first m. last"), styles)
+    builders = {
+        "first last": lambda i: first[i] + " " + last[i],
+        "first m. last": lambda i: first[i] + " " + _initials(i.size, rng) + " " + last[i],
+        "first middle last": lambda i: first[i] + " " + _draw(_pool(ctx.locale, "first_name"), i.size, rng)
+        + " " + last[i],
+        "last, first": lambda i: last[i] + ", " + first[i],
+        "single": lambda i: first[i],
+    }
+    out = np.empty(m, dtype=object)
+    for s, style in enumerate(NAME_STYLES):
+        idx = np.flatnonzero(styles == s)
+        if idx.size:
+            out[idx] = builders[style](idx)
+    title = float(fmt.get("title", 0) or 0)
+    if title > 0:
+        idx = np.flatnonzero(rng.random(m) < title)
+        out[idx] = _draw(_obj(HONORIFICS), idx.size, rng) + " " + out[idx]
+    return _apply_case(out, fmt.get("case"), rng)
+
+
+def _initials(m: int, rng: np.random.Generator) -> np.ndarray:
+    return _obj(np.char.add(_fill("A", {}, m, rng).astype(str), "."))
+
+
+def _learn_single_name(present: pd.Series) -> dict:
+    return {"case": _learn_case(as_strings(present))}
+
+
+def _pool_maker(method: str) -> Callable[[dict, int, _Ctx], np.ndarray]:
+    def make(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+        out = _draw(_pool(ctx.locale, method), m, ctx.rng).copy()
+        return _apply_case(out, fmt.get("case"), ctx.rng)
+    return make
+
+
+# ====================================================================== phone, postcode
+
+def _learn_pattern(default: str) -> Callable[[pd.Series], dict]:
+    def learn(present: pd.Series) -> dict:
+        strs = [s.strip() for s in as_strings(present) if s.strip()]
+        return {"templates": _learn_templates(strs) if strs else [{"template": default, "share": 1.0}]}
+    return learn
+
+
+# ====================================================================== street address
+
+def _learn_address(present: pd.Series) -> dict:
+    strs = [s.strip() for s in as_strings(present) if s.strip()]
+    layout, digits, parts, tails = Counter(), Counter(), Counter(), []
+    newline = 0
+    for s in strs:
+        newline += "\n" in s
+        pieces = [p for p in re.split(r"\s*[,\n]\s*", s) if p]
+        parts[min(len(pieces), 3)] += 1
+        if len(pieces) >= 3:
+            tails.append(pieces[-1])
+        street = pieces[0] if pieces else s
+        head, tail = re.match(r"^(\d+)", street), re.search(r"(\d+)\w?$", street)
+        if head:
+            layout["number first"] += 1
+            digits[str(min(len(head.group(1)), 6))] += 1
+        elif tail:
+            layout["number last"] += 1
+            digits[str(min(len(tail.group(1)), 6))] += 1
+        else:
+            layout["no number"] += 1
+    total = len(strs) or 1
+    return {"layout": _shares(layout, ("number first", "number last", "no number")),
+            "digits": _shares(digits, tuple(str(d) for d in range(1, 7))),
+            "unit": round(_share(strs, lambda s: bool(_UNIT_RE.search(s))), 6),
+            "parts": _shares(Counter({str(k): v for k, v in parts.items()}), ("1", "2", "3")),
+            "newline": newline / total > 0.5,
+            "tail_templates": _learn_templates(tails) if tails else [],
+            "case": _learn_case(strs)}
+
+
+def _make_address(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    rng = ctx.rng
+    street = _draw(_pool(ctx.locale, "street_name"), m, rng)
+    width = _pick(fmt.get("digits") or {}, tuple(str(d) for d in range(1, 7)), "3", m, rng) + 1
+    number = _obj(rng.integers(10 ** (width - 1), 10 ** width).astype(str))
+    layout = _pick(fmt.get("layout") or {}, ("number first", "number last", "no number"), "number first", m, rng)
+    out = street.copy()
+    first, last = np.flatnonzero(layout == 0), np.flatnonzero(layout == 1)
+    out[first] = number[first] + " " + street[first]
+    out[last] = street[last] + " " + number[last]
+    unit = float(fmt.get("unit", 0) or 0)
+    if unit > 0:
+        idx = np.flatnonzero(rng.random(m) < unit)
+        out[idx] = out[idx] + " " + _draw(_pool(ctx.locale, "secondary_address"), idx.size, rng)
+    parts = _pick(fmt.get("parts") or {}, ("1", "2", "3"), "1", m, rng) + 1
+    sep = "\n" if fmt.get("newline") else ", "
+    more = np.flatnonzero(parts >= 2)
+    if more.size:
+        out[more] = out[more] + sep + _draw(_pool(ctx.locale, "city"), more.size, rng)
+    most = np.flatnonzero(parts >= 3)
+    if most.size:
+        tail_fmt = {"templates": fmt.get("tail_templates") or [{"template": "AA 99999", "share": 1.0}]}
+        tail_ctx = _Ctx(rng=rng, locale=ctx.locale, unique=False, total=most.size, max_length=None)
+        out[most] = out[most] + sep + _make_templates(tail_fmt, most.size, tail_ctx)
+    return _apply_case(out, fmt.get("case"), rng)
+
+
+# ====================================================================== text
+
+def _learn_text(present: pd.Series) -> dict:
+    strs = as_strings(present)
+    codes = _learn_codes(strs)
+    if codes is not None:
+        return {"mode": "codes", "templates": codes}
+    if not strs:
+        return {"mode": "words", "words": _quantiles([3, 12]), "max_chars": 200, "capital": 1.0, "period": 1.0}
+    words = [len(s.split()) for s in strs]
+    return {"mode": "words", "words": _quantiles(words), "max_chars": max(len(s) for s in strs),
+            "capital": round(_share(strs, lambda s: s[:1].isupper()), 6),
+            "period": round(_share(strs, lambda s: s.rstrip().endswith(".")), 6)}
+
+
+def _is_wordish(template: str) -> bool:
+    return bool(re.fullmatch(r"[Aa]?a*", template)) or bool(re.fullmatch(r"L+", template))
+
+
+def _learn_codes(strs: list[str]) -> list[dict] | None:
+    """Shape templates when the values are codes: short, no spaces, mostly shared shapes."""
+    if not strs or _share(strs, lambda s: not any(c.isspace() for c in s)) < 0.9:
+        return None
+    if max(len(s) for s in strs) > MAX_CODE_LENGTH:
+        return None
+    for shape, fine in ((_fine_shape, True), (_coarse_shape, False)):
+        groups = [(t, v) for t, v in _shape_groups(strs, shape) if len(v) >= 2 and not _is_wordish(t)]
+        groups = groups[:MAX_TEMPLATES]
+        if sum(len(v) for _, v in groups) >= CODE_COVERAGE * len(strs):
+            return _templates(groups, len(strs), fine=fine)
+    return None
+
+
+def _make_text(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    if fmt.get("mode") == "codes":
+        return _make_templates(fmt, m, ctx)
+    return _sentences(fmt, m, ctx)
+
+
+@lru_cache(maxsize=8)
+def _word_variants(locale: str) -> tuple[np.ndarray, np.ndarray]:
+    """The word pool four times: plain, Capitalized, plain + '.', Capitalized + '.'."""
+    words = _pool(locale, "word")
+    caps = _obj([w[:1].upper() + w[1:] for w in words])
+    variants = np.concatenate([words, caps, words + ".", caps + "."])
+    return variants, np.fromiter((len(w) for w in variants), dtype=np.int64, count=len(variants))
+
+
+def _sentences(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    """Word-pool sentences with the learned word counts, joined once and sliced per row."""
+    rng = ctx.rng
+    if m == 0:
+        return np.empty(0, dtype=object)
+    counts = np.maximum(_draw_quantiles(fmt.get("words") or [1, 8], m, rng), 0)
+    if ctx.unique or ctx.attempt:
+        counts = np.maximum(counts, 1)
+    variants, lengths = _word_variants(ctx.locale)
+    size = len(variants) // 4
+    total = int(counts.sum())
+    token = rng.integers(size, size=total)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    capital = has & (rng.random(m) < float(fmt.get("capital", 1.0)))
+    period = has & (rng.random(m) < float(fmt.get("period", 0.0)))
+    token[starts[capital]] += size
+    token[(starts + counts - 1)[period]] += 2 * size
+    text = " ".join(variants[token].tolist())
+    offsets = np.concatenate([[0], np.cumsum(lengths[token] + 1)])
+    begin = offsets[starts]
+    end = np.where(has, offsets[starts + counts] - 1, begin)
+    limit = min(int(fmt.get("max_chars") or 10**9), int(ctx.max_length or 10**9))
+    limit = max(2, limit)
+    cut = end > begin + limit
+    end = np.where(cut, begin + limit - period, end)       # room for the final '.'
+    return _obj([_cut_at_word(text[a:b], p) if c else text[a:b]
+                 for a, b, c, p in zip(begin.tolist(), end.tolist(), cut.tolist(), period.tolist())])
+
+
+def _cut_at_word(s: str, period: bool) -> str:
+    """A sentence clipped to the column: end on a whole word when there is one."""
+    head = s.rsplit(" ", 1)[0] if " " in s.strip() else s
+    head = head.rstrip(" ,;:.")
+    return head + "." if period else head
+
+
+# ====================================================================== uuid, json, binary
+
+def _learn_uuid_style(strs: list[str]) -> dict:
+    return {"upper": _share(strs, lambda s: any(c in "ABCDEF" for c in s)) > 0.5,
+            "hyphens": _share(strs, lambda s: "-" in s) >= 0.5 if strs else True,
+            "braces": _share(strs, lambda s: s.startswith("{")) > 0.5}
+
+
+def _learn_uuid(present: pd.Series) -> dict:
+    return _learn_uuid_style([s.strip() for s in as_strings(present)])
+
+
+def _uuid_strings(m: int, rng: np.random.Generator, fmt: dict) -> np.ndarray:
+    """Version-4 UUID text from ``rng`` bytes, formatted without a Python loop."""
+    if m == 0:
+        return np.empty(0, dtype=object)
+    raw = np.frombuffer(rng.bytes(16 * m), dtype=np.uint8).reshape(m, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    nibbles = np.empty((m, 32), dtype=np.uint8)
+    nibbles[:, 0::2], nibbles[:, 1::2] = raw >> 4, raw & 0x0F
+    hexdigits = b"0123456789ABCDEF" if fmt.get("upper") else b"0123456789abcdef"
+    chars = np.frombuffer(hexdigits, dtype=np.uint8)[nibbles]
+    if fmt.get("hyphens", True):
+        chars = np.insert(chars, [8, 12, 16, 20], ord("-"), axis=1)
+    if fmt.get("braces"):
+        chars = np.concatenate([np.full((m, 1), ord("{"), np.uint8), chars, np.full((m, 1), ord("}"), np.uint8)], axis=1)
+    chars = np.ascontiguousarray(chars)
+    return chars.view(f"S{chars.shape[1]}").reshape(m).astype(str).astype(object)
+
+
+def _make_uuid(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    return _uuid_strings(m, ctx.rng, fmt)
+
+
+def _json_type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, dict):
+        return "object"
+    if isinstance(v, (list, tuple)):
+        return "array"
+    return "string"
+
+
+def _parse_json(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        v = bytes(v).decode("utf-8", "replace")
+    if isinstance(v, str):
+        try:
+            return json.loads(v)
+        except ValueError:
+            return v                 # not JSON text: treat as a string value
+    return v
+
+
+def _learn_json(present: pd.Series) -> dict:
+    """The top-level type; for objects, the keys nearly all share and their value types."""
+    docs = [_parse_json(v) for v in present.tolist()]
+    if not docs:
+        return {"top": "object", "keys": []}
+    top = Counter(_json_type(d) for d in docs).most_common(1)[0][0]
+    out: dict[str, Any] = {"top": top, "keys": []}
+    objects = [d for d in docs if isinstance(d, dict)]
+    if top != "object" or len(objects) < MIN_SUPPORT:
+        return out
+    seen, types = Counter(), {}
+    for d in objects:
+        for k, v in d.items():
+            if isinstance(k, str):
+                seen[k] += 1
+                types.setdefault(k, Counter())[_json_type(v)] += 1
+    order = list(dict.fromkeys(k for d in objects for k in d if isinstance(k, str)))
+    out["keys"] = [[k, types[k].most_common(1)[0][0]] for k in order
+                   if seen[k] >= JSON_KEY_SHARE * len(objects) and _JSON_KEY_RE.fullmatch(k)][:30]
+    return out
+
+
+def _json_values(kind: str, m: int, ctx: _Ctx) -> np.ndarray:
+    rng = ctx.rng
+    if kind == "integer":
+        return _digits(m, rng, 0, 1000)
+    if kind == "number":
+        return _obj(np.round(rng.random(m) * 1000, 2).astype(str))
+    if kind == "boolean":
+        return _obj(np.where(rng.random(m) < 0.5, "true", "false"))
+    if kind == "string":
+        return _draw(_json_words(ctx.locale), m, rng)
+    return np.full(m, {"array": "[]", "object": "{}"}.get(kind, "null"), dtype=object)
+
+
+@lru_cache(maxsize=8)
+def _json_words(locale: str) -> np.ndarray:
+    return _obj([json.dumps(w) for w in _pool(locale, "word")])
+
+
+def _make_json(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    top = fmt.get("top", "object")
+    if top != "object":
+        return _json_values(top, m, ctx)
+    keys = fmt.get("keys") or []
+    if not keys or m == 0:
+        if ctx.unique and m:          # distinct documents need some content
+            keys = [["id", "integer"]]
+        else:
+            return np.full(m, "{}", dtype=object)
+    out = np.full(m, "{", dtype=object)
+    for i, (key, kind) in enumerate(keys):
+        value = _json_values(kind, m, ctx)
+        if ctx.unique and i == 0 and kind in ("integer", "number", "string"):
+            value = _obj(_digits(m, ctx.rng, 0, 10**9)) if kind != "string" else value
+        out = out + (", " if i else "") + json.dumps(key) + ": " + value
+    return out + "}"
+
+
+def _json_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
+    return _obj([v[:-1] + (", " if len(v) > 2 else "") + f'"_n": {k}}}' for v, k in zip(values, numbers)])
+
+
+def _learn_binary(present: pd.Series) -> dict:
+    lengths = []
+    for v in present.tolist():
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            lengths.append(len(bytes(v)))
+        elif isinstance(v, str):
+            lengths.append(len(v.encode("utf-8")))
+    return {"lengths": _quantiles(lengths) if lengths else _quantiles([16, 64])}
+
+
+def _make_binary(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    rng = ctx.rng
+    lengths = np.maximum(_draw_quantiles(fmt.get("lengths") or [16], m, rng), 1 if ctx.unique else 0)
+    if ctx.max_length:
+        lengths = np.minimum(lengths, ctx.max_length)
+    blob = rng.bytes(int(lengths.sum()))
+    ends = np.cumsum(lengths)
+    return _obj([blob[e - k:e] for e, k in zip(ends.tolist(), lengths.tolist())])
+
+
+# ====================================================================== string keys
+
+def _learn_sequence(strs: list[str]) -> dict | None:
+    """prefix + number keys (``INV-000123``, ``C17``): prefix, zero-padding width."""
+    if not strs:
+        return {"prefix": "", "pad": 0}
+    matches = [_KEY_SEQ_RE.fullmatch(s) for s in strs]
+    if _share(matches, lambda mt: mt is not None) < CONSTANT_SHARE:
+        return None
+    prefixes = Counter(mt.group(1) for mt in matches if mt)
+    prefix, count = prefixes.most_common(1)[0]
+    if count < CONSTANT_SHARE * len(strs):
+        return None
+    numbers = [mt.group(2) for mt in matches if mt and mt.group(1) == prefix]
+    widths = {len(d) for d in numbers}
+    padded = any(len(d) > 1 and d.startswith("0") for d in numbers) or (len(widths) == 1 and len(numbers) > 1)
+    out: dict[str, Any] = {"pad": max(widths) if padded else 0}
+    distinct = len({mt.group(0) for mt in matches if mt and mt.group(1) == prefix})
+    if not any(c.isalnum() for c in prefix) or distinct >= MIN_SUPPORT or (len(prefix) <= 3 and distinct >= 2):
+        out["prefix"] = prefix
+    else:                            # too few keys to vouch that the prefix identifies nobody
+        out["prefix_template"] = _fine_shape(prefix)
+    return out
+
+
+def _sequence(fmt: dict, n: int, rng: np.random.Generator, offset: int) -> np.ndarray:
+    prefix = fmt.get("prefix")
+    if prefix is None:
+        prefix = str(_fill(fmt.get("prefix_template", ""), {}, 1, rng)[0]) if fmt.get("prefix_template") else ""
+    last = offset + n
+    numbers = np.arange(offset + 1, last + 1).astype(str)
+    pad = int(fmt.get("pad", 0) or 0)
+    width = max(pad, len(str(last))) if pad else 0
+    max_length = fmt.get("max_length")
+    if max_length and len(prefix) + width > max_length:
+        width = 0                    # the padding goes first ...
+    if max_length and len(prefix) + len(str(last)) > max_length:
+        raise ModelError(f"{n} keys numbered after {prefix!r} do not fit in {max_length} characters",
+                         hint="widen the key column, or override the key format in the config")
+    if width:
+        numbers = np.char.zfill(numbers, width)
+    return _obj(np.char.add(prefix, numbers)) if n else np.empty(0, dtype=object)
+
+
+# ====================================================================== dispatch
+
+_LEARNERS: dict[Kind, Callable[[pd.Series], dict]] = {
+    Kind.EMAIL: _learn_email,
+    Kind.PERSON_NAME: _learn_person_name,
+    Kind.FIRST_NAME: _learn_single_name,
+    Kind.LAST_NAME: _learn_single_name,
+    Kind.CITY: _learn_single_name,
+    Kind.PHONE: _learn_pattern("(999) 999-9999"),
+    Kind.POSTCODE: _learn_pattern("99999"),
+    Kind.ADDRESS: _learn_address,
+    Kind.TEXT: _learn_text,
+    Kind.UUID: _learn_uuid,
+    Kind.JSON: _learn_json,
+    Kind.BINARY: _learn_binary,
+}
+
+_MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = {
+    Kind.EMAIL: (_make_email, _email_suffix),
+    Kind.PERSON_NAME: (_make_person_name, _append_suffix(" ")),
+    Kind.FIRST_NAME: (_pool_maker("first_name"), _append_suffix(" ")),
+    Kind.LAST_NAME: (_pool_maker("last_name"), _append_suffix(" ")),
+    Kind.CITY: (_pool_maker("city"), _append_suffix(" ")),
+    Kind.PHONE: (_make_templates, _append_suffix("")),
+    Kind.POSTCODE: (_make_templates, _append_suffix("")),
+    Kind.ADDRESS: (_make_address, _append_suffix(" ")),
+    Kind.TEXT: (_make_text, _text_suffix),
+    Kind.UUID: (_make_uuid, _append_suffix("")),
+    Kind.JSON: (_make_json, _json_suffix),
+    Kind.BINARY: (_make_binary, _bytes_suffix),
+}

@@ -1,0 +1,1 @@
+"""Relational structure: how many children each parent gets, and how rows hang together."""

@@ -1,0 +1,245 @@
+"""Decide each column's logical kind from its SQL type family, its name and a sample of values.
+
+Key columns (primary and foreign) are decided elsewhere and never reach this module.
+
+Rules, first match wins:
+
+1. **Typed columns** map straight to a modeled kind: the integer family -> ``integer``,
+   ``float`` and ``interval`` -> ``float``, ``decimal`` -> ``decimal``, ``boolean`` ->
+   ``boolean``, ``datetime``/``date``/``time`` -> the same, ``enum`` -> ``categorical``;
+   ``uuid``/``json``/``binary`` -> the same generated kind. A unique integer that looks like
+   an identifier number stays ``integer``: keys are handled elsewhere. ``other`` is decided
+   from the sample's pandas dtype (numbers, booleans, timestamps) or else like a string.
+2. **String-like columns** (string, text, other), by the column name, split into lower-case
+   tokens (``ContactName`` -> contact, name; ``e_mail`` -> e, mail):
+   email / e_mail / mail -> ``email``; first_name / given_name / forename / middle_name ->
+   ``first_name``; last_name / surname / family_name -> ``last_name``; full_name /
+   contact_name / person_name and ``<person>_name`` (customer_name, employee_name, ...) ->
+   ``person_name``; a bare ``name`` only in a table about people (customer(s), user(s),
+   employee(s), person/people, member(s), contact(s), patient(s), student(s), author(s),
+   staff, client(s), ...) -> ``person_name`` (``products.name`` is text); phone / mobile /
+   tel / fax / cell -> ``phone``; zip / postcode / postal_code -> ``postcode``;
+   city / town -> ``city``; address / street / addr (not ip/mac address) -> ``address``.
+   A name hint is dropped when the sample contradicts it (an ``email_*`` column whose
+   values hold no ``@``, a ``phone`` column without digits, a name without letters).
+3. **By values** (non-null sample): >= 80% match an e-mail regex -> ``email``; >= 80% look
+   like UUIDs -> ``uuid``; >= 80% look like phone numbers (7-15 digits with phone
+   punctuation: a leading ``+``, or a space, dash, dot or parenthesis) -> ``phone``. A bare
+   run of digits is not taken for a phone: it is as likely an account number, and the
+   ``text`` generator keeps its digit shape anyway.
+4. **Identifying even when repeated**: emails, person/first/last names, phones and street
+   addresses keep their identifying kind at any cardinality. City and postcode with low
+   cardinality become ``categorical`` (a handful of cities identifies nobody and the model
+   keeps their joint distribution with the other columns).
+5. **Low cardinality -> categorical**: at most 50 distinct values each seen twice on
+   average, or a distinct ratio of at most 5%. A column declared unique is never
+   categorical, and a small sample with no repeats is not either (its values would be
+   copied verbatim by a categorical model).
+6. Everything else string-like -> ``text`` (codes, titles, notes, all-null columns).
+
+Odd data never raises: bytes are decoded with replacement, other objects go through
+``str``, and an empty or all-null sample falls back on the name alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import pandas as pd
+
+from relsynth.schema.kinds import Kind
+
+MAX_CATEGORIES = 50         # at most this many distinct values ...
+MIN_MEAN_REPEAT = 2.0       # ... each seen this often on average -> categorical
+MAX_DISTINCT_RATIO = 0.05   # or this few distinct values per row, at any count
+VALUE_SHARE = 0.8           # share of values that must match a value pattern
+HINT_SHARE = 0.5            # share of values that must agree with a name hint
+
+_TYPED = {
+    "integer": Kind.INTEGER, "smallint": Kind.INTEGER, "bigint": Kind.INTEGER,
+    "float": Kind.FLOAT, "interval": Kind.FLOAT, "decimal": Kind.DECIMAL,
+    "boolean": Kind.BOOLEAN, "datetime": Kind.DATETIME, "date": Kind.DATE, "time": Kind.TIME,
+    "enum": Kind.CATEGORICAL, "uuid": Kind.UUID, "json": Kind.JSON, "binary": Kind.BINARY,
+}
+
+# tables whose bare ``name`` column names a person
+_PEOPLE = frozenset({
+    "customer", "user", "employee", "person", "people", "member", "contact", "patient",
+    "student", "author", "staff", "client", "teacher", "doctor", "driver", "passenger",
+    "subscriber", "applicant", "candidate", "guest", "player", "worker", "owner", "tenant",
+    "recipient", "sender", "buyer", "seller", "agent", "volunteer", "donor", "instructor",
+})
+_PERSON_PREFIXES = _PEOPLE - {"user"}   # user_name is a login handle, not a person's name
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_UUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
+_PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().\-/]+((x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+_PHONE_PUNCT_RE = re.compile(r"^\+|[\s().\-/]")
+
+
+def detect_kind(*, table: str, column: str, generic: str, values: pd.Series, unique: bool = False) -> Kind:
+    """The logical kind of one non-key column (rules in the module docstring)."""
+    generic = (generic or "other").lower()
+    if generic in _TYPED:
+        return _TYPED[generic]
+    if generic == "other":
+        typed = _kind_from_dtype(values)
+        if typed is not None:
+            return typed
+    return _string_kind(table, column, as_strings(values), unique)
+
+
+def _kind_from_dtype(values: pd.Series) -> Kind | None:
+    """For an ``other`` SQL type, trust a sample that pandas already typed."""
+    try:
+        dtype = values.dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            return Kind.BOOLEAN
+        if pd.api.types.is_integer_dtype(dtype):
+            return Kind.INTEGER
+        if pd.api.types.is_float_dtype(dtype):
+            return Kind.FLOAT
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            return Kind.DATETIME
+    except (AttributeError, TypeError):
+        pass
+    return None
+
+
+def _string_kind(table: str, column: str, strs: list[str], unique: bool) -> Kind:
+    hint = _name_hint(table, column)
+    if hint is not None and not _hint_agrees(hint, strs):
+        hint = None
+    kind = hint or _value_kind(strs)
+    if kind in (Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PHONE,
+                Kind.ADDRESS, Kind.UUID):
+        return kind                      # identifying even when repeated
+    if not unique and _low_cardinality(strs):
+        return Kind.CATEGORICAL
+    return kind or Kind.TEXT
+
+
+# ---------------------------------------------------------------- names
+
+def _tokens(name: str) -> list[str]:
+    """``ShipCity`` -> [ship, city]; ``e_mail`` -> [e, mail]; ``address2`` -> [address, 2]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name or "")
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", spaced)
+    return re.findall(r"[a-z]+|\d+", spaced.lower())
+
+
+def _forms(word: str) -> set[str]:
+    """The word and its possible singulars: employees -> employee, employe; people -> people."""
+    forms = {word}
+    if word.endswith("ies") and len(word) > 4:
+        forms.add(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 4:
+        forms.add(word[:-2])
+    if word.endswith("s") and len(word) > 3:
+        forms.add(word[:-1])
+    return forms
+
+
+def _about_people(table: str) -> bool:
+    return any(_forms(t) & _PEOPLE for t in _tokens(table))
+
+
+def _name_hint(table: str, column: str) -> Kind | None:
+    tokens = _tokens(column)
+    words = set(tokens)
+    joined = "".join(t for t in tokens if not t.isdigit())
+    if "email" in joined or "mail" in words:
+        return Kind.EMAIL
+    if any(k in joined for k in ("firstname", "givenname", "forename", "middlename")) or "fname" in words:
+        return Kind.FIRST_NAME
+    if any(k in joined for k in ("lastname", "surname", "familyname")) or "lname" in words:
+        return Kind.LAST_NAME
+    if _is_person_name(table, joined):
+        return Kind.PERSON_NAME
+    if "phone" in joined or words & {"tel", "telephone", "mobile", "fax", "cell", "msisdn"}:
+        return Kind.PHONE
+    if (words & {"zip", "zipcode", "postcode", "plz"} or "postalcode" in joined
+            or "postcode" in joined or "zipcode" in joined or joined.endswith("zip")):
+        return Kind.POSTCODE
+    if words & {"city", "town"} or (joined.endswith("city") and joined[-5:-4] not in "aeio"):
+        return Kind.CITY
+    if (words & {"address", "street", "addr", "addressline"} or "address" in joined or "street" in joined) \
+            and not words & {"ip", "mac", "web", "url", "host", "wallet", "server", "remote"}:
+        return Kind.ADDRESS
+    return None
+
+
+def _is_person_name(table: str, joined: str) -> bool:
+    if joined in ("fullname", "contactname", "personname"):
+        return True
+    if joined.endswith("name") and _forms(joined[:-4]) & _PERSON_PREFIXES:
+        return True                      # customer_name, employee_name, author_name ...
+    return joined == "name" and _about_people(table)
+
+
+# ---------------------------------------------------------------- values
+
+def as_strings(values: pd.Series | Iterable | None) -> list[str]:
+    """Non-null values as str, whatever they were (bytes, numbers, mixed objects)."""
+    if values is None:
+        return []
+    try:
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+        present = series[~series.isna()].tolist()
+    except (TypeError, ValueError):
+        present = [v for v in values if v is not None]
+    out = []
+    for v in present:
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            out.append(bytes(v).decode("utf-8", "replace"))
+        else:
+            try:
+                out.append(str(v))
+            except Exception:            # an object whose __str__ fails: treat as missing
+                continue
+    return out
+
+
+def _share(strs: list[str], test) -> float:
+    return sum(1 for s in strs if test(s)) / len(strs) if strs else 0.0
+
+
+def _hint_agrees(kind: Kind, strs: list[str]) -> bool:
+    """An empty sample cannot contradict the name."""
+    if not strs:
+        return True
+    if kind is Kind.EMAIL:
+        return _share(strs, lambda s: "@" in s) >= HINT_SHARE
+    if kind is Kind.PHONE:
+        return _share(strs, lambda s: sum(c.isdigit() for c in s) >= 5) >= HINT_SHARE
+    if kind is Kind.POSTCODE:
+        return _share(strs, lambda s: 2 <= len(s.strip()) <= 12 and any(c.isalnum() for c in s)) >= HINT_SHARE
+    return _share(strs, lambda s: any(c.isalpha() for c in s)) >= HINT_SHARE
+
+
+def _looks_like_phone(s: str) -> bool:
+    s = s.strip()
+    digits = sum(c.isdigit() for c in s)
+    return 7 <= digits <= 15 and bool(_PHONE_CHARS_RE.match(s)) and bool(_PHONE_PUNCT_RE.search(s))
+
+
+def _value_kind(strs: list[str]) -> Kind | None:
+    if not strs:
+        return None
+    if _share(strs, lambda s: bool(_EMAIL_RE.match(s.strip()))) >= VALUE_SHARE:
+        return Kind.EMAIL
+    if _share(strs, lambda s: bool(_UUID_RE.match(s.strip()))) >= VALUE_SHARE:
+        return Kind.UUID
+    if _share(strs, _looks_like_phone) >= VALUE_SHARE:
+        return Kind.PHONE
+    return None
+
+
+def _low_cardinality(strs: list[str]) -> bool:
+    if not strs:
+        return False
+    distinct = len(set(strs))
+    if distinct <= MAX_CATEGORIES and len(strs) >= MIN_MEAN_REPEAT * distinct:
+        return True
+    return distinct < len(strs) and distinct / len(strs) <= MAX_DISTINCT_RATIO

@@ -1,0 +1,263 @@
+"""The target's tables: a Schema turned into SQLAlchemy MetaData for one dialect, and created.
+
+Same dialect as the source: native types, server defaults and check constraints verbatim,
+and the target must accept all of them. Another dialect: generic types, no server
+defaults, and check constraints translated best-effort; a check the target rejects is
+dropped with a warning naming it.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from contextlib import nullcontext
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from relsynth.schema.model import Column, ForeignKey, Schema, Table
+from relsynth.schema.sqltypes import build
+
+_INTEGERS = ("integer", "smallint", "bigint")
+_TRANSLATED = "relsynth_translated"          # info key on checks that come from another dialect
+
+
+def target_metadata(schema: Schema, dialect: sa.engine.Dialect) -> sa.MetaData:
+    """Tables, columns, keys and constraints of ``schema`` as ``dialect`` should create them."""
+    md = sa.MetaData()
+    same = schema.dialect == dialect.name
+    names = _ConstraintNames(dialect)
+    cyclic = cycle_foreign_keys(schema)
+    for table in schema:
+        _table(md, table, dialect, same, names)
+    for table in schema:
+        target = md.tables[table.name]
+        for fk in table.foreign_keys:
+            if not fk.declared:          # a config-only relation: the parent key may not be unique
+                continue
+            if fk.parent not in md.tables:
+                warnings.warn(f"{table.name}: foreign key {fk.label} points outside the schema; not created",
+                              stacklevel=2)
+                continue
+            parent = md.tables[fk.parent]
+            target.append_constraint(sa.ForeignKeyConstraint(
+                list(fk.columns), [parent.c[c] for c in fk.parent_columns], name=names.take(fk.name),
+                use_alter=(table.name, fk) in cyclic))
+    return md
+
+
+def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, same: bool,
+           names: "_ConstraintNames") -> sa.Table:
+    keys = table.key_columns | {c for u in table.unique for c in u.columns}
+    identity = _identity_column(table, dialect)
+    columns = [_column(table, c, dialect, same, c.name in keys, c.name == identity) for c in table.columns]
+    constraints: list[sa.schema.Constraint] = []
+    if table.primary_key:
+        constraints.append(sa.PrimaryKeyConstraint(*table.primary_key))
+    for u in table.unique:
+        constraints.append(sa.UniqueConstraint(*u.columns, name=names.take(u.name)))
+    for check in table.checks:
+        text = check.sqltext if same else translate_check(check.sqltext, dialect)
+        label = check.name or check.sqltext
+        if text is None:
+            warnings.warn(f"{table.name}: check constraint {label!r} cannot be translated for "
+                          f"{dialect.name}; dropped", stacklevel=3)
+            continue
+        constraints.append(sa.CheckConstraint(sa.text(text), name=names.take(check.name),
+                                              info={_TRANSLATED: not same, "label": label}))
+    return sa.Table(table.name, md, *columns, *constraints)
+
+
+def _identity_column(table: Table, dialect: sa.engine.Dialect) -> str | None:
+    """The one column the target numbers itself, so the application can insert after us."""
+    auto = [c for c in table.columns if c.autoincrement and c.type.get("generic") in _INTEGERS
+            and not _widened_to_decimal(c, dialect)]
+    if not auto:
+        return None
+    name = auto[0].name
+    if dialect.name == "postgresql":
+        return name
+    # SQLite numbers only an INTEGER PRIMARY KEY; MySQL needs AUTO_INCREMENT to lead a key
+    if dialect.name == "sqlite":
+        return name if table.primary_key == (name,) else None
+    return name if table.primary_key[:1] == (name,) else None
+
+
+def _widened_to_decimal(col: Column, dialect: sa.engine.Dialect) -> bool:
+    # BIGINT UNSIGNED becomes NUMERIC(20) elsewhere, which cannot number itself
+    return bool(col.type.get("unsigned")) and col.type.get("generic") == "bigint" \
+        and col.type.get("dialect") != dialect.name
+
+
+def _column(table: Table, col: Column, dialect: sa.engine.Dialect, same: bool, key: bool,
+            identity: bool) -> sa.Column:
+    type_ = build(col.type, dialect, key=key, name=f"{table.name}_{col.name}")
+    if identity and dialect.name == "sqlite":
+        type_ = sa.Integer()   # only the exact INTEGER PRIMARY KEY is SQLite's rowid
+    args: list[Any] = []
+    kw: dict[str, Any] = {"nullable": col.nullable, "autoincrement": False}
+    if identity:
+        if dialect.name == "postgresql":
+            args.append(sa.Identity())     # BY DEFAULT: our explicit keys go in as they are
+        kw["autoincrement"] = True
+    elif same and col.default is not None and "nextval(" not in col.default.lower():
+        kw["server_default"] = sa.text(col.default)
+    return sa.Column(col.name, type_, *args, **kw)
+
+
+class _ConstraintNames:
+    """Source constraint names, kept when the target can hold them: a name too long or
+    already taken (PostgreSQL names are per schema) is left for the database to choose."""
+
+    def __init__(self, dialect: sa.engine.Dialect) -> None:
+        self.limit = min(dialect.max_identifier_length or 63, 64)
+        self.seen: set[str] = set()
+
+    def take(self, name: str | None) -> str | None:
+        if not name or len(name) > self.limit or name.lower() in self.seen:
+            return None
+        self.seen.add(name.lower())
+        return name
+
+
+def cycle_foreign_keys(schema: Schema) -> set[tuple[str, ForeignKey]]:
+    """Foreign keys between different tables that close a cycle: created after the tables."""
+    edges: dict[str, set[str]] = {t.name: set() for t in schema}
+    for t in schema:
+        for fk in t.foreign_keys:
+            if fk.declared and fk.parent in edges and fk.parent != t.name:
+                edges[t.name].add(fk.parent)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in edges[todo.pop()]:
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    return {(t.name, fk) for t in schema for fk in t.foreign_keys
+            if fk.declared and fk.parent in edges and fk.parent != t.name and reaches(fk.parent, t.name)}
+
+
+# --------------------------------------------------------------------------- checks
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\[[^\]]*\]|[^'\"`\[]+|.", re.S)
+# PostgreSQL casts: ::type, ::type(10,2), ::character varying, ::timestamp without time zone, ::text[]
+_CAST = re.compile(r"::\s*(?:\"[^\"]+\"|[A-Za-z_][\w]*(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?)"
+                   r"(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\s*\[\])*", re.I)
+_ANY_ARRAY = re.compile(r"=\s*ANY\s*\(\s*\(?\s*ARRAY\s*\[(?P<items>[^\]]*)\]\s*\)?\s*\)", re.I)
+_NOT_ALL_ARRAY = re.compile(r"<>\s*ALL\s*\(\s*\(?\s*ARRAY\s*\[(?P<items>[^\]]*)\]\s*\)?\s*\)", re.I)
+_UNPORTABLE = re.compile(r"::|~|\bARRAY\b|\bANY\b|\bALL\b|\bSIMILAR\b|\bILIKE\b|\|\|/|@>|<@|\$", re.I)
+
+
+def translate_check(sqltext: str, dialect: sa.engine.Dialect) -> str | None:
+    """A check written for another dialect, rewritten for ``dialect``; None when it can't be.
+
+    Best effort: casts go, ``x = ANY (ARRAY[...])`` becomes ``x IN (...)``, ``~~`` becomes
+    LIKE, and quoted identifiers take the target's quotes. Anything still dialect-specific
+    gives None; the target itself is the final judge (see ``create_tables``).
+    """
+    quote = dialect.identifier_preparer.quote_identifier
+    out = []
+    for token in _TOKENS.findall(sqltext):
+        if token[:1] in "\"`[" and len(token) > 1:
+            inner = token[1:-1]
+            inner = inner.replace('""', '"') if token[0] == '"' else inner.replace("``", "`")
+            out.append(quote(inner))
+        elif token[:1] == "'":
+            out.append(token)
+        else:
+            token = token.replace("!~~", " NOT LIKE ").replace("~~", " LIKE ")
+            out.append(token)
+    text = "".join(out)
+    # casts and ARRAY[...] live outside string literals and quoted names only in practice
+    text = _strip_outside_literals(text, lambda s: _CAST.sub("", s))
+    text = _ANY_ARRAY.sub(lambda m: f"IN ({m['items']})", text)
+    text = _NOT_ALL_ARRAY.sub(lambda m: f"NOT IN ({m['items']})", text)
+    if dialect.name == "sqlite":
+        text = _strip_outside_literals(text, lambda s: re.sub(r"\bchar(?:acter)?_length\s*\(", "length(", s,
+                                                              flags=re.I))
+    if _strip_outside_literals(text, lambda s: s if _UNPORTABLE.search(s) is None else "\0").count("\0"):
+        return None
+    return text.strip()
+
+
+def _strip_outside_literals(text: str, fn: Any) -> str:
+    """Apply ``fn`` to the parts of ``text`` outside '...' string literals."""
+    parts = re.split(r"('(?:[^']|'')*')", text)
+    return "".join(p if i % 2 else fn(p) for i, p in enumerate(parts))
+
+
+# --------------------------------------------------------------------------- create / drop
+
+
+def create_tables(conn: sa.Connection, schema: Schema) -> sa.MetaData:
+    """Create every table of ``schema`` on ``conn``'s database and return the MetaData.
+
+    Checks translated from another dialect are tried one by one on the empty tables; the
+    ones the target rejects are dropped with a warning (a same-dialect check never is).
+    """
+    md = target_metadata(schema, conn.dialect)
+    translated = [(t, c) for t in md.tables.values() for c in list(t.constraints)
+                  if isinstance(c, sa.CheckConstraint) and c.info.get(_TRANSLATED)]
+    for table, check in translated:
+        table.constraints.discard(check)
+    md.create_all(conn)
+    kept = [(t, c) for t, c in translated if _accepted(conn, t, c)]
+    if kept and conn.dialect.name == "sqlite":
+        # SQLite cannot add a constraint to a table: recreate the (still empty) tables
+        md.drop_all(conn)
+        for table, check in kept:
+            table.append_constraint(check)
+        md.create_all(conn)
+    return md
+
+
+def _accepted(conn: sa.Connection, table: sa.Table, check: sa.CheckConstraint) -> bool:
+    """Whether the target takes a translated check; PostgreSQL and MySQL add it on the spot."""
+    label = check.info.get("label")
+    try:
+        if conn.dialect.name == "sqlite":
+            # preparing the expression resolves its columns and functions
+            conn.execute(sa.select(sa.literal(1)).select_from(table).where(sa.not_(check.sqltext)).limit(0))
+        else:
+            table.append_constraint(check)
+            with conn.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+                conn.execute(sa.schema.AddConstraint(check))
+    except sa.exc.DBAPIError as exc:
+        table.constraints.discard(check)
+        warnings.warn(f"{table.name}: check constraint {label!r} is not accepted by {conn.dialect.name} "
+                      f"({_first_line(exc)}); dropped", stacklevel=3)
+        return False
+    return True
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    return (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
+
+
+def drop_tables(conn: sa.Connection, names: Iterable[str]) -> None:
+    """Drop the named tables if they exist, whatever references them."""
+    q = conn.dialect.identifier_preparer.quote
+    names = list(names)
+    if conn.dialect.name == "postgresql":
+        for name in names:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS {q(name)} CASCADE"))
+    elif conn.dialect.name in ("mysql", "mariadb"):
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+        try:
+            for name in names:
+                conn.execute(sa.text(f"DROP TABLE IF EXISTS {q(name)}"))
+        finally:
+            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
+    else:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        try:
+            for name in names:
+                conn.execute(sa.text(f"DROP TABLE IF EXISTS {q(name)}"))
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")

@@ -1,0 +1,211 @@
+"""Bulk loading into created tables: the fastest ordinary path of each driver.
+
+PostgreSQL: ``COPY ... FROM STDIN WITH (FORMAT csv)``. SQLite and MySQL: ``executemany``
+(pymysql folds it into multi-row INSERTs). Frames go in chunks so memory stays bounded and
+progress can be shown. Deferred foreign keys are set afterwards by primary key, in bulk.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from relsynth.errors import TargetError
+from relsynth.schema.model import Table
+from relsynth.write.values import Target, to_python, to_text
+
+CHUNK_ROWS = 100_000
+Progress = Callable[[str, int], None]
+
+# generics whose text can hold a quote, comma or newline, or be empty: always quoted in CSV
+_PLAIN_CSV = frozenset({"integer", "smallint", "bigint", "float", "decimal", "boolean", "datetime", "date",
+                        "time", "interval", "uuid", "binary"})
+
+
+def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.DataFrame, *,
+               null_columns: Sequence[str] = (), progress: Progress | None = None) -> int:
+    """Insert every row of ``frame`` into ``table``; ``null_columns`` go in as NULL for now."""
+    columns = list(spec.column_names)
+    missing = [c for c in columns if c not in frame.columns and c not in null_columns]
+    if missing:
+        raise ValueError(f"frame for {spec.name} lacks columns {missing}")
+    targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns}
+    nulls = set(null_columns)
+    write = _copy if conn.dialect.name == "postgresql" else _executemany
+    total = len(frame)
+    done = 0
+    for start in range(0, total, CHUNK_ROWS) if total else ():
+        part = frame.iloc[start:start + CHUNK_ROWS]
+        write(conn, table, columns, [None if c in nulls else (part[c], targets[c]) for c in columns], len(part))
+        done += len(part)
+        if progress is not None:
+            progress(spec.name, done)
+    return done
+
+
+def _copy(conn: sa.Connection, table: sa.Table, columns: list[str],
+          data: list[tuple[pd.Series, Target] | None], n: int) -> None:
+    q = conn.dialect.identifier_preparer
+    fields = []
+    for item in data:
+        if item is None:
+            fields.append([""] * n)                 # an unquoted empty field is NULL
+            continue
+        series, target = item
+        text = pd.Series(to_text(series, target), dtype=object)
+        if target.generic not in _PLAIN_CSV or target.array:
+            # quoted, so an empty string stays an empty string and NULL stays unquoted
+            text = '"' + text.str.replace('"', '""', regex=False) + '"'
+        fields.append(text.fillna("").tolist())
+    buffer = io.StringIO("\n".join(map(",".join, zip(*fields))) + "\n")
+    sql = (f"COPY {q.format_table(table)} ({', '.join(q.quote(c) for c in columns)}) "
+           f"FROM STDIN WITH (FORMAT csv)")
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(sql, buffer)
+
+
+def _executemany(conn: sa.Connection, table: sa.Table, columns: list[str],
+                 data: list[tuple[pd.Series, Target] | None], n: int) -> None:
+    q = conn.dialect.identifier_preparer
+    arrays = [np.full(n, None, dtype=object) if item is None else to_python(*item) for item in data]
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(_escape(q.quote(c), marker) for c in columns)
+    sql = f"INSERT INTO {_escape(q.format_table(table), marker)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(sql, list(zip(*arrays)))
+    finally:
+        cursor.close()
+
+
+def _escape(identifier: str, marker: str) -> str:
+    # pymysql formats the statement with %: a literal % in a name must be doubled
+    return identifier.replace("%", "%%") if marker == "%s" else identifier
+
+
+# --------------------------------------------------------------------------- deferred foreign keys
+
+
+def update_columns(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.DataFrame,
+                   columns: Sequence[str], *, progress: Progress | None = None) -> int:
+    """Set ``columns`` (inserted as NULL) to their frame values, matching rows by key."""
+    key = update_key(spec)
+    columns = [c for c in dict.fromkeys(columns) if c not in key]
+    if not columns or frame.empty:
+        return 0
+    has_value = frame[columns].notna().any(axis=1).to_numpy()
+    rows = frame.loc[has_value, list(key) + columns]
+    if rows.empty:
+        return 0
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        _update_postgres(conn, table, spec, rows, key, columns)
+    elif dialect in ("mysql", "mariadb"):
+        _update_mysql(conn, table, spec, rows, key, columns)
+    else:
+        _update_sqlite(conn, table, spec, rows, key, columns)
+    return len(rows)
+
+
+def update_key(spec: Table) -> tuple[str, ...]:
+    """The primary key, or else a unique key without nullable columns."""
+    if spec.primary_key:
+        return spec.primary_key
+    for u in spec.unique:
+        if all(not spec.column(c).nullable for c in u.columns):
+            return u.columns
+    raise TargetError(f"table {spec.name} has a foreign key that must be set after loading, but no primary "
+                      f"key to find its rows by", hint="declare a primary key for it in the config file")
+
+
+def _update_postgres(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
+                     key: tuple[str, ...], columns: list[str]) -> None:
+    q = conn.dialect.identifier_preparer
+    tmp = q.quote(f"relsynth_deferred_{spec.name}"[:60])
+    target = q.format_table(table)
+    names = list(key) + columns
+    # a temp table shaped like the target's columns, COPY into it, one UPDATE ... FROM
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {tmp} AS SELECT {', '.join(q.quote(c) for c in names)} "
+                         f"FROM {target} WITH NO DATA")
+    tmp_table = sa.Table(tmp.strip('"'), sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in names])
+    for start in range(0, len(rows), CHUNK_ROWS):
+        part = rows.iloc[start:start + CHUNK_ROWS]
+        data = [(part[c], Target(spec.column(c).type, table.c[c], conn.dialect)) for c in names]
+        _copy(conn, tmp_table, names, data, len(part))
+    sets = ", ".join(f"{q.quote(c)} = s.{q.quote(c)}" for c in columns)
+    match = " AND ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in key)
+    conn.exec_driver_sql(f"UPDATE {target} AS t SET {sets} FROM {tmp} AS s WHERE {match}")
+    conn.exec_driver_sql(f"DROP TABLE {tmp}")
+
+
+def _update_mysql(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
+                  key: tuple[str, ...], columns: list[str]) -> None:
+    q = conn.dialect.identifier_preparer
+    tmp_name = f"relsynth_deferred_{spec.name}"[:60]
+    tmp = q.quote(tmp_name)
+    target = q.format_table(table)
+    names = list(key) + columns
+    keys = ", ".join(q.quote(c) for c in key)
+    # CREATE TEMPORARY does not commit; the key makes the join below an index lookup
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {tmp} (PRIMARY KEY ({keys})) "
+                         f"SELECT {', '.join(q.quote(c) for c in names)} FROM {target} LIMIT 0")
+    tmp_table = sa.Table(tmp_name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in names])
+    for start in range(0, len(rows), CHUNK_ROWS):
+        part = rows.iloc[start:start + CHUNK_ROWS]
+        data = [(part[c], Target(spec.column(c).type, table.c[c], conn.dialect)) for c in names]
+        _executemany(conn, tmp_table, names, data, len(part))
+    sets = ", ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in columns)
+    match = " AND ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in key)
+    conn.exec_driver_sql(f"UPDATE {target} AS t JOIN {tmp} AS s ON {match} SET {sets}")
+    conn.exec_driver_sql(f"DROP TEMPORARY TABLE {tmp}")
+
+
+def _update_sqlite(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
+                   key: tuple[str, ...], columns: list[str]) -> None:
+    # in-process: executemany costs no round trips, and the key's index finds each row
+    q = conn.dialect.identifier_preparer
+    sets = ", ".join(f"{q.quote(c)} = ?" for c in columns)
+    match = " AND ".join(f"{q.quote(c)} = ?" for c in key)
+    sql = f"UPDATE {q.format_table(table)} SET {sets} WHERE {match}"
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        for start in range(0, len(rows), CHUNK_ROWS):
+            part = rows.iloc[start:start + CHUNK_ROWS]
+            arrays = [to_python(part[c], Target(spec.column(c).type, table.c[c], conn.dialect))
+                      for c in columns + list(key)]
+            cursor.executemany(sql, list(zip(*arrays)))
+    finally:
+        cursor.close()
+
+
+# --------------------------------------------------------------------------- identities
+
+
+def advance_identities(conn: sa.Connection, md: sa.MetaData) -> None:
+    """Move each identity / AUTO_INCREMENT counter past the keys we inserted."""
+    q = conn.dialect.identifier_preparer
+    dialect = conn.dialect.name
+    for table in md.tables.values():
+        for col in table.columns:
+            if col.autoincrement is not True:
+                continue
+            name, column = q.format_table(table), q.quote(col.name)
+            if dialect == "postgresql":
+                conn.execute(sa.text(
+                    f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({column}), 0) + 1, false) "
+                    f"FROM {name}"),
+                    {"t": name, "c": col.name})
+            elif dialect in ("mysql", "mariadb"):
+                top = conn.execute(sa.text(f"SELECT COALESCE(MAX({column}), 0) FROM {name}")).scalar()
+                conn.execute(sa.text(f"ALTER TABLE {name} AUTO_INCREMENT = {int(top) + 1}"))
+            elif dialect == "sqlite":
+                # only AUTOINCREMENT tables keep a counter; a rowid alias takes MAX + 1 by itself
+                has_seq = conn.execute(sa.text(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+                if has_seq:
+                    conn.execute(sa.text(f"UPDATE sqlite_sequence SET seq = (SELECT MAX({column}) FROM {name}) "
+                                         f"WHERE name = :t"), {"t": table.name})

@@ -1,0 +1,221 @@
+"""Frame columns turned into what a target driver takes, one whole column at a time.
+
+``to_text`` gives PostgreSQL COPY input: every value as its text form, None for NULL.
+``to_python`` gives DBAPI parameters for SQLite and MySQL: int, float, str, bytes or None.
+A column is converted by its portable type (``generic``), whatever pandas dtype holds it;
+NaN, None, NA and NaT all mean NULL.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+_TRUE = frozenset({"true", "t", "1", "yes", "y", "on"})
+
+
+class Target:
+    """What a conversion needs to know about one target column."""
+
+    def __init__(self, spec: dict[str, Any], column: sa.Column, dialect: sa.engine.Dialect) -> None:
+        self.generic = spec.get("generic", "other")
+        self.scale = spec.get("scale")
+        self.array = bool(spec.get("array"))
+        self.dialect = dialect.name
+        type_ = column.type
+        # SQLAlchemy's portable Uuid is CHAR(32) of hex digits where the database has no UUID type
+        self.uuid_hex = self.generic == "uuid" and "(32)" in type_.compile(dialect=dialect)
+        # an interval off PostgreSQL is SQLAlchemy's emulation: epoch + delta as a DATETIME
+        self.interval_as_datetime = self.generic == "interval" and isinstance(type_, sa.Interval) \
+            and dialect.name != "postgresql"
+        self.pg_array = self.array and dialect.name == "postgresql" and not isinstance(type_, sa.JSON)
+
+
+def to_text(series: pd.Series, target: Target) -> np.ndarray:
+    """Text for PostgreSQL COPY: an object array of str, None for NULL."""
+    g = target.generic
+    if g in ("integer", "smallint", "bigint"):
+        return _fill(series, lambda s: list(map(str, _ints(s).tolist())))
+    if g == "float":
+        return _fill(series, lambda s: list(map(repr, _floats(s).tolist())))   # 2x numpy's astype(str)
+    if g == "decimal":
+        return _fill(series, lambda s: _decimals(s, target.scale, as_text=True))
+    if g == "boolean":
+        return _fill(series, lambda s: np.where(_bools(s), "t", "f"))
+    if g == "json" and target.pg_array:
+        return _fill(series, lambda s: np.array([_pg_array(v) for v in s], dtype=object))
+    if g == "binary":
+        return _fill(series, lambda s: np.array(["\\x" + _bytes(v).hex() for v in s], dtype=object))
+    return _common(series, target)
+
+
+def to_python(series: pd.Series, target: Target) -> np.ndarray:
+    """DBAPI parameters for SQLite / MySQL: an object array of Python values, None for NULL."""
+    g = target.generic
+    if g in ("integer", "smallint", "bigint"):
+        return _fill(series, lambda s: _ints(s).astype(object))
+    if g == "float":
+        return _fill(series, lambda s: _floats(s).astype(object))
+    if g == "decimal":
+        as_text = target.dialect == "sqlite"   # sqlite3 cannot bind Decimal; NUMERIC affinity reads text
+        return _fill(series, lambda s: _decimals(s, target.scale, as_text=as_text))
+    if g == "boolean":
+        return _fill(series, lambda s: _bools(s).astype(np.int64).astype(object))
+    if g == "binary":
+        return _fill(series, lambda s: np.array([_bytes(v) for v in s], dtype=object))
+    return _common(series, target)
+
+
+def _common(series: pd.Series, target: Target) -> np.ndarray:
+    """Conversions that give text on every dialect."""
+    g = target.generic
+    sep = "T" if target.dialect == "postgresql" else " "
+    if g == "datetime":
+        return _fill(series, lambda s: _datetime_text(_datetimes(s), sep))
+    if g == "date":
+        return _fill(series, lambda s: np.datetime_as_string(_datetimes(s), unit="D").astype(object))
+    if g == "time":
+        return _fill(series, _time_text)
+    if g == "interval":
+        if target.interval_as_datetime:
+            return _fill(series, lambda s: _datetime_text(
+                np.datetime64("1970-01-01T00:00:00", "us") + _timedeltas(s), sep))
+        return _fill(series, lambda s: np.char.add(_timedeltas(s).astype(np.int64).astype(str), " microseconds"))
+    if g == "uuid":
+        def uuids(s: pd.Series) -> np.ndarray:
+            text = s.astype(str).str.lower()
+            return (text.str.replace("-", "", regex=False) if target.uuid_hex else text).to_numpy(object)
+        return _fill(series, uuids)
+    if g == "json" or target.array:
+        return _fill(series, lambda s: np.array([v if isinstance(v, str) else json.dumps(_plain(v)) for v in s],
+                                                dtype=object))
+    return _fill(series, lambda s: s.astype(str).to_numpy(object))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fill(series: pd.Series, convert: Any) -> np.ndarray:
+    """Run ``convert`` on the non-null values only, and put None where the rest were."""
+    mask = _nulls(series)
+    out = np.full(len(series), None, dtype=object)
+    if mask.all():
+        return out
+    present = series[~mask] if mask.any() else series
+    values = np.asarray(convert(present), dtype=object)
+    out[~mask] = values
+    return out
+
+
+def _nulls(series: pd.Series) -> np.ndarray:
+    return series.isna().to_numpy()   # None, NaN, NA and NaT; a list or dict (JSON) is a value
+
+
+def _ints(s: pd.Series) -> np.ndarray:
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
+        return s.to_numpy()
+    if s.dtype.kind == "b" or str(s.dtype) == "boolean":
+        return s.astype(np.int64).to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        s = pd.to_numeric(s)
+    # raises on a fractional value: an integer column must not silently round
+    return s.astype("Int64").to_numpy(dtype=np.int64)
+
+
+def _floats(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s).to_numpy(dtype=np.float64) if s.dtype.kind != "f" else s.to_numpy(np.float64)
+
+
+def _decimals(s: pd.Series, scale: int | None, *, as_text: bool) -> np.ndarray:
+    if s.dtype.kind in "iuf" or str(s.dtype) in ("Int64", "Float64"):
+        values = s.to_numpy(np.float64)
+        if scale is not None:
+            values = np.round(values, scale)   # the target would round too; SQLite wouldn't
+        return values.astype(str) if as_text else values.astype(object)
+    values = s.to_numpy(object)
+    if as_text:
+        return s.astype(str).to_numpy(object)
+    return values   # Decimal, int, float or numeric text: the driver escapes each
+
+
+def _bools(s: pd.Series) -> np.ndarray:
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        if all(isinstance(v, str) for v in s):
+            return s.str.strip().str.lower().isin(_TRUE).to_numpy()
+    return s.astype("boolean").to_numpy(dtype=bool)
+
+
+def _datetimes(s: pd.Series) -> np.ndarray:
+    """datetime64[us] in UTC wall time, for naive and aware input alike."""
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        try:
+            s = pd.to_datetime(s, format="ISO8601")
+        except (ValueError, TypeError):   # aware values with a mix of offsets
+            s = pd.to_datetime(s, format="ISO8601", utc=True)
+    if getattr(s.dtype, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return s.to_numpy().astype("datetime64[us]")
+
+
+def _datetime_text(values: np.ndarray, sep: str) -> np.ndarray:
+    text = np.datetime_as_string(values, unit="us")        # 2020-01-01T10:00:00.000000
+    if sep != "T" and len(text):
+        # swap the date/time separator in place: one write over the array's code points
+        codes = text.view(np.uint32).reshape(len(text), -1)
+        codes[codes[:, 10] == ord("T"), 10] = ord(sep)
+    return text.astype(object)
+
+
+def _timedeltas(s: pd.Series) -> np.ndarray:
+    return pd.to_timedelta(s).to_numpy().astype("timedelta64[us]")
+
+
+def _time_text(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_timedelta64_dtype(s.dtype):     # a time of day held as an offset from midnight
+        stamp = np.datetime64("1970-01-01T00:00:00", "us") + s.to_numpy().astype("timedelta64[us]")
+        return pd.Series(np.datetime_as_string(stamp, unit="us"), dtype=object).str.slice(11).to_numpy(object)
+    return s.astype(str).to_numpy(object)    # datetime.time or text: str() is ISO already
+
+
+def _bytes(v: Any) -> bytes:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    raise TypeError(f"cannot write {type(v).__name__} to a binary column")
+
+
+def _plain(v: Any) -> Any:
+    """numpy containers and scalars as JSON-able Python values."""
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    return v
+
+
+def _pg_array(v: Any) -> str:
+    """A PostgreSQL array literal: {"a","b",NULL}, nested lists as nested braces."""
+    if isinstance(v, str):
+        return v    # already an array literal
+    items = []
+    for x in (v.tolist() if isinstance(v, np.ndarray) else v):
+        if isinstance(x, (list, tuple, np.ndarray)):
+            items.append(_pg_array(x))
+        elif x is None or (isinstance(x, float) and np.isnan(x)):
+            items.append("NULL")
+        else:
+            text = str(x).replace("\\", "\\\\").replace('"', '\\"')
+            items.append(f'"{text}"')
+    return "{" + ",".join(items) + "}"

@@ -1,0 +1,172 @@
+"""Column kinds: typed columns are modeled, identifying strings are found by name and by value,
+low-cardinality categories stay categories, and odd samples never crash detection."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relsynth.schema.detect import detect_kind
+from relsynth.schema.kinds import Kind
+
+RNG = np.random.default_rng(0)
+FIRST = ["James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth",
+         "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen"]
+LAST = ["Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson",
+        "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White"]
+
+
+def s(values):
+    return pd.Series(values, dtype=object)
+
+
+def full_names(n=300):
+    return s([f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}" for i in range(n)])
+
+
+def emails(n=300):
+    return s([f"{FIRST[i % 20].lower()}.{LAST[(i * 7) % 19].lower()}{i}@gmail.com" for i in range(n)])
+
+
+def phones(n=300):
+    return s([f"+1 ({RNG.integers(200, 999)}) {RNG.integers(200, 999)}-{RNG.integers(0, 9999):04d}" for _ in range(n)])
+
+
+def notes(n=300):
+    words = "call back later about the refund delivery was late customer asked for invoice copy".split()
+    return s([" ".join(RNG.choice(words, size=RNG.integers(3, 12))) + f" ref {i}" for i in range(n)])
+
+
+def kind(column, values=(), table="t", generic="string", unique=False):
+    return detect_kind(table=table, column=column, generic=generic, values=s(list(values)), unique=unique)
+
+
+@pytest.mark.parametrize("generic, expected", [
+    ("integer", Kind.INTEGER), ("smallint", Kind.INTEGER), ("bigint", Kind.INTEGER),
+    ("float", Kind.FLOAT), ("interval", Kind.FLOAT), ("decimal", Kind.DECIMAL), ("boolean", Kind.BOOLEAN),
+    ("datetime", Kind.DATETIME), ("date", Kind.DATE), ("time", Kind.TIME), ("enum", Kind.CATEGORICAL),
+    ("uuid", Kind.UUID), ("json", Kind.JSON), ("binary", Kind.BINARY),
+])
+def test_typed_columns_map_to_their_kind_whatever_the_name(generic, expected):
+    assert detect_kind(table="customers", column="email", generic=generic, values=s([])) is expected
+
+
+def test_a_unique_identifier_number_is_still_an_integer():
+    values = pd.Series(np.arange(100_000, 100_500))
+    assert detect_kind(table="orders", column="order_number", generic="bigint", values=values, unique=True) \
+        is Kind.INTEGER
+
+
+def test_other_sql_types_follow_the_sample_dtype_or_the_string_rules():
+    assert detect_kind(table="t", column="x", generic="other", values=pd.Series([1, 2, 3])) is Kind.INTEGER
+    assert detect_kind(table="t", column="x", generic="other", values=pd.Series([0.5, 2.0])) is Kind.FLOAT
+    assert detect_kind(table="t", column="x", generic="other", values=emails()) is Kind.EMAIL
+
+
+@pytest.mark.parametrize("column", ["email", "EMail", "e_mail", "contactEmail", "email_address", "mail"])
+def test_emails_are_found_by_name(column):
+    assert kind(column, emails()) is Kind.EMAIL
+    assert kind(column) is Kind.EMAIL              # an empty sample cannot contradict the name
+
+
+def test_emails_are_found_by_value_and_stay_emails_when_repeated():
+    assert kind("contact", emails()) is Kind.EMAIL
+    repeated = s(["ops@acme.com", "sales@acme.com", "ops@acme.com"] * 100)
+    assert kind("reply_to", repeated) is Kind.EMAIL
+
+
+def test_a_name_hint_the_values_contradict_is_dropped():
+    assert kind("email_verified", ["yes", "no"] * 100) is Kind.CATEGORICAL
+    assert kind("phone_type", ["home", "work", "mobile"] * 100) is Kind.CATEGORICAL
+
+
+@pytest.mark.parametrize("column, expected", [
+    ("first_name", Kind.FIRST_NAME), ("FirstName", Kind.FIRST_NAME), ("given_name", Kind.FIRST_NAME),
+    ("last_name", Kind.LAST_NAME), ("surname", Kind.LAST_NAME), ("FamilyName", Kind.LAST_NAME),
+    ("full_name", Kind.PERSON_NAME), ("ContactName", Kind.PERSON_NAME), ("customer_name", Kind.PERSON_NAME),
+])
+def test_person_names_are_found_by_name_even_when_common_names_repeat(column, expected):
+    values = s([FIRST[i % 5] for i in range(300)])      # 5 distinct values: still a name, not a category
+    assert kind(column, values, table="suppliers") is expected
+
+
+@pytest.mark.parametrize("table", ["customers", "users", "Employees", "person", "people", "members",
+                                   "contacts", "patients", "students", "authors", "staff", "clients"])
+def test_a_bare_name_in_a_table_about_people_is_a_person_name(table):
+    assert kind("name", full_names(), table=table) is Kind.PERSON_NAME
+
+
+def test_a_product_name_is_text_not_a_person_name():
+    products = s([f"{c} {m} {i}" for i, (c, m) in enumerate(zip(["Blue", "Red", "Green"] * 100,
+                                                                ["Widget", "Gadget", "Lamp", "Chair"] * 75))])
+    assert kind("name", products, table="products") is Kind.TEXT
+    assert kind("name", full_names(), table="products") is Kind.TEXT
+    assert kind("user_name", s([f"user{i}" for i in range(300)]), table="accounts") is Kind.TEXT
+
+
+@pytest.mark.parametrize("column", ["phone", "HomePhone", "mobile", "tel", "fax", "phone_number"])
+def test_phones_are_found_by_name(column):
+    assert kind(column, phones()) is Kind.PHONE
+
+
+def test_phones_are_found_by_value_but_bare_digit_runs_are_not():
+    assert kind("contact_no", phones()) is Kind.PHONE
+    assert kind("contact_no", s(["555-0100", "555 0101", "(555) 010-2000"] * 100)) is Kind.PHONE
+    assert kind("account_no", s([str(4_000_000_000 + i) for i in range(300)])) is Kind.TEXT
+
+
+def test_uuids_are_found_by_value():
+    values = s(["3fa85f64-5717-4562-b3fc-2c963f66afa6", "7c9e6679-7425-40de-944b-e07fc1f90ae7"] * 3)
+    assert kind("external_ref", values) is Kind.UUID
+
+
+def test_addresses_postcodes_and_cities_by_name():
+    streets = s([f"{i} Main Street" for i in range(300)])
+    assert kind("address", streets) is Kind.ADDRESS
+    assert kind("AddressLine1", streets) is Kind.ADDRESS
+    assert kind("street", s(["Main Street", "Oak Road"] * 150)) is Kind.ADDRESS   # identifying when repeated
+    assert kind("zip", s([f"{i:05d}" for i in range(300)])) is Kind.POSTCODE
+    assert kind("PostalCode", s([f"{i:05d}" for i in range(300)])) is Kind.POSTCODE
+    assert kind("ShipCity", s([f"Town{i}" for i in range(300)])) is Kind.CITY
+
+
+def test_low_cardinality_cities_and_postcodes_stay_categories():
+    cities = s(["Berlin", "Paris", "London", "Madrid", "Rome"] * 200)
+    assert kind("city", cities) is Kind.CATEGORICAL
+    assert kind("zip", s(["10115", "75001", "SW1A 1AA"] * 100)) is Kind.CATEGORICAL
+
+
+def test_words_that_merely_end_like_a_hint_are_not_taken():
+    assert kind("ethnicity", s([f"group {i}" for i in range(300)])) is Kind.TEXT
+    assert kind("ip_address", s([f"10.0.{i // 250}.{i % 250}" for i in range(300)])) is Kind.TEXT
+
+
+def test_notes_codes_and_titles_with_many_values_are_text():
+    assert kind("notes", notes()) is Kind.TEXT
+    assert kind("sku", s([f"SKU-{i:05d}" for i in range(300)])) is Kind.TEXT
+
+
+def test_low_cardinality_strings_are_categorical_unless_unique():
+    status = s(["open", "closed", "pending"] * 100)
+    assert kind("status", status) is Kind.CATEGORICAL
+    # 1000 distinct values in 40k rows: a distinct ratio of 2.5%
+    assert kind("category", s([f"cat{i % 1000}" for i in range(40_000)])) is Kind.CATEGORICAL
+    assert kind("code", s(["A1", "B2", "C3"]), unique=True) is Kind.TEXT
+    assert kind("code", s(["A1", "B2", "C3"] * 10), unique=True) is Kind.TEXT
+
+
+def test_a_small_sample_without_repeats_is_not_copied_as_categories():
+    assert kind("remark", s(["first remark", "second one", "a third"])) is Kind.TEXT
+
+
+@pytest.mark.parametrize("values", [
+    [], [None, None], [np.nan, None, pd.NA], [b"\xff\xfe", b"ok", None], [1, "a", 2.5, None, b"x", {"k": 1}],
+    [object(), object()],
+])
+def test_odd_samples_never_crash(values):
+    result = detect_kind(table="t", column="weird", generic="string", values=pd.Series(values, dtype=object))
+    assert isinstance(result, Kind)
+
+
+def test_an_all_null_sample_falls_back_on_the_name():
+    assert kind("notes", [None] * 10) is Kind.TEXT
+    assert kind("email", [None] * 10) is Kind.EMAIL
