@@ -135,8 +135,9 @@ class Synthesizer:
             manifest = json.loads(path.read_text())
             schema = Schema.from_dict(manifest["schema"])
             plan = Plan.from_dict(manifest["plan"])
-            tables = {step.table: TableSynth.load(manifest["tables"][step.table], schema[step.table], step, directory)
-                      for step in plan.steps}
+            tables = {step.table: TableSynth.load(manifest["tables"][step.table], schema[step.table], step,
+                                                  directory, f"t{i:03d}")
+                      for i, step in enumerate(plan.steps)}
         except (KeyError, ValueError, OSError) as exc:
             raise ArtifactError(f"{directory} holds a damaged or incompatible model: {exc}") from None
         return cls(schema=schema, plan=plan, tables=tables)

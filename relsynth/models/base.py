@@ -40,7 +40,10 @@ class TableModel(Protocol):
 
 
 def save_model(model: TableModel, directory: Path, stem: str) -> None:
-    """Write ``stem.json`` and ``stem.npz`` into ``directory`` (created if missing)."""
+    """Write ``stem.json`` and ``stem.npz`` into ``directory`` (created if missing).
+
+    Anything with ``state()``/``from_state()`` can be saved this way (also the cardinality model).
+    """
     meta, arrays = model.state()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -48,13 +51,17 @@ def save_model(model: TableModel, directory: Path, stem: str) -> None:
         if np.asarray(array).dtype.hasobject:
             raise ArtifactError(f"model array {name!r} holds Python objects; only numbers can be saved",
                                 hint="this is a bug in the model family: report it")
-    document = {"family": model.family, "format": FORMAT_VERSION, "meta": meta}
+    document = {"family": getattr(model, "family", type(model).__name__), "format": FORMAT_VERSION, "meta": meta}
     (directory / f"{stem}.json").write_text(json.dumps(document, allow_nan=False), encoding="utf-8")
     np.savez_compressed(directory / f"{stem}.npz", **{k: np.asarray(v) for k, v in arrays.items()})
 
 
-def load_model(directory: Path, stem: str) -> TableModel:
-    """Read a model written by :func:`save_model`; never unpickles anything."""
+def load_model(directory: Path, stem: str, *, cls: type | None = None) -> TableModel:
+    """Read a model written by :func:`save_model`; never unpickles anything.
+
+    ``cls`` names the class to rebuild when it is not a registered table family
+    (e.g. :class:`relsynth.relational.cardinality.CardinalityModel`).
+    """
     from relsynth.models import get_family
 
     directory = Path(directory)
@@ -67,7 +74,11 @@ def load_model(directory: Path, stem: str) -> TableModel:
         raise ArtifactError(f"cannot read model {stem!r} in {directory}: {exc}") from exc
     if document.get("format") != FORMAT_VERSION:
         raise ArtifactError(f"model {stem!r} has format {document.get('format')!r}, expected {FORMAT_VERSION}")
-    return get_family(document["family"]).from_state(document["meta"], arrays)
+    family = cls or get_family(document.get("family", ""))
+    try:
+        return family.from_state(document["meta"], arrays)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ArtifactError(f"model {stem!r} in {directory} is damaged or from another version: {exc!r}") from exc
 
 
 __all__ = ["TableModel", "save_model", "load_model", "FORMAT_VERSION"]

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from relsynth.errors import ModelError
+from relsynth.errors import ArtifactError, ModelError
 from relsynth.models import register
 from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
@@ -141,6 +141,8 @@ class DonorTree:
                 return depth
             frontier = np.concatenate((self.left[frontier], self.right[frontier]))
             depth += 1
+            if depth > self.left.size:  # only a damaged file can loop
+                raise ArtifactError("model tree arrays do not form a tree")
 
     def draw(self, X: np.ndarray, *, rows: np.ndarray | None = None, rng: np.random.Generator) -> np.ndarray:
         """One donor value per row, drawn in proportion to the donor weights of its leaf."""
@@ -170,8 +172,6 @@ class DonorTree:
         try:
             required = {name: np.asarray(arrays[f"{prefix}.{name}"]) for name in cls._REQUIRED}
         except KeyError as exc:
-            from relsynth.errors import ArtifactError
-
             raise ArtifactError(f"model arrays lack {exc.args[0]!r}") from None
         optional = {name: np.asarray(arrays[f"{prefix}.{name}"])
                     for name in cls._OPTIONAL if f"{prefix}.{name}" in arrays}

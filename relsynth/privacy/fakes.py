@@ -13,6 +13,8 @@ A *format* is a plain JSON-able dict; it never holds a real value. What it may h
   string key's prefix (``INV-``), otherwise the prefix keeps only its shape;
 * JSON object keys present in >= 90% of >= 20 objects, with the type of their values.
 
+(A value with no letter or digit at all, such as ``-``, is its own shape: it identifies no one.)
+
 Generation is vectorized: pools of a few thousand first names, last names, streets,
 cities and words are drawn once per locale from a Faker instance with a fixed seed (no
 global state, so the same ``rng`` seed gives the same output in every process), then
@@ -74,7 +76,7 @@ EXAMPLE_DOMAINS = {
     "net": ("example.net", "mail.example.net", "home.example.net", "inbox.example.net"),
     "org": ("example.org", "mail.example.org", "members.example.org", "post.example.org"),
 }
-EMAIL_STYLES = ("first.last", "first_last", "flast", "firstlast", "first99", "word99")
+EMAIL_STYLES = ("first.last", "first.last99", "first_last", "flast", "firstlast", "first99", "word99")
 NAME_STYLES = ("first last", "first m. last", "first middle last", "last, first", "single")
 HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.")
 _HONORIFIC_RE = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?\s+", re.IGNORECASE)
@@ -602,13 +604,22 @@ def _learn_email(present: pd.Series) -> dict:
 
 
 def _email_style(local: str) -> str:
+    """Which generator style a real local part resembles (the part itself is not kept)."""
     if "." in local:
-        return "first.last"
+        return "first.last99" if any(c.isdigit() for c in local) else "first.last"
     if "_" in local:
         return "first_last"
-    if any(c.isdigit() for c in local):
-        return "word99" if len(local) % 2 else "first99"     # a stable coin flip, not a guess
-    return "flast" if len(local) % 2 else "firstlast"
+    firsts, lasts = _name_sets()
+    letters = local.rstrip("0123456789").lower()
+    if letters != local.lower():
+        return "first99" if letters in firsts else "word99"
+    return "flast" if letters[1:] in lasts else "firstlast"
+
+
+@lru_cache(maxsize=1)
+def _name_sets() -> tuple[frozenset, frozenset]:
+    return (frozenset(v.lower() for v in _ascii_pool(DEFAULT_LOCALE, "first_name")),
+            frozenset(v.lower() for v in _ascii_pool(DEFAULT_LOCALE, "last_name")))
 
 
 def _make_email(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
@@ -620,6 +631,7 @@ def _make_email(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     digits = _digits(m, rng, 1, 1000)
     builders = {
         "first.last": lambda i: first[i] + "." + last[i],
+        "first.last99": lambda i: first[i] + "." + last[i] + digits[i],
         "first_last": lambda i: first[i] + "_" + last[i],
         "flast": lambda i: _obj([f[0] for f in first[i]]) + last[i],
         "firstlast": lambda i: first[i] + last[i],
@@ -631,7 +643,7 @@ def _make_email(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
         idx = np.flatnonzero(styles == s)
         if idx.size:
             local[idx] = builders[style](idx)
-    if ctx.attempt >= 2 and m:      # late redraws of a unique column: more room with digits
+    if ctx.attempt >= 1 and m:      # redraws of a unique column: more room with digits
         local = local + _digits(m, rng, 10, 10_000)
     local = _apply_case(local, fmt.get("case"), rng, default="lower")
     emails = local + "@" + _email_domains(fmt, m, rng, ctx.max_length)

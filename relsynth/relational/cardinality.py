@@ -8,6 +8,7 @@ long tails) follow the source. With no parent columns it is the empirical count 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,8 @@ from relsynth.schema.kinds import Kind
 
 class CardinalityModel:
     """Children-per-parent counts conditioned on the parent's modeled columns."""
+
+    family: ClassVar[str] = "cardinality"  # the name written by save_model; not a table family
 
     def __init__(self, *, params: TreeParams | None = None) -> None:
         self.params = params or TreeParams()

@@ -46,6 +46,9 @@ class TableSynth:
     relations: dict[str, dict] = field(default_factory=dict)     # non-context FKs: null share, popularity
     orphan_ratio: float = 0.0        # rows without a context parent, per row with one
     family: str = "trees"
+    # keyed digests of the real values of generated columns: a fake equal to a real value is redrawn
+    exclusions: dict[str, np.ndarray] = field(default_factory=dict)
+    digest_key: str = "0" * 16
     model: TableModel | None = None
     cardinality: CardinalityModel | None = None
 
@@ -56,7 +59,7 @@ class TableSynth:
             parents: Mapping[str, pd.DataFrame], parent_modeled: Mapping[str, Mapping[str, Kind]],
             rng: np.random.Generator) -> "TableSynth":
         """``parents[name]`` holds the real parent's keys and modeled columns."""
-        synth = cls(table=table, step=step, family=family)
+        synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
         fk_columns = table.fk_columns
         for col in table.columns:
             if col.name in fk_columns:
@@ -68,6 +71,7 @@ class TableSynth:
             else:
                 synth.formats[col.name] = learn_format(col.kind, frame[col.name],
                                                        max_length=col.type.get("length"))
+                synth.exclusions[col.name] = np.unique(_digests(frame[col.name].dropna(), synth.digest_key))
         for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
 
@@ -128,7 +132,7 @@ class TableSynth:
             out.update({c: sampled[c].to_numpy() for c in sampled.columns})
         unique_singles = {s[0] for s in table.unique_sets() if len(s) == 1}
         for name, fmt in self.formats.items():
-            out[name] = generate(fmt, n, rng, unique=name in unique_singles).to_numpy()
+            out[name] = self._generate(name, fmt, n, rng, unique=name in unique_singles)
         frame = pd.DataFrame(out, index=pd.RangeIndex(n))
 
         weights = {}
@@ -166,6 +170,24 @@ class TableSynth:
                     for col in fk.columns:
                         frame.loc[clash, col] = None
         return frame
+
+    def _generate(self, name: str, fmt: dict, n: int, rng: np.random.Generator, *, unique: bool) -> np.ndarray:
+        """Values in the column's format, none equal to a real one (checked by keyed digest)."""
+        values = generate(fmt, n, rng, unique=unique).to_numpy().copy()
+        excluded = self.exclusions.get(name)
+        if excluded is None or not len(excluded):
+            return values
+        for _ in range(keys.REDRAW_ROUNDS):
+            series = pd.Series(values, dtype=object)
+            bad = np.isin(_digests(series, self.digest_key), excluded) & series.notna().to_numpy()
+            if unique:
+                bad |= keys.duplicated_rows(series.to_frame("v"), ["v"])
+            if not bad.any():
+                return values
+            values[bad] = generate({**fmt, "null_share": 0.0}, int(bad.sum()), rng, unique=unique).to_numpy()
+        values[bad] = None if self.table.column(name).nullable else keys.suffix_strings(
+            pd.Series(values, dtype=object), bad)[bad]
+        return values
 
     def _fill_keys(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         pk = self.table.primary_key
@@ -243,7 +265,9 @@ class TableSynth:
                 "modeled": {k: v.value for k, v in self.modeled.items()},
                 "context_kinds": {k: v.value for k, v in self.context_kinds.items()},
                 "formats": self.formats, "key_formats": self.key_formats, "relations": self.relations,
-                "orphan_ratio": self.orphan_ratio, "model": None, "cardinality": None}
+                "orphan_ratio": self.orphan_ratio, "digest_key": self.digest_key,
+                "model": None, "cardinality": None}
+        np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
         if self.model is not None:
             save_model(self.model, directory, f"{stem}.model")
             meta["model"] = f"{stem}.model"
@@ -255,12 +279,14 @@ class TableSynth:
         return meta
 
     @classmethod
-    def load(cls, meta: dict, table: Table, step: PlanStep, directory: Path) -> "TableSynth":
+    def load(cls, meta: dict, table: Table, step: PlanStep, directory: Path, stem: str) -> "TableSynth":
         synth = cls(table=table, step=step, family=meta["family"],
                     modeled={k: Kind(v) for k, v in meta["modeled"].items()},
                     context_kinds={k: Kind(v) for k, v in meta["context_kinds"].items()},
                     formats=meta["formats"], key_formats=meta["key_formats"], relations=meta["relations"],
-                    orphan_ratio=meta["orphan_ratio"])
+                    orphan_ratio=meta["orphan_ratio"], digest_key=meta["digest_key"])
+        with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
+            synth.exclusions = {name: arrays[name] for name in arrays.files}
         if meta["model"]:
             synth.model = load_model(directory, meta["model"])
         if meta["cardinality"]:
@@ -268,6 +294,10 @@ class TableSynth:
             with np.load(directory / f"{meta['cardinality']}.npz", allow_pickle=False) as arrays:
                 synth.cardinality = CardinalityModel.from_state(state, dict(arrays))
         return synth
+
+
+def _digests(values: pd.Series, key: str) -> np.ndarray:
+    return pd.util.hash_pandas_object(values.astype(str), index=False, hash_key=key).to_numpy()
 
 
 def _learn_key(col, values: pd.Series, table: Table) -> dict:

@@ -145,7 +145,7 @@ def cycle_foreign_keys(schema: Schema) -> set[tuple[str, ForeignKey]]:
 
 # --------------------------------------------------------------------------- checks
 
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\[[^\]]*\]|[^'\"`\[]+|.", re.S)
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|[^'\"`]+|.", re.S)
 # PostgreSQL casts: ::type, ::type(10,2), ::character varying, ::timestamp without time zone, ::text[]
 _CAST = re.compile(r"::\s*(?:\"[^\"]+\"|[A-Za-z_][\w]*(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?)"
                    r"(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\s*\[\])*", re.I)
@@ -164,7 +164,7 @@ def translate_check(sqltext: str, dialect: sa.engine.Dialect) -> str | None:
     quote = dialect.identifier_preparer.quote_identifier
     out = []
     for token in _TOKENS.findall(sqltext):
-        if token[:1] in "\"`[" and len(token) > 1:
+        if token[:1] in "\"`" and len(token) > 1:
             inner = token[1:-1]
             inner = inner.replace('""', '"') if token[0] == '"' else inner.replace("``", "`")
             out.append(quote(inner))
@@ -223,7 +223,8 @@ def _accepted(conn: sa.Connection, table: sa.Table, check: sa.CheckConstraint) -
     try:
         if conn.dialect.name == "sqlite":
             # preparing the expression resolves its columns and functions
-            conn.execute(sa.select(sa.literal(1)).select_from(table).where(sa.not_(check.sqltext)).limit(0))
+            name = conn.dialect.identifier_preparer.format_table(table)
+            conn.execute(sa.text(f"SELECT 1 FROM {name} WHERE NOT ({check.sqltext.text}) LIMIT 0"))
         else:
             table.append_constraint(check)
             with conn.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from relsynth.errors import ModelError
+from relsynth.models.base import load_model, save_model
 from relsynth.relational.cardinality import CardinalityModel
 from relsynth.schema.kinds import Kind
 
@@ -50,7 +51,7 @@ def test_new_parents_get_counts_by_their_own_segment(customers):
     assert abs(drawn[:2000].mean() / drawn[2000:].mean() - 2) < 0.4
 
 
-def test_same_seed_and_state_round_trip_give_the_same_counts(customers):
+def test_same_seed_and_state_round_trip_give_the_same_counts(customers, tmp_path):
     parent, _, _, model = customers
     expected = model.sample(parent, rng=np.random.default_rng(5))
     assert (model.sample(parent, rng=np.random.default_rng(5)) == expected).all()
@@ -58,6 +59,9 @@ def test_same_seed_and_state_round_trip_give_the_same_counts(customers):
     assert not any(np.asarray(a).dtype.hasobject for a in arrays.values())
     again = CardinalityModel.from_state(meta, arrays).sample(parent, rng=np.random.default_rng(5))
     assert (again == expected).all()
+    save_model(model, tmp_path, "orders.per_customer")
+    loaded = load_model(tmp_path, "orders.per_customer", cls=CardinalityModel)
+    assert (loaded.sample(parent, rng=np.random.default_rng(5)) == expected).all()
 
 
 def test_without_parent_columns_it_is_the_empirical_distribution():

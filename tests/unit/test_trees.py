@@ -225,6 +225,20 @@ def test_training_is_capped_at_max_rows():
     assert model.sample(n=10, rng=np.random.default_rng(0)).shape == (10, 2)
 
 
+def test_a_damaged_model_file_is_an_artifact_error(shop, tmp_path):
+    from relsynth.errors import ArtifactError
+
+    save_model(shop[2], tmp_path, "orders")
+    with np.load(tmp_path / "orders.npz", allow_pickle=False) as stored:
+        arrays = {k: stored[k] for k in stored.files if not k.startswith("c1.")}
+    np.savez_compressed(tmp_path / "orders.npz", **arrays)
+    with pytest.raises(ArtifactError):
+        load_model(tmp_path, "orders")
+    (tmp_path / "orders.npz").write_bytes(b"not a zip")
+    with pytest.raises(ArtifactError):
+        load_model(tmp_path, "orders")
+
+
 def test_columns_without_a_modeled_kind_are_refused():
     with pytest.raises(ModelError):
         fitted(pd.DataFrame({"mail": ["a@b.c"]}), {"mail": Kind.EMAIL})

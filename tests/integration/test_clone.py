@@ -1,0 +1,183 @@
+"""relsynth clone on every fixture and every dialect, checked with queries in the target."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+import relsynth
+from fixtures import build as fb
+from relsynth.errors import RelsynthError, TargetError
+from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database
+
+FIXTURE_DIR = Path(__file__).resolve().parents[2] / "fixtures"
+NAMES = ["shop", "company", "university", "flights"]
+
+# Columns that identify a person or a record: no real value may reach a clone.
+IDENTIFYING = {
+    "shop": {"customers": ["email", "phone", "street_address"], "orders": ["note"], "products": ["sku", "name"]},
+    "company": {"employees": ["email"]},
+    "university": {"students": ["full_name", "email"]},
+    "flights": {"audit_log": ["message"]},
+}
+
+
+def sqlite_source(name: str) -> str:
+    return str(FIXTURE_DIR / f"{name}.sqlite")
+
+
+@contextmanager
+def engine_for(url: str):
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def read(url: str, table: str) -> pd.DataFrame:
+    with engine_for(url) as engine, engine.connect() as conn:
+        md = sa.MetaData()
+        t = sa.Table(table, md, autoload_with=conn)
+        return pd.DataFrame(conn.execute(sa.select(t)).fetchall(), columns=[c.name for c in t.columns])
+
+
+def assert_clone_holds(source_url: str, target_url: str, name: str, *, scale: float = 1.0) -> None:
+    """Integrity and privacy, asked of the target database itself."""
+    with engine_for(source_url) as src, engine_for(target_url) as dst, src.connect() as sconn, dst.connect() as tconn:
+        smd, tmd = sa.MetaData(), sa.MetaData()
+        smd.reflect(sconn)
+        tmd.reflect(tconn)
+        assert set(tmd.tables) == set(smd.tables)
+        assert all(n == 0 for n in fb.orphan_counts(tconn, tmd).values()), fb.orphan_counts(tconn, tmd)
+        assert all(n == 0 for n in fb.check_violations(tconn, tmd).values())
+        for table in tmd.tables.values():
+            real_rows = sconn.execute(sa.select(sa.func.count()).select_from(smd.tables[table.name])).scalar_one()
+            rows = tconn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            if not table.foreign_keys:  # a root table is scaled exactly
+                assert rows == round(real_rows * scale), table.name
+            elif real_rows * scale >= 100:  # children follow their parents' counts
+                assert 0.6 < rows / (real_rows * scale) < 1.5, (table.name, rows, real_rows)
+            for col in table.columns:
+                if not col.nullable:
+                    nulls = tconn.execute(sa.select(sa.func.count()).where(col.is_(None))).scalar_one()
+                    assert nulls == 0, f"{table.name}.{col.name}"
+            unique_sets = [tuple(c.name for c in table.primary_key.columns)]
+            unique_sets += [tuple(c.name for c in u.columns) for u in table.constraints
+                            if isinstance(u, sa.UniqueConstraint)]
+            unique_sets += [tuple(c.name for c in i.columns) for i in table.indexes if i.unique]
+            for cols in filter(None, unique_sets):
+                q = sa.select(*[table.c[c] for c in cols]).where(
+                    sa.and_(*[table.c[c].is_not(None) for c in cols])
+                ).group_by(*[table.c[c] for c in cols]).having(sa.func.count() > 1)
+                assert tconn.execute(q).first() is None, f"duplicate {table.name}{cols}"
+        for table, columns in IDENTIFYING[name].items():
+            for col in columns:
+                real = {str(v) for v in sconn.execute(sa.select(smd.tables[table].c[col])).scalars() if v is not None}
+                fake = {str(v) for v in tconn.execute(sa.select(tmd.tables[table].c[col])).scalars() if v is not None}
+                assert fake, f"{table}.{col} is empty"
+                assert not real & fake, f"real values of {table}.{col} leaked: {sorted(real & fake)[:3]}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_clone_sqlite(name, tmp_path):
+    target = tmp_path / "clone.sqlite"
+    result = relsynth.clone(sqlite_source(name), str(target), seed=1)
+    assert result.passed
+    assert_clone_holds(f"sqlite:///{sqlite_source(name)}", f"sqlite:///{target}", name)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", NAMES)
+def test_clone_postgres(name):
+    with fresh_database(POSTGRES_URL_ENV) as source, fresh_database(POSTGRES_URL_ENV) as target:
+        with engine_for(source) as engine:
+            fb.build(name, engine)
+        assert relsynth.clone(source, target, seed=2).passed
+        assert_clone_holds(source, target, name)
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("name", NAMES)
+def test_clone_mariadb(name):
+    with fresh_database(MARIADB_URL_ENV) as source, fresh_database(MARIADB_URL_ENV) as target:
+        with engine_for(source) as engine:
+            fb.build(name, engine)
+        assert relsynth.clone(source, target, seed=3).passed
+        assert_clone_holds(source, target, name)
+
+
+@pytest.mark.postgres
+def test_a_postgres_source_clones_into_sqlite(tmp_path):
+    with fresh_database(POSTGRES_URL_ENV) as source:
+        with engine_for(source) as engine:
+            fb.build("shop", engine)
+        target = tmp_path / "from_pg.sqlite"
+        assert relsynth.clone(source, str(target), seed=4).passed
+        assert_clone_holds(source, f"sqlite:///{target}", "shop")
+
+
+@pytest.mark.parametrize("scale", [0.1, 3.0])
+def test_scale_shrinks_and_grows_keeping_children_per_parent(scale, tmp_path):
+    target = tmp_path / "scaled.sqlite"
+    relsynth.clone(sqlite_source("shop"), str(target), scale=scale, seed=5)
+    assert_clone_holds(f"sqlite:///{sqlite_source('shop')}", f"sqlite:///{target}", "shop", scale=scale)
+    real = read(f"sqlite:///{sqlite_source('shop')}", "orders").groupby("customer_id").size()
+    fake = read(f"sqlite:///{target}", "orders").groupby("customer_id").size()
+    assert len(read(f"sqlite:///{target}", "customers")) == round(300 * scale)
+    assert abs(fake.mean() - real.mean()) < 0.35 * real.mean()
+
+
+def test_the_same_seed_gives_the_same_database_and_another_seed_another(tmp_path):
+    urls = []
+    for i, seed in enumerate([11, 11, 12]):
+        target = tmp_path / f"seeded{i}.sqlite"
+        relsynth.clone(sqlite_source("company"), str(target), seed=seed)
+        urls.append(f"sqlite:///{target}")
+    for table in ("departments", "employees"):
+        a, b, c = (read(u, table) for u in urls)
+        pd.testing.assert_frame_equal(a, b)
+        assert not a.equals(c)
+
+
+def test_train_then_generate_equals_clone(tmp_path):
+    relsynth.clone(sqlite_source("university"), str(tmp_path / "clone.sqlite"), seed=8)
+    from relsynth import api
+
+    api.train(sqlite_source("university"), seed=8).save(tmp_path / "model")
+    synth = relsynth.Synthesizer.load(tmp_path / "model")
+    api.generate(synth, str(tmp_path / "generated.sqlite"), seed=8)
+    for table in ("students", "enrollments", "course_tag_links"):
+        pd.testing.assert_frame_equal(read(f"sqlite:///{tmp_path / 'clone.sqlite'}", table),
+                                      read(f"sqlite:///{tmp_path / 'generated.sqlite'}", table))
+
+
+def test_the_source_is_never_written_and_never_a_target(tmp_path):
+    source = tmp_path / "source.sqlite"
+    source.write_bytes((FIXTURE_DIR / "company.sqlite").read_bytes())
+    before = source.read_bytes()
+    with pytest.raises(TargetError, match="is the source"):
+        relsynth.clone(str(source), f"sqlite:///{source}")
+    relsynth.clone(str(source), str(tmp_path / "out.sqlite"))
+    assert source.read_bytes() == before
+
+
+def test_a_non_empty_target_is_refused_unless_replaced(tmp_path):
+    target = tmp_path / "busy.sqlite"
+    relsynth.clone(sqlite_source("company"), str(target), seed=1)
+    first = read(f"sqlite:///{target}", "employees")
+    with pytest.raises(TargetError):
+        relsynth.clone(sqlite_source("company"), str(target), seed=2)
+    pd.testing.assert_frame_equal(read(f"sqlite:///{target}", "employees"), first)
+    relsynth.clone(sqlite_source("company"), str(target), seed=2, replace=True)
+    assert not read(f"sqlite:///{target}", "employees").equals(first)
+
+
+def test_bad_input_is_one_clear_error():
+    with pytest.raises(RelsynthError, match="not a file"):
+        relsynth.clone("no/such/file.sqlite", "sqlite:///x.sqlite")
