@@ -12,6 +12,7 @@ from relsynth.errors import RelsynthError
 from relsynth.urls import SOURCE_ENV, TARGET_ENV
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  pretty_exceptions_enable=False,
                   help="Synthetic copies of relational databases: same schema, every key and constraint intact, "
                        "no real person.\n\nURLs are SQLAlchemy URLs or paths to SQLite files; "
                        "env:NAME reads one from an environment variable.")
@@ -83,10 +84,10 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Database
         contexts = {n: (None if t.context in (None, "none") else t.context)
                     for n, t in cfg.tables.items() if "context" in t.model_fields_set}
         the_plan = make_plan(schema, contexts=contexts)
-    _show_schema(schema, the_plan)
-    if output:
-        output.write_text(dump_config(config_from_schema(schema, the_plan, source=shown(url))))
-        typer.echo(f"config written to {output}")
+        _show_schema(schema, the_plan)
+        if output:
+            output.write_text(dump_config(config_from_schema(schema, the_plan, source=shown(url))))
+            typer.echo(f"config written to {output}")
 
 
 def _show_schema(schema, the_plan) -> None:

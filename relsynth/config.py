@@ -98,4 +98,5 @@ def dump_config(data: dict[str, Any]) -> str:
     header = ("# relsynth config: edit, then pass back with --config FILE.\n"
               "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind,\n"
               "# and tables.T.foreign_keys entries the database does not declare. The rest is for reading.\n")
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120,
+                                   default_flow_style=None)  # one line per column

@@ -122,11 +122,22 @@ class _Integer:
         return pd.Series(rounded.astype(np.int64))
 
 
+def _float_scale(values: np.ndarray, *, limit: int = 6, sample: int = 10_000) -> int | None:
+    """Decimal places all observed values fit in (money in a DOUBLE column), or None if more than ``limit``."""
+    distinct = np.unique(values[np.isfinite(values)])[:sample]
+    for places in range(limit + 1):
+        scaled = distinct * 10.0**places
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled)) + 1e-9):
+            return places
+    return None
+
+
 class _Float:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
-        lo, hi = _range(_numeric(series))
-        return {"min": lo, "max": hi}
+        values = _numeric(series)
+        lo, hi = _range(values)
+        return {"min": lo, "max": hi, "scale": _float_scale(values)}
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
@@ -134,7 +145,10 @@ class _Float:
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
-        return pd.Series(_clip(values, meta), dtype=np.float64)
+        values = _clip(values, meta)
+        if meta.get("scale") is not None:  # synthetic values look like the source's (e.g. cents)
+            values = np.round(values, int(meta["scale"]))
+        return pd.Series(values, dtype=np.float64)
 
 
 def _decimal_places(value: Any) -> int:

@@ -38,7 +38,6 @@ class TreeParams:
     min_leaf: int = 10           # no leaf holds fewer real rows (privacy floor)
     rows_per_leaf: int = 1000    # leaf size grows with the data: max(min_leaf, n // rows_per_leaf)
     max_donors: int = 256        # donors kept per leaf for numbers (stratified over the leaf's values)
-    max_class_donors: int = 4096  # distinct categories kept per leaf, so rare ones survive
     max_classes: int = 32        # the classifier sees the most frequent classes, the rest lumped
     jitter: float = 1.0          # scales the smoothing of float/decimal donors (0: verbatim donors)
 
@@ -91,7 +90,8 @@ class DonorTree:
         y = np.asarray(y, dtype=np.float64)
         nodes, leaves = _grow(X, y, classifier=classifier, params=params, rng=rng)
         node_count = nodes["left"].size
-        cap = params.max_class_donors if classifier else params.max_donors
+        # classes keep exact per-leaf counts (at most one donor per class), so rare ones survive
+        cap = max(y.size, 1) if classifier else params.max_donors
         table = _donor_table(leaves, y, node_count=node_count, max_donors=cap,
                              smoothing=params.jitter if jitter else 0.0, rng=rng)
         return cls(**nodes, **table)

@@ -148,7 +148,7 @@ class TableSynth:
 
         frame = self._fill_keys(frame, rng)
         frame = self._enforce_unique(frame, frames, weights, rng)
-        frame = self._enforce_checks(frame, context, rng)
+        frame = self._enforce_checks(frame, context, frames, weights, rng)
         return frame[list(table.column_names)]
 
     def fill_deferred(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
@@ -236,19 +236,16 @@ class TableSynth:
         return frame
 
     def _enforce_checks(self, frame: pd.DataFrame, context: pd.DataFrame | None,
+                        frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
                         rng: np.random.Generator) -> pd.DataFrame:
+        """Rows that break a check are drawn again (values and non-context parents); the rest dropped."""
         keep = np.ones(len(frame), dtype=bool)
         for check in self.table.checks:
             bad = checks.violations(frame, check.sqltext, label=check.name or "")
-            for _ in range(CHECK_ROUNDS if self.model is not None else 0):
+            for _ in range(CHECK_ROUNDS):
                 if bad is None or not bad.any():
                     break
-                rows = np.flatnonzero(bad)
-                redo = self.model.sample(context=context.iloc[rows].reset_index(drop=True), rng=rng) \
-                    if context is not None else self.model.sample(n=len(rows), rng=rng)
-                for col in redo.columns:
-                    frame[col] = frame[col].astype(object) if frame[col].dtype != redo[col].dtype else frame[col]
-                    frame.loc[rows, col] = redo[col].to_numpy()
+                self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng)
                 bad = checks.violations(frame, check.sqltext)
             if bad is not None and bad.any():
                 keep &= ~bad
@@ -257,6 +254,25 @@ class TableSynth:
                           stacklevel=2)
             frame = frame[keep].reset_index(drop=True)
         return frame
+
+    def _redraw(self, frame: pd.DataFrame, rows: np.ndarray, context: pd.DataFrame | None,
+                frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
+                rng: np.random.Generator) -> None:
+        """Draw ``rows`` again in place: modeled values with the same parent, other parents anew."""
+        fresh: dict[str, Any] = {}
+        if self.model is not None:
+            redo = self.model.sample(context=context.iloc[rows].reset_index(drop=True), rng=rng) \
+                if context is not None else self.model.sample(n=len(rows), rng=rng)
+            fresh.update({c: redo[c].to_numpy() for c in redo.columns})
+        for fk in self.step.others:
+            positions = keys.draw_parents(len(rows), weights[fk.label], rng,
+                                          null_share=self.relations[fk.label]["null_share"])
+            fresh.update({c: v.to_numpy() for c, v in
+                          _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions).items()})
+        for col, values in fresh.items():
+            if frame[col].dtype != values.dtype:
+                frame[col] = frame[col].astype(object)
+            frame.loc[rows, col] = values
 
     # ------------------------------------------------------------------ persistence
 

@@ -65,9 +65,9 @@ def _qualified(schema_name: str | None, name: str) -> str:
 
 def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept: set[str],
            config: Config) -> Table:
-    name = sa_table.name
+    name = str(sa_table.name)  # plain str: SQLAlchemy's quoted_name does not serialize
     table_config = config.tables.get(name)
-    primary_key = tuple(c.name for c in sa_table.primary_key.columns)
+    primary_key = tuple(str(c.name) for c in sa_table.primary_key.columns)
     foreign_keys = [_foreign_key(fk, sa_table) for fk in sorted(sa_table.foreign_key_constraints,
                                                                    key=lambda f: [c.name for c in f.columns])]
     # A relation to an excluded table cannot be kept: the clone would reference a missing table.
@@ -97,7 +97,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
         if override is not None and override.kind is not None:
             kind = override.kind
         columns.append(Column(
-            name=col.name, type=spec, nullable=bool(col.nullable), kind=kind,
+            name=str(col.name), type=spec, nullable=bool(col.nullable), kind=kind,
             default=_default(col),
             autoincrement=primary_key == (col.name,) and spec["generic"] in _INTEGER_GENERICS
             and col.name not in fk_columns,
@@ -108,13 +108,14 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
 
 def _name(name: object) -> str | None:
     # SQLAlchemy's placeholder for "no name" is a sentinel, not a string
-    return name if isinstance(name, str) else None
+    return str(name) if isinstance(name, str) else None
 
 
 def _foreign_key(fk: sa.ForeignKeyConstraint, sa_table: sa.Table) -> ForeignKey:
+    # target_fullname is [schema.]table.column and needs no lookup of the parent table
     parent_columns = tuple(e.target_fullname.rsplit(".", 1)[-1] for e in fk.elements)
-    parent = fk.elements[0].target_fullname.rsplit(".", 1)[0].rsplit(".", 1)[-1]
-    columns = tuple(c.name for c in fk.columns)
+    parent = fk.elements[0].target_fullname.rsplit(".", 2)[-2]
+    columns = tuple(str(c.name) for c in fk.columns)
     return ForeignKey(columns=columns, parent=parent, parent_columns=parent_columns,
                       nullable=all(sa_table.c[c].nullable for c in columns), name=_name(fk.name))
 
@@ -123,10 +124,10 @@ def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...]) -> tup
     found: dict[tuple[str, ...], str | None] = {}
     for c in sa_table.constraints:
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
-            found.setdefault(tuple(col.name for col in c.columns), _name(c.name))
+            found.setdefault(tuple(str(col.name) for col in c.columns), _name(c.name))
     for index in sa_table.indexes:  # MySQL reports unique constraints as unique indexes
         if index.unique and all(isinstance(e, sa.Column) for e in index.expressions):
-            found.setdefault(tuple(col.name for col in index.columns), _name(index.name))
+            found.setdefault(tuple(str(col.name) for col in index.columns), _name(index.name))
     found.pop(primary_key, None)
     return tuple(UniqueConstraint(columns=cols, name=name) for cols, name in found.items() if cols)
 

@@ -88,7 +88,7 @@ def _classify(t: sa.types.TypeEngine, native: str, dialect: str) -> dict[str, An
                 "length": max(1, sum(len(v) for v in values) + len(values) - 1)}
     if isinstance(t, sa.Text) or visit in _MYSQL_TEXT_SIZES:
         out = {"generic": "text"}
-        if _MYSQL_TEXT_SIZES.get(visit):
+        if dialect == "mysql" and _MYSQL_TEXT_SIZES.get(visit):
             out["length"] = _MYSQL_TEXT_SIZES[visit]
         return out
     if isinstance(t, sa.String):

@@ -38,12 +38,14 @@ def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.Data
     write = _copy if conn.dialect.name == "postgresql" else _executemany
     total = len(frame)
     done = 0
-    for start in range(0, total, CHUNK_ROWS) if total else ():
+    for start in range(0, total, CHUNK_ROWS):
         part = frame.iloc[start:start + CHUNK_ROWS]
         write(conn, table, columns, [None if c in nulls else (part[c], targets[c]) for c in columns], len(part))
         done += len(part)
         if progress is not None:
             progress(spec.name, done)
+    if total == 0 and progress is not None:
+        progress(spec.name, 0)
     return done
 
 
@@ -125,13 +127,14 @@ def update_key(spec: Table) -> tuple[str, ...]:
 def _update_postgres(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
                      key: tuple[str, ...], columns: list[str]) -> None:
     q = conn.dialect.identifier_preparer
-    tmp = q.quote(f"relsynth_deferred_{spec.name}"[:60])
+    tmp_name = f"relsynth_deferred_{spec.name}"[:60]
+    tmp = q.quote(tmp_name)
     target = q.format_table(table)
     names = list(key) + columns
     # a temp table shaped like the target's columns, COPY into it, one UPDATE ... FROM
     conn.exec_driver_sql(f"CREATE TEMP TABLE {tmp} AS SELECT {', '.join(q.quote(c) for c in names)} "
                          f"FROM {target} WITH NO DATA")
-    tmp_table = sa.Table(tmp.strip('"'), sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in names])
+    tmp_table = sa.Table(tmp_name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in names])
     for start in range(0, len(rows), CHUNK_ROWS):
         part = rows.iloc[start:start + CHUNK_ROWS]
         data = [(part[c], Target(spec.column(c).type, table.c[c], conn.dialect)) for c in names]

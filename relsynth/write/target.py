@@ -91,6 +91,11 @@ def _check_inputs(schema: Schema, frames: Mapping[str, pd.DataFrame], order: Seq
         missing = [c for c in schema[name].column_names if c not in frames[name].columns]
         if missing:
             raise ValueError(f"frame for {name} lacks columns {missing}")
+    for name, fk in deferred:
+        # a deferred foreign key goes in as NULL first
+        required = [c for c in fk.columns if not schema[name].column(c).nullable]
+        if required:
+            raise ValueError(f"{name}: deferred foreign key {fk.label} has NOT NULL columns {required}")
 
 
 class _refused:
@@ -197,6 +202,7 @@ def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> di
     names = [t.name for t in run.schema]
     conn = connect(engine)
     try:
+        conn.exec_driver_sql("SET time_zone = '+00:00'")     # datetimes are written in UTC
         existing = existing_tables(conn, names)
         conn.rollback()      # end the inspection's implicit transaction
         if existing and not replace:

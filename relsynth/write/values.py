@@ -132,15 +132,17 @@ def _floats(s: pd.Series) -> np.ndarray:
 
 
 def _decimals(s: pd.Series, scale: int | None, *, as_text: bool) -> np.ndarray:
-    if s.dtype.kind in "iuf" or str(s.dtype) in ("Int64", "Float64"):
+    if s.dtype.kind in "iu":                   # exact, even past float's 2**53
+        values = s.to_numpy(np.int64 if s.dtype.kind == "i" else np.uint64).tolist()
+        return list(map(str, values)) if as_text else values
+    if s.dtype.kind == "f":
         values = s.to_numpy(np.float64)
         if scale is not None:
             values = np.round(values, scale)   # the target would round too; SQLite wouldn't
-        return values.astype(str) if as_text else values.astype(object)
-    values = s.to_numpy(object)
+        return list(map(repr, values.tolist())) if as_text else values.astype(object)
     if as_text:
         return s.astype(str).to_numpy(object)
-    return values   # Decimal, int, float or numeric text: the driver escapes each
+    return s.to_numpy(object)   # Decimal, int, float or numeric text: the driver escapes each
 
 
 def _bools(s: pd.Series) -> np.ndarray:

@@ -49,6 +49,15 @@ def test_decimal_scale_is_found_in_float_columns_too():
     assert meta["scale"] == 3
 
 
+def test_float_columns_holding_cents_are_rounded_to_cents_but_measurements_are_not():
+    meta = encoding.analyze(pd.Series([9.99, 12.5, 100.0]), "float")
+    assert meta["scale"] == 2
+    assert encoding.decode(np.array([10.123456]), meta).tolist() == [10.12]
+    meta = encoding.analyze(pd.Series(np.random.default_rng(0).normal(size=50)), "float")
+    assert meta["scale"] is None
+    assert encoding.decode(np.array([0.123456789]), meta).tolist() == [0.123456789]
+
+
 def test_booleans_keep_nulls():
     _, _, out = round_trip(pd.Series([True, False, True]), "boolean")
     assert out.dtype == bool and out.tolist() == [True, False, True]

@@ -75,6 +75,13 @@ def test_no_category_is_invented(shop):
     assert set(synth.category) <= set(table.category)
 
 
+def test_rare_categories_survive():
+    values = ["common"] * 5000 + [f"rare{i}" for i in range(300)] * 2
+    table = pd.DataFrame({"label": values, "n": np.arange(len(values)) % 7})
+    synth = fitted(table, {"label": "categorical", "n": "integer"}).sample(n=len(values), rng=np.random.default_rng(0))
+    assert synth.label.nunique() > 200 and set(synth.label) <= set(values)
+
+
 def test_null_share_is_kept(shop):
     table, _, _, synth = shop
     assert abs(synth.quantity.isna().mean() - table.quantity.isna().mean()) < 0.05
