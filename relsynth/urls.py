@@ -71,9 +71,11 @@ def same_database(a: sa.URL, b: sa.URL) -> bool:
 
 
 def _with_default_driver(url: sa.URL) -> sa.URL:
-    # pymysql is pure Python and always installed with relsynth; mysqlclient may not be.
+    # The drivers installed with relsynth, not SQLAlchemy's defaults (psycopg 3, mysqlclient).
     if url.drivername in ("mysql", "mariadb"):
         return url.set(drivername=url.drivername + "+pymysql")
+    if url.drivername == "postgresql":
+        return url.set(drivername="postgresql+psycopg2")
     return url
 
 

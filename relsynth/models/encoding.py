@@ -12,6 +12,14 @@ booleans as 0/1, categoricals as integer codes into ``meta["categories"]`` (most
 first), datetimes as microseconds since the epoch (UTC when tz-aware; microseconds rather than
 nanoseconds so sentinel dates such as 9999-12-31 fit), dates as days since the epoch, times as
 seconds since midnight. Decoding clips to the observed range, so no value leaves it.
+
+Decoded dtypes: integer -> int64 (Int64 with nulls); float -> float64, rounded to the observed
+decimal places when there are at most 6 (cents in a DOUBLE column); decimal -> float64 rounded
+to the source scale; boolean -> bool (nullable "boolean" with nulls); categorical -> object
+holding the original values (int64/Int64, float64 or bool/boolean when every category is of
+that type); datetime -> datetime64[ns] (with the source tz; datetime64[us] when the range does
+not fit nanoseconds); date -> object of ``datetime.date``; time -> object of ``datetime.time``
+(timedelta64[us] when the source gave timedeltas, as MySQL TIME through pymysql does).
 """
 
 from __future__ import annotations

@@ -347,6 +347,7 @@ class TreesModel:
             context = context.iloc[keep] if context is not None else None
         self._columns = [str(c) for c in table.columns]
         self._metas = {str(c): encoding.analyze(table[c], Kind(kinds[c])) for c in table.columns}
+        table = table.set_axis(self._columns, axis=1)  # metas are keyed by name as text
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         encoded = np.hstack([encode_frame(context, self._context_metas) if context is not None
                              else np.empty((len(table), 0)),

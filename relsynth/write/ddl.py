@@ -63,7 +63,8 @@ def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, same: bool
             warnings.warn(f"{table.name}: check constraint {label!r} cannot be translated for "
                           f"{dialect.name}; dropped", stacklevel=3)
             continue
-        constraints.append(sa.CheckConstraint(sa.text(text), name=names.take(check.name),
+        # escaped colons: a ':word' in the check is SQL, not a bind parameter
+        constraints.append(sa.CheckConstraint(sa.text(text.replace(":", "\\:")), name=names.take(check.name),
                                               info={_TRANSLATED: not same, "label": label}))
     return sa.Table(table.name, md, *columns, *constraints)
 

@@ -99,9 +99,9 @@ def _check_inputs(schema: Schema, frames: Mapping[str, pd.DataFrame], order: Seq
 
 
 class _refused:
-    """Turn the target's refusal of our rows into one TargetError naming the table."""
+    """Turn the target's refusal (of our tables or our rows) into one TargetError."""
 
-    def __init__(self, conn: sa.Connection, table: str) -> None:
+    def __init__(self, conn: sa.Connection, table: str | None = None) -> None:
         self.dbapi_error = conn.dialect.loaded_dbapi.Error
         self.dialect = conn.dialect.name
         self.table = table
@@ -113,6 +113,10 @@ class _refused:
         if exc is None or not isinstance(exc, (sa.exc.DBAPIError, self.dbapi_error)):
             return
         orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        if self.table is None:
+            raise TargetError(f"{self.dialect} refused to create the tables: {_one_line(orig)}",
+                              hint="nothing was kept; adjust the column types or checks in the config file") \
+                from exc
         raise TargetError(f"{self.dialect} refused the rows of table {self.table}: {_one_line(orig)}",
                           hint="nothing was kept; the synthetic rows break a constraint the target enforces") \
             from exc
@@ -133,6 +137,8 @@ def safe_url(url: sa.URL) -> str:
 
 
 def open_engine(url: sa.URL, **kw: object) -> sa.Engine:
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        kw.setdefault("connect_args", {"connect_timeout": 10})   # an unreachable host fails in seconds
     try:
         return sa.create_engine(url, **kw)
     except Exception as exc:  # unknown driver, malformed URL
@@ -176,7 +182,8 @@ def _write_postgres(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) ->
             if existing:
                 drop_tables(conn, existing)
                 _drop_enum_types(conn, run.schema)
-            md = create_tables(conn, run.schema)
+            with _refused(conn):
+                md = create_tables(conn, run.schema)
             counts = run.load(conn, md)
             advance_identities(conn, md)
     return counts
@@ -211,7 +218,7 @@ def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> di
             if existing:
                 with conn.begin():
                     drop_tables(conn, existing)
-            with conn.begin():
+            with conn.begin(), _refused(conn):
                 md = create_tables(conn, run.schema)
             # an explicit transaction: the rows go in through the raw DBAPI cursor
             with conn.begin():
@@ -258,7 +265,7 @@ def _write_sqlite(url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
     sa.event.listen(engine, "connect", _fast_sqlite_pragmas)
     try:
         with connect(engine) as conn:
-            with conn.begin():
+            with conn.begin(), _refused(conn):
                 md = create_tables(conn, run.schema)
             # an explicit transaction: the rows go in through the raw DBAPI cursor
             with conn.begin():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 import os
 import traceback
 import uuid
@@ -214,6 +215,31 @@ def test_the_target_enforces_its_check(target: tuple[str, str]) -> None:
     assert table_names(url) == set()
 
 
+def test_a_same_dialect_check_the_target_rejects_is_an_error(target: tuple[str, str]) -> None:
+    dialect, url = target
+    schema = app_schema(dialect)
+    child = schema["child"]
+    schema = schema.replace_table(Table(child.name, child.columns, child.primary_key, child.foreign_keys,
+                                        checks=(CheckConstraint("no_such_column > 0", "broken"),)))
+    with pytest.raises(TargetError, match="refused to create the tables"):
+        write(schema, app_frames(), url)
+    assert table_names(url) == set()
+
+
+def test_a_translated_check_the_target_rejects_is_dropped_with_a_warning(target: tuple[str, str]) -> None:
+    dialect, url = target
+    if dialect == "postgresql":
+        pytest.skip("the check is PostgreSQL's own")
+    schema = pg_typed_schema()
+    events = schema["events"]
+    schema = schema.replace_table(Table(events.name, events.columns, events.primary_key, events.foreign_keys,
+                                        events.unique, checks=(CheckConstraint("btrim((code)::text) <> ''::text",
+                                                                               "events_code_trimmed"),)))
+    with pytest.warns(UserWarning, match="events_code_trimmed.* not accepted"):
+        write_database(schema, pg_typed_frames(), url, order=["events"])
+    assert query(url, "SELECT COUNT(*) FROM events")[0][0] == 3
+
+
 # --------------------------------------------------------------------------- all-or-nothing
 
 
@@ -373,7 +399,7 @@ def test_a_postgres_schema_writes_anywhere(pg_typed_target: tuple[str, str]) -> 
     at = pd.to_datetime(rows["at"], format="ISO8601", utc=True)
     assert at.iloc[0] == pd.Timestamp("2020-01-01T08:00:00Z") and pd.isna(at.iloc[2])
     payload = rows["payload"].iloc[0]
-    assert (payload if isinstance(payload, dict) else __import__("json").loads(payload)) == {"a": [1, 2]}
+    assert (payload if isinstance(payload, dict) else json.loads(payload)) == {"a": [1, 2]}
     assert [float(v) if v is not None and not pd.isna(v) else None for v in rows["amount"]] == [1.25, 2.5, None]
     assert bytes(rows["blob"].iloc[0]) == b"\x00\x01"
     assert rows["x"].iloc[0] == 1e300
