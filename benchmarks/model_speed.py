@@ -12,11 +12,15 @@ import sys
 import time
 from decimal import Decimal
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from relsynth.models.trees import TreesModel
-from relsynth.schema.kinds import Kind
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from relsynth.models.trees import TreesModel  # noqa: E402
+from relsynth.schema.kinds import Kind  # noqa: E402
 
 RUNS = 3
 

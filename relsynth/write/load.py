@@ -79,7 +79,7 @@ def _executemany(conn: sa.Connection, table: sa.Table, columns: list[str],
     sql = f"INSERT INTO {_escape(q.format_table(table), marker)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(sql, list(zip(*arrays)))
+        cursor.executemany(sql, list(zip(*[a.tolist() for a in arrays])))
     finally:
         cursor.close()
 
@@ -180,7 +180,7 @@ def _update_sqlite(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.D
             part = rows.iloc[start:start + CHUNK_ROWS]
             arrays = [to_python(part[c], Target(spec.column(c).type, table.c[c], conn.dialect))
                       for c in columns + list(key)]
-            cursor.executemany(sql, list(zip(*arrays)))
+            cursor.executemany(sql, list(zip(*[a.tolist() for a in arrays])))
     finally:
         cursor.close()
 

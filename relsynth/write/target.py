@@ -16,6 +16,7 @@ import secrets
 import sqlite3
 import warnings
 from collections import defaultdict
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 import pandas as pd
@@ -291,7 +292,7 @@ def _sqlite_tables(path: str) -> list[str]:
     if not os.path.exists(path):
         return []
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True)   # read only: never creates
         try:
             rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()

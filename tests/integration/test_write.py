@@ -226,10 +226,9 @@ def test_a_same_dialect_check_the_target_rejects_is_an_error(target: tuple[str, 
     assert table_names(url) == set()
 
 
+@pytest.mark.parametrize("target", ["sqlite", pytest.param("mysql", marks=pytest.mark.mariadb)], indirect=True)
 def test_a_translated_check_the_target_rejects_is_dropped_with_a_warning(target: tuple[str, str]) -> None:
     dialect, url = target
-    if dialect == "postgresql":
-        pytest.skip("the check is PostgreSQL's own")
     schema = pg_typed_schema()
     events = schema["events"]
     schema = schema.replace_table(Table(events.name, events.columns, events.primary_key, events.foreign_keys,
