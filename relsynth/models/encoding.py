@@ -173,13 +173,25 @@ def _decimal_places(value: Any) -> int:
     return 0
 
 
+def _float_places(values: np.ndarray) -> int:
+    """The fewest decimal places that spell every value (vectorized over values)."""
+    values = np.unique(values)
+    for places in range(_MAX_SCALE + 1):
+        if np.allclose(np.round(values, places), values, rtol=1e-12, atol=1e-12):
+            return places
+    return _MAX_SCALE
+
+
 class _Decimal:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
         values = _numeric(series)
         lo, hi = _range(values)
-        uniques = pd.unique(series.dropna())  # scale is found on distinct values only
-        scale = max((_decimal_places(v) for v in uniques), default=0)
+        if pd.api.types.is_numeric_dtype(series):
+            scale = _float_places(values[np.isfinite(values)])
+        else:  # Decimal objects or text: their own spelling says the scale
+            uniques = pd.unique(series.dropna())  # scale is found on distinct values only
+            scale = max((_decimal_places(v) for v in uniques), default=0)
         return {"min": lo, "max": hi, "scale": int(scale)}
 
     @staticmethod

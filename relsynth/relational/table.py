@@ -168,7 +168,7 @@ class TableSynth:
                 if set(fk.columns) <= set(unique):
                     clash = keys.duplicated_rows(frame, unique)
                     for col in fk.columns:
-                        frame.loc[clash, col] = None
+                        _set_rows(frame, col, clash, None)
         return frame
 
     def _generate(self, name: str, fmt: dict, n: int, rng: np.random.Generator, *, unique: bool) -> np.ndarray:
@@ -215,7 +215,7 @@ class TableSynth:
                 positions = keys.draw_parents(int(clash.sum()), weights[fk.label], rng)
                 fresh = _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions)
                 for col, values in fresh.items():
-                    frame.loc[clash, col] = np.asarray(values)
+                    _set_rows(frame, col, clash, values.to_numpy())
                 clash = keys.duplicated_rows(frame, unique)
             if not clash.any():
                 continue
@@ -226,8 +226,9 @@ class TableSynth:
                 frame[col] = keys.bump_integers(frame[col], clash) if generic in _INTEGER_GENERICS \
                     else keys.suffix_strings(frame[col], clash)
             elif any(self.table.column(c).nullable for c in unique):
-                nullable = [c for c in unique if self.table.column(c).nullable]
-                frame.loc[clash, nullable] = None
+                for col in unique:
+                    if self.table.column(col).nullable:
+                        _set_rows(frame, col, clash, None)
             else:
                 keep &= ~clash  # more children than distinct parents allow: drop the extra ones
         if not keep.all():
@@ -270,9 +271,7 @@ class TableSynth:
             fresh.update({c: v.to_numpy() for c, v in
                           _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions).items()})
         for col, values in fresh.items():
-            if frame[col].dtype != values.dtype:
-                frame[col] = frame[col].astype(object)
-            frame.loc[rows, col] = values
+            _set_rows(frame, col, rows, values)
 
     # ------------------------------------------------------------------ persistence
 
@@ -310,6 +309,19 @@ class TableSynth:
             with np.load(directory / f"{meta['cardinality']}.npz", allow_pickle=False) as arrays:
                 synth.cardinality = CardinalityModel.from_state(state, dict(arrays))
         return synth
+
+
+def _set_rows(frame: pd.DataFrame, col: str, rows: np.ndarray, values) -> None:
+    """Replace some rows of a column, widening its dtype when the new values need it.
+
+    Works on a copy: pandas may hand out read-only arrays (copy-on-write)."""
+    current = frame[col]
+    new_dtype = np.asarray(values).dtype if values is not None else np.dtype(object)
+    if values is None or current.dtype != new_dtype:
+        current = current.astype(object)
+    updated = current.to_numpy(copy=True)
+    updated[rows] = values
+    frame[col] = updated
 
 
 def _digests(values: pd.Series, key: str) -> np.ndarray:
