@@ -69,13 +69,41 @@ def popularity(histogram: Sequence[float], n_parents: int, rng: np.random.Genera
     return counts if counts.sum() > 0 else np.ones(n_parents)
 
 
-def forest_parents(n: int, null_share: float, rng: np.random.Generator) -> np.ndarray:
-    """A self-reference without cycles: row i points at a row before it, or at nothing."""
-    positions = np.floor(rng.random(n) * np.arange(n)).astype(np.int64)
-    is_null = rng.random(n) < null_share
-    if n:
-        is_null[0] = True
-    positions[is_null] = -1
+MAX_DEPTH = 64
+
+
+def hierarchy_depths(positions: np.ndarray) -> np.ndarray:
+    """Depth of each row in a self-referencing hierarchy (roots 0); rows on a loop count as roots."""
+    depth = np.where(positions < 0, 0, -1)
+    for _ in range(MAX_DEPTH):
+        pending = depth < 0
+        if not pending.any():
+            break
+        parent_depth = depth[positions[pending]]
+        known = parent_depth >= 0
+        rows = np.flatnonzero(pending)[known]
+        depth[rows] = parent_depth[known] + 1
+    depth[depth < 0] = 0
+    return depth
+
+
+def tree_parents(n: int, depth_histogram: Sequence[float], rng: np.random.Generator) -> np.ndarray:
+    """A self-reference shaped like the source's hierarchy: as many rows at each depth, each row
+    pointing at a row one level up. Parents come before their children, so there are no loops."""
+    hist = np.asarray(depth_histogram, dtype=np.float64)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if hist.sum() <= 0:
+        hist = np.ones(1)
+    depths = np.sort(rng.choice(len(hist), size=n, p=hist / hist.sum()))
+    depths[0] = 0  # a hierarchy needs a root
+    positions = np.full(n, -1, dtype=np.int64)
+    starts = np.searchsorted(depths, np.arange(len(hist) + 1))
+    for level in range(1, len(hist)):
+        lo, hi = starts[level], starts[level + 1]
+        up_lo, up_hi = starts[level - 1], starts[level]
+        if hi > lo and up_hi > up_lo:
+            positions[lo:hi] = rng.integers(up_lo, up_hi, size=hi - lo)
     return positions
 
 

@@ -98,7 +98,11 @@ class TableSynth:
     def learn_deferred(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> None:
         """Cycle edges: their parent may come later in the plan, so they are learned last."""
         for fk in self.step.deferred:
-            self.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
+            parent = parents[fk.parent]
+            self.relations[fk.label] = _relation_stats(frame, fk, parent)
+            if fk.parent == self.table.name:  # a hierarchy: keep how deep it goes
+                positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
+                self.relations[fk.label]["depths"] = np.bincount(keys.hierarchy_depths(positions)).tolist()
 
     # ------------------------------------------------------------------ sample
 
@@ -158,7 +162,7 @@ class TableSynth:
         for fk in self.step.deferred:
             stats = self.relations[fk.label]
             if fk.parent == self.table.name:
-                positions = keys.forest_parents(n, stats["null_share"], rng)
+                positions = keys.tree_parents(n, stats["depths"], rng)
             else:
                 parent = frames[fk.parent]
                 weights = keys.popularity(stats["histogram"], len(parent), rng)
