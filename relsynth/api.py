@@ -43,9 +43,14 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
     url = target_url(_url(target), source=_url(source) if source is not None else None)
     frames = synth.sample(scale=scale, seed=seed, reporter=reporter)
     total = sum(len(f) for f in frames.values())
+    written: dict[str, int] = {}
     with reporter.task("writing the target", total=total) as advance:
+        def on_progress(table: str, rows_so_far: int) -> None:  # the writer reports running totals
+            advance(rows_so_far - written.get(table, 0))
+            written[table] = rows_so_far
+
         rows = write_database(synth.schema, frames, url, order=synth.plan.order, deferred=synth.plan.deferred,
-                              replace=replace, progress=lambda _table, n: advance(n))
+                              replace=replace, progress=on_progress)
     with reporter.task("checking constraints in the target"):
         checks = verify_database(synth.schema, url)
     return CloneResult(target=shown(url), rows=dict(rows), checks=tuple(checks))
