@@ -19,6 +19,7 @@ from relsynth.write.verify import Check
 class CloneResult:
     target: str                 # the target URL, password hidden
     rows: dict[str, int]        # rows written per table
+    source_rows: dict[str, int]  # rows per table in the source
     checks: tuple[Check, ...]   # constraint checks run in the target
 
     @property
@@ -53,7 +54,8 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
                               replace=replace, progress=on_progress)
     with reporter.task("checking constraints in the target"):
         checks = verify_database(synth.schema, url)
-    return CloneResult(target=shown(url), rows=dict(rows), checks=tuple(checks))
+    return CloneResult(target=shown(url), rows=dict(rows), checks=tuple(checks),
+                       source_rows={t.name: t.row_count for t in synth.schema})
 
 
 def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,

@@ -124,11 +124,13 @@ def _summary(result) -> None:
     from rich.table import Table
 
     console = Console()
-    grid = Table(title=f"Synthetic database written to {result.target}", title_justify="left")
+    console.print(f"synthetic database written to [bold]{result.target}[/bold]")
+    grid = Table(show_edge=False)
     grid.add_column("table")
-    grid.add_column("rows", justify="right")
+    grid.add_column("source rows", justify="right")
+    grid.add_column("synthetic rows", justify="right")
     for name, rows in result.rows.items():
-        grid.add_row(name, f"{rows:,}")
+        grid.add_row(name, f"{result.source_rows.get(name, 0):,}", f"{rows:,}")
     console.print(grid)
     failed = [c for c in result.checks if not c.passed]
     console.print(f"constraint checks in the target: {len(result.checks) - len(failed)} passed, {len(failed)} failed")

@@ -38,6 +38,6 @@ class RichReporter(Reporter):
         task_id = self._progress.add_task(description, total=total)
         try:
             yield lambda n=1: self._progress.advance(task_id, n)
-        finally:
-            if total is not None:
-                self._progress.update(task_id, completed=total)
+        finally:  # a finished task shows full, also when its size was not known up front
+            done = total if total is not None else self._progress.tasks[task_id].completed
+            self._progress.update(task_id, total=max(done, 1), completed=max(done, 1))

@@ -366,6 +366,32 @@ def schemas(draw) -> Spec:
 
 # --------------------------------------------------------------------------- the property
 
+def _badly_typed(col: sa.Column) -> sa.ColumnElement[bool]:
+    """Values SQLite stores but the declared type (and any stricter target) would refuse."""
+    raw = sa.type_coerce(col, sa.String())
+    kind = sa.func.typeof(raw)
+    if isinstance(col.type, sa.Boolean):
+        return sa.type_coerce(col, sa.Integer()).not_in([0, 1])
+    if isinstance(col.type, sa.Integer):
+        return kind != "integer"
+    if isinstance(col.type, (sa.Numeric, sa.Float)):   # Numeric(8, 2) holds less than 10**6
+        wrong = kind.not_in(["integer", "real"])
+        if col.type.precision is not None and not isinstance(col.type, sa.Float):
+            limit = 10 ** (col.type.precision - col.type.scale)
+            wrong = sa.or_(wrong, sa.func.abs(sa.type_coerce(col, sa.Float())) >= limit)
+        return wrong
+    if isinstance(col.type, sa.DateTime):
+        return sa.or_(kind != "text", sa.func.julianday(raw).is_(None))
+    if isinstance(col.type, sa.Date):
+        return sa.or_(kind != "text", sa.func.date(raw).is_(None), sa.func.date(raw) != raw)
+    if isinstance(col.type, sa.String):    # Text too
+        wrong = kind != "text"
+        if col.type.length:
+            wrong = sa.or_(wrong, sa.func.length(raw) > col.type.length)
+        return wrong
+    raise AssertionError(col.type)
+
+
 def assert_clone_holds(spec: Spec, md: sa.MetaData, source: Path, target: Path) -> None:
     """Every constraint of the *source* schema, asked of the target with the source's tables."""
     src, dst = fb.sqlite_engine(source), fb.sqlite_engine(target)
@@ -400,6 +426,11 @@ def assert_clone_holds(spec: Spec, md: sa.MetaData, source: Path, target: Path) 
                     dup = tconn.execute(sa.select(*cols, sa.func.count()).where(*(c.is_not(None) for c in cols))
                                         .group_by(*cols).having(sa.func.count() > 1)).first()
                     assert dup is None, f"duplicate {table.name}{[c.name for c in cols]}: {dup}"
+                for col in table.columns:
+                    bad = _badly_typed(col)
+                    n = tconn.execute(sa.select(sa.func.count()).select_from(table)
+                                      .where(col.is_not(None), bad)).scalar_one()
+                    assert n == 0, f"{n} values of {table.name}.{col.name} are not {col.type}"
                 if not table.foreign_keys:   # a root table is copied at its exact size
                     real = sconn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                     rows = tconn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
