@@ -209,6 +209,7 @@ class _Decimal:
 def _bool_values(series: pd.Series) -> np.ndarray:
     if series.dtype == bool or isinstance(series.dtype, pd.BooleanDtype):
         return _numeric(series)
+    series = series.astype(object).where(series.notna(), None)  # pd.NA inside objects too
     lowered = series.map(_bool_of, na_action="ignore")
     return _numeric(lowered.astype("float64"))
 

@@ -120,13 +120,51 @@ def duplicated_rows(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return (subset.duplicated(keep="first") & subset.notna().all(axis=1)).to_numpy()
 
 
-def bump_integers(values: pd.Series, clash: np.ndarray) -> pd.Series:
-    """Give clashing integers fresh values above the column's maximum."""
-    out = values.copy()
-    top = pd.to_numeric(values, errors="coerce").max()
-    top = 0 if pd.isna(top) else int(top)
-    out.loc[clash] = np.arange(top + 1, top + 1 + int(clash.sum()))
-    return out
+_EXACT_RANGE = 5_000_000
+_LATTICE = {"integer": 1, "smallint": 1, "bigint": 1}
+
+
+def fresh_values(values: pd.Series, clash: np.ndarray, spec: dict, rng: np.random.Generator) -> pd.Series | None:
+    """The column with new, unused values in the clashing rows; None when its type has no room.
+
+    Numbers, dates and times are mapped to an integer lattice (units of the column's scale, days,
+    seconds); unused lattice points inside the observed range are used first, then points above.
+    """
+    generic = spec.get("generic")
+    if generic in ("string", "text"):
+        return suffix_strings(values, clash)
+    if generic in _LATTICE or generic in ("float", "decimal"):
+        unit = 10.0 ** -int(spec.get("scale") or (0 if generic in _LATTICE else 6))
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+        lattice = np.round(numbers / unit)
+        lattice[clash] = _unused(lattice[~clash & np.isfinite(lattice)], int(clash.sum()), rng)
+        out = pd.Series(lattice * unit, index=values.index)
+        return out.round().astype("Int64") if generic in _LATTICE else out.round(12)
+    if generic in ("date", "datetime"):
+        stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+        seconds = 86_400 if generic == "date" else 1
+        lattice = (stamps - pd.Timestamp(0)).dt.total_seconds().to_numpy() // seconds
+        lattice[clash] = _unused(lattice[~clash & np.isfinite(lattice)], int(clash.sum()), rng)
+        fresh = pd.Series(pd.to_datetime(lattice * seconds, unit="s"), index=values.index)
+        if generic == "date":
+            return pd.Series(fresh.dt.date.where(fresh.notna(), None), dtype=object)
+        return fresh
+    return None
+
+
+def _unused(used: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k distinct integers not in ``used``: inside its range when there is room, else above it."""
+    if len(used) == 0:
+        return np.arange(k, dtype=np.float64)
+    lo, hi = float(used.min()), float(used.max())
+    if hi - lo <= _EXACT_RANGE:
+        free = np.setdiff1d(np.arange(lo, hi + 1), used)
+        picks = rng.permutation(free)[:k]
+    else:  # a wide range: random points, redrawn where taken
+        picks = np.unique(np.floor(rng.uniform(lo, hi, size=2 * k)))
+        picks = rng.permutation(picks[~np.isin(picks, used)])[:k]
+    above = hi + 1 + np.arange(k - len(picks))
+    return np.concatenate([picks, above]).astype(np.float64)
 
 
 def suffix_strings(values: pd.Series, clash: np.ndarray) -> pd.Series:

@@ -133,26 +133,34 @@ class TableSynth:
         if self.model is not None:
             sampled = self.model.sample(context=context, rng=rng) if context is not None \
                 else self.model.sample(n=n, rng=rng)
-            out.update({c: sampled[c].to_numpy() for c in sampled.columns})
+            out.update({c: sampled[c] for c in sampled.columns})
         unique_singles = {s[0] for s in table.unique_sets() if len(s) == 1}
         for name, fmt in self.formats.items():
             out[name] = self._generate(name, fmt, n, rng, unique=name in unique_singles)
         frame = pd.DataFrame(out, index=pd.RangeIndex(n))
 
         weights = {}
+        orphaned = np.zeros(n, dtype=bool)
         for fk in step.others:
             parent = frames[fk.parent]
             weights[fk.label] = keys.popularity(self.relations[fk.label]["histogram"], len(parent), rng)
             positions = keys.draw_parents(n, weights[fk.label], rng,
                                           null_share=self.relations[fk.label]["null_share"])
             frame = frame.assign(**_gather(parent, fk.parent_columns, fk.columns, positions))
+            if not fk.nullable:
+                orphaned |= positions < 0  # the parent table came out empty
+        if orphaned.any():
+            warnings.warn(f"{table.name}: {int(orphaned.sum())} rows dropped: a required parent table is empty",
+                          stacklevel=2)
+            frame = frame[~orphaned].reset_index(drop=True)
+            context = context[~orphaned].reset_index(drop=True) if context is not None else None
+            n = len(frame)
         for fk in step.deferred:  # filled in once every table exists
             for col in fk.columns:
                 frame[col] = pd.Series([None] * n, dtype=object)
 
         frame = self._fill_keys(frame, rng)
-        frame = self._enforce_unique(frame, frames, weights, rng)
-        frame = self._enforce_checks(frame, context, frames, weights, rng)
+        frame = self._enforce_constraints(frame, context, frames, weights, rng)
         return frame[list(table.column_names)]
 
     def fill_deferred(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
@@ -206,59 +214,56 @@ class TableSynth:
                 frame[name] = generate_keys(fmt["format"], n, rng).to_numpy()
         return frame
 
-    def _enforce_unique(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
-                        weights: Mapping[str, np.ndarray], rng: np.random.Generator) -> pd.DataFrame:
+    def _enforce_constraints(self, frame: pd.DataFrame, context: pd.DataFrame | None,
+                             frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
+                             rng: np.random.Generator) -> pd.DataFrame:
+        """Unique sets and check constraints, together: fixing one must not break the other.
+
+        Offending rows are drawn again a few rounds (values with the same parent, other parents
+        anew); a clash left over gets fresh values in a free column of its unique set; a row that
+        still breaks a constraint is dropped, with a warning.
+        """
+        for _ in range(CHECK_ROUNDS):
+            bad = self._clashes(frame) | self._violations(frame)
+            if not bad.any():
+                break
+            self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng)
         keep = np.ones(len(frame), dtype=bool)
         for unique in self.table.unique_sets():
             clash = keys.duplicated_rows(frame, unique)
-            redraw = [fk for fk in self.step.others if set(fk.columns) <= set(unique)]
-            for _ in range(keys.REDRAW_ROUNDS if redraw else 0):
-                if not clash.any():
-                    break
-                fk = redraw[-1]
-                positions = keys.draw_parents(int(clash.sum()), weights[fk.label], rng)
-                fresh = _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions)
-                for col, values in fresh.items():
-                    _set_rows(frame, col, clash, values.to_numpy())
-                clash = keys.duplicated_rows(frame, unique)
             if not clash.any():
                 continue
             free = [c for c in unique if c not in self.table.fk_columns]
-            if free:
-                col = free[-1]
-                generic = self.table.column(col).type.get("generic")
-                frame[col] = keys.bump_integers(frame[col], clash) if generic in _INTEGER_GENERICS \
-                    else keys.suffix_strings(frame[col], clash)
+            fresh = keys.fresh_values(frame[free[-1]], clash, self.table.column(free[-1]).type, rng) \
+                if free else None
+            if fresh is not None:
+                frame[free[-1]] = fresh
             elif any(self.table.column(c).nullable for c in unique):
                 for col in unique:
                     if self.table.column(col).nullable:
                         _set_rows(frame, col, clash, None)
             else:
-                keep &= ~clash  # more children than distinct parents allow: drop the extra ones
+                keep &= ~clash  # e.g. more children than distinct parents allow
+        keep &= ~self._violations(frame)
         if not keep.all():
-            warnings.warn(f"{self.table.name}: {int((~keep).sum())} rows dropped to keep keys unique", stacklevel=2)
+            warnings.warn(f"{self.table.name}: {int((~keep).sum())} rows dropped to keep its unique and check "
+                          "constraints", stacklevel=2)
             frame = frame[keep].reset_index(drop=True)
         return frame
 
-    def _enforce_checks(self, frame: pd.DataFrame, context: pd.DataFrame | None,
-                        frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
-                        rng: np.random.Generator) -> pd.DataFrame:
-        """Rows that break a check are drawn again (values and non-context parents); the rest dropped."""
-        keep = np.ones(len(frame), dtype=bool)
+    def _clashes(self, frame: pd.DataFrame) -> np.ndarray:
+        bad = np.zeros(len(frame), dtype=bool)
+        for unique in self.table.unique_sets():
+            bad |= keys.duplicated_rows(frame, unique)
+        return bad
+
+    def _violations(self, frame: pd.DataFrame) -> np.ndarray:
+        bad = np.zeros(len(frame), dtype=bool)
         for check in self.table.checks:
-            bad = checks.violations(frame, check.sqltext, label=check.name or "")
-            for _ in range(CHECK_ROUNDS):
-                if bad is None or not bad.any():
-                    break
-                self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng)
-                bad = checks.violations(frame, check.sqltext)
-            if bad is not None and bad.any():
-                keep &= ~bad
-        if not keep.all():
-            warnings.warn(f"{self.table.name}: {int((~keep).sum())} rows dropped that broke a check constraint",
-                          stacklevel=2)
-            frame = frame[keep].reset_index(drop=True)
-        return frame
+            found = checks.violations(frame, check.sqltext, label=check.name or "")
+            if found is not None:
+                bad |= found
+        return bad
 
     def _redraw(self, frame: pd.DataFrame, rows: np.ndarray, context: pd.DataFrame | None,
                 frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
@@ -352,7 +357,7 @@ def _relation_stats(frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame) -
 
 
 def _context_frame(parent: pd.DataFrame, parent_name: str, modeled: Mapping[str, Kind]) -> pd.DataFrame:
-    return pd.DataFrame({context_name(parent_name, c): parent[c].to_numpy() for c in modeled},
+    return pd.DataFrame({context_name(parent_name, c): parent[c].reset_index(drop=True) for c in modeled},
                         index=pd.RangeIndex(len(parent)))
 
 

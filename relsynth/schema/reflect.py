@@ -112,10 +112,15 @@ def _name(name: object) -> str | None:
 
 
 def _foreign_key(fk: sa.ForeignKeyConstraint, sa_table: sa.Table) -> ForeignKey:
-    # target_fullname is [schema.]table.column and needs no lookup of the parent table
-    parent_columns = tuple(e.target_fullname.rsplit(".", 1)[-1] for e in fk.elements)
-    parent = fk.elements[0].target_fullname.rsplit(".", 2)[-2]
     columns = tuple(str(c.name) for c in fk.columns)
+    try:  # resolved through the metadata: names with dots or spaces stay whole
+        targets = [e.column for e in fk.elements]
+        parent = str(targets[0].table.name)
+        parent_columns = tuple(str(t.name) for t in targets)
+    except sa.exc.SQLAlchemyError:  # the parent was not reflected (excluded): the FK is dropped later
+        tokens = [e._column_tokens for e in fk.elements]
+        parent = str(tokens[0][1])
+        parent_columns = tuple(str(t[2]) for t in tokens)
     return ForeignKey(columns=columns, parent=parent, parent_columns=parent_columns,
                       nullable=all(sa_table.c[c].nullable for c in columns), name=_name(fk.name))
 
