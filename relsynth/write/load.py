@@ -103,13 +103,10 @@ def update_columns(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.
     rows = frame.loc[has_value, list(key) + columns]
     if rows.empty:
         return 0
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        _update_postgres(conn, table, spec, rows, key, columns)
-    elif dialect in ("mysql", "mariadb"):
-        _update_mysql(conn, table, spec, rows, key, columns)
-    else:
+    if conn.dialect.name == "sqlite":
         _update_sqlite(conn, table, spec, rows, key, columns)
+    else:
+        _update_through_temp(conn, table, spec, rows, key, columns)
     return len(rows)
 
 
@@ -124,47 +121,36 @@ def update_key(spec: Table) -> tuple[str, ...]:
                       f"key to find its rows by", hint="declare a primary key for it in the config file")
 
 
-def _update_postgres(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
-                     key: tuple[str, ...], columns: list[str]) -> None:
+def _update_through_temp(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
+                         key: tuple[str, ...], columns: list[str]) -> None:
+    """Bulk-load (key, new values) into a temporary table, then one joined UPDATE."""
     q = conn.dialect.identifier_preparer
+    mysql = conn.dialect.name in ("mysql", "mariadb")
     tmp_name = f"relsynth_deferred_{spec.name}"[:60]
     tmp = q.quote(tmp_name)
     target = q.format_table(table)
     names = list(key) + columns
-    # a temp table shaped like the target's columns, COPY into it, one UPDATE ... FROM
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {tmp} AS SELECT {', '.join(q.quote(c) for c in names)} "
-                         f"FROM {target} WITH NO DATA")
+    selected = ", ".join(q.quote(c) for c in names)
+    if mysql:  # CREATE TEMPORARY does not commit; the key makes the join below an index lookup
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {tmp} (PRIMARY KEY ({', '.join(q.quote(c) for c in key)})) "
+                             f"SELECT {selected} FROM {target} LIMIT 0")
+    else:
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {tmp} AS SELECT {selected} FROM {target} WITH NO DATA")
     tmp_table = sa.Table(tmp_name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in names])
+    load = _executemany if mysql else _copy
     for start in range(0, len(rows), CHUNK_ROWS):
         part = rows.iloc[start:start + CHUNK_ROWS]
         data = [(part[c], Target(spec.column(c).type, table.c[c], conn.dialect)) for c in names]
-        _copy(conn, tmp_table, names, data, len(part))
-    sets = ", ".join(f"{q.quote(c)} = s.{q.quote(c)}" for c in columns)
+        load(conn, tmp_table, names, data, len(part))
     match = " AND ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in key)
-    conn.exec_driver_sql(f"UPDATE {target} AS t SET {sets} FROM {tmp} AS s WHERE {match}")
-    conn.exec_driver_sql(f"DROP TABLE {tmp}")
-
-
-def _update_mysql(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
-                  key: tuple[str, ...], columns: list[str]) -> None:
-    q = conn.dialect.identifier_preparer
-    tmp_name = f"relsynth_deferred_{spec.name}"[:60]
-    tmp = q.quote(tmp_name)
-    target = q.format_table(table)
-    names = list(key) + columns
-    keys = ", ".join(q.quote(c) for c in key)
-    # CREATE TEMPORARY does not commit; the key makes the join below an index lookup
-    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {tmp} (PRIMARY KEY ({keys})) "
-                         f"SELECT {', '.join(q.quote(c) for c in names)} FROM {target} LIMIT 0")
-    tmp_table = sa.Table(tmp_name, sa.MetaData(), *[sa.Column(c, table.c[c].type) for c in names])
-    for start in range(0, len(rows), CHUNK_ROWS):
-        part = rows.iloc[start:start + CHUNK_ROWS]
-        data = [(part[c], Target(spec.column(c).type, table.c[c], conn.dialect)) for c in names]
-        _executemany(conn, tmp_table, names, data, len(part))
-    sets = ", ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in columns)
-    match = " AND ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in key)
-    conn.exec_driver_sql(f"UPDATE {target} AS t JOIN {tmp} AS s ON {match} SET {sets}")
-    conn.exec_driver_sql(f"DROP TEMPORARY TABLE {tmp}")
+    if mysql:
+        sets = ", ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in columns)
+        conn.exec_driver_sql(f"UPDATE {target} AS t JOIN {tmp} AS s ON {match} SET {sets}")
+        conn.exec_driver_sql(f"DROP TEMPORARY TABLE {tmp}")
+    else:
+        sets = ", ".join(f"{q.quote(c)} = s.{q.quote(c)}" for c in columns)
+        conn.exec_driver_sql(f"UPDATE {target} AS t SET {sets} FROM {tmp} AS s WHERE {match}")
+        conn.exec_driver_sql(f"DROP TABLE {tmp}")
 
 
 def _update_sqlite(conn: sa.Connection, table: sa.Table, spec: Table, rows: pd.DataFrame,
