@@ -10,6 +10,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from relsynth.schema.sqltypes import INTEGER_GENERICS
+
 REDRAW_ROUNDS = 12
 
 
@@ -121,7 +123,6 @@ def duplicated_rows(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 
 _EXACT_RANGE = 5_000_000
-_LATTICE = {"integer": 1, "smallint": 1, "bigint": 1}
 
 
 def fresh_values(values: pd.Series, clash: np.ndarray, spec: dict, rng: np.random.Generator) -> pd.Series | None:
@@ -133,13 +134,13 @@ def fresh_values(values: pd.Series, clash: np.ndarray, spec: dict, rng: np.rando
     generic = spec.get("generic")
     if generic in ("string", "text"):
         return suffix_strings(values, clash)
-    if generic in _LATTICE or generic in ("float", "decimal"):
-        unit = 10.0 ** -int(spec.get("scale") or (0 if generic in _LATTICE else 6))
+    if generic in INTEGER_GENERICS or generic in ("float", "decimal"):
+        unit = 10.0 ** -int(spec.get("scale") or (0 if generic in INTEGER_GENERICS else 6))
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
         lattice = np.round(numbers / unit)
         lattice[clash] = _unused(lattice[~clash & np.isfinite(lattice)], int(clash.sum()), rng)
         out = pd.Series(lattice * unit, index=values.index)
-        return out.round().astype("Int64") if generic in _LATTICE else out.round(12)
+        return out.round().astype("Int64") if generic in INTEGER_GENERICS else out.round(12)
     if generic in ("date", "datetime"):
         stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
         seconds = 86_400 if generic == "date" else 1

@@ -26,9 +26,9 @@ from relsynth.relational import checks, keys
 from relsynth.relational.cardinality import CardinalityModel
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
+from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
-_INTEGER_GENERICS = {"integer", "smallint", "bigint"}
 
 
 def context_name(parent: str, column: str) -> str:
@@ -339,7 +339,7 @@ def _digests(values: pd.Series, key: str) -> np.ndarray:
 
 def _learn_key(col, values: pd.Series, table: Table) -> dict:
     generic = col.type.get("generic")
-    if generic in _INTEGER_GENERICS:
+    if generic in INTEGER_GENERICS:
         numbers = pd.to_numeric(values, errors="coerce").dropna()
         start = int(numbers.min()) if len(numbers) else 1
         in_composite = len(table.primary_key) > 1 and set(table.primary_key) & table.fk_columns

@@ -19,10 +19,9 @@ from relsynth.errors import ConfigError, SchemaError
 from relsynth.schema.detect import detect_kind
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, Table, UniqueConstraint
-from relsynth.schema.sqltypes import describe
+from relsynth.schema.sqltypes import INTEGER_GENERICS, describe
 
 SAMPLE_ROWS = 10_000
-_INTEGER_GENERICS = {"integer", "smallint", "bigint"}
 
 
 def reflect_metadata(engine: sa.Engine, *, schema_name: str | None = None,
@@ -99,7 +98,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
         columns.append(Column(
             name=str(col.name), type=spec, nullable=bool(col.nullable), kind=kind,
             default=_default(col),
-            autoincrement=primary_key == (col.name,) and spec["generic"] in _INTEGER_GENERICS
+            autoincrement=primary_key == (col.name,) and spec["generic"] in INTEGER_GENERICS
             and col.name not in fk_columns,
         ))
     return Table(name=name, columns=tuple(columns), primary_key=primary_key,
@@ -147,7 +146,7 @@ def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set
     if column in fk_columns or primary_key == (column,):
         return Kind.KEY
     # In a composite key, an integer beside a foreign key numbers the rows of one parent (line_no).
-    if column in primary_key and spec["generic"] in _INTEGER_GENERICS and set(primary_key) & fk_columns:
+    if column in primary_key and spec["generic"] in INTEGER_GENERICS and set(primary_key) & fk_columns:
         return Kind.KEY
     return detect_kind(table=table, column=column, generic=spec["generic"], values=sample[column],
                        unique=column in single_unique or primary_key == (column,))

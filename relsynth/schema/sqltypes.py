@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 
 GENERICS = ("integer", "smallint", "bigint", "float", "decimal", "boolean", "string", "text",
             "datetime", "date", "time", "interval", "uuid", "json", "binary", "enum", "other")
+INTEGER_GENERICS = frozenset({"integer", "smallint", "bigint"})
 
 # Dialect types with no generic base class, by their visit name: (generic, extra spec).
 _BY_VISIT_NAME: dict[str, tuple[str, dict[str, Any]]] = {
@@ -183,7 +184,7 @@ def build(spec: dict[str, Any], dialect: sa.engine.Dialect, *, key: bool = False
     if generic == "enum":
         return _enum(spec, dialect, name)
     if same:
-        if generic in ("integer", "smallint", "bigint"):
+        if generic in INTEGER_GENERICS:
             return NativeInteger(spec["native"])
         return Native(spec["native"])
     return _generic(spec, dialect, key)
@@ -202,7 +203,7 @@ def _generic(spec: dict[str, Any], dialect: sa.engine.Dialect, key: bool) -> sa.
     generic = spec.get("generic", "other")
     is_mysql = dialect.name in ("mysql", "mariadb")
     length = spec.get("length")
-    if generic in ("integer", "smallint", "bigint"):
+    if generic in INTEGER_GENERICS:
         widened = {"smallint": "integer", "integer": "bigint", "bigint": "decimal"}
         if spec.get("unsigned"):  # the unsigned range needs the next size up
             generic = widened[generic]
