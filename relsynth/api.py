@@ -27,13 +27,15 @@ class CloneResult:
         return all(c.passed for c in self.checks)
 
 
-def _config(config: Config | str | Path | None) -> Config:
-    return config if isinstance(config, Config) else load_config(config)
+def _config(config: Config | str | Path | None, schema: str | None = None) -> Config:
+    config = config if isinstance(config, Config) else load_config(config)
+    return config.model_copy(update={"schema_name": schema}) if schema else config
 
 
-def train(source: str | sa.URL, *, config: Config | str | Path | None = None, seed: int | None = 0,
-          reporter: Reporter | None = None) -> Synthesizer:
-    return Synthesizer(config=_config(config)).fit(_url(source), seed=seed, reporter=reporter)
+def train(source: str | sa.URL, *, config: Config | str | Path | None = None, schema: str | None = None,
+          seed: int | None = 0, reporter: Reporter | None = None) -> Synthesizer:
+    """Learn ``source`` (one database schema: ``schema``, else the config's, else the default)."""
+    return Synthesizer(config=_config(config, schema)).fit(_url(source), seed=seed, reporter=reporter)
 
 
 def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
@@ -59,12 +61,15 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
 
 
 def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
-          config: Config | str | Path | None = None, replace: bool = False,
+          config: Config | str | Path | None = None, schema: str | None = None, replace: bool = False,
           reporter: Reporter | None = None) -> CloneResult:
-    """A synthetic copy of ``source`` written into ``target``: same schema, fresh rows."""
+    """A synthetic copy of ``source`` written into ``target``: same schema, fresh rows.
+
+    The tables land in the target's default schema (on PostgreSQL, the first of its search_path).
+    """
     source_url = _url(source)
     target_url(_url(target), source=source_url)  # refuse before the (long) training, not after
-    synth = train(source_url, config=config, seed=seed, reporter=reporter)
+    synth = train(source_url, config=config, schema=schema, seed=seed, reporter=reporter)
     return generate(synth, target, scale=scale, seed=seed, replace=replace, source=source_url, reporter=reporter)
 
 

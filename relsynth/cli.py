@@ -22,39 +22,42 @@ SEED = typer.Option(0, "--seed", help="Same seed, same database.")
 CONFIG = typer.Option(None, "--config", "-c", help="YAML config from `relsynth inspect -o` (exclusions, "
                                                    "extra foreign keys, column kinds).", exists=True, dir_okay=False)
 REPLACE = typer.Option(False, "--replace", help="Drop the target's existing tables of this schema first.")
+SCHEMA = typer.Option(None, "--schema", help="Database schema to read (e.g. a PostgreSQL schema); "
+                                            "default: the connection's default.")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 DEBUG = typer.Option(False, "--debug", help="Show the traceback of an error.")
 
 
 @app.command()
-def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Source database (or ${SOURCE_ENV})."),
-          target: str = typer.Argument(..., envvar=TARGET_ENV, help=f"Target database (or ${TARGET_ENV})."),
-          scale: float = SCALE, seed: int = SEED, config: Optional[Path] = CONFIG, replace: bool = REPLACE,
-          quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
+          target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
+          scale: float = SCALE, seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
+          replace: bool = REPLACE, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Learn SOURCE and write a synthetic copy of it into TARGET."""
     from relsynth import api
 
     with _reporter(quiet) as reporter, _errors(debug):
-        result = api.clone(source, target, scale=scale, seed=seed, config=config, replace=replace,
+        result = api.clone(source, target, scale=scale, seed=seed, config=config, schema=schema, replace=replace,
                            reporter=reporter)
     _summary(result)
 
 
 @app.command()
-def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Source database (or ${SOURCE_ENV})."),
+def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
           output: Path = typer.Option(..., "--output", "-o", help="Directory for the trained model."),
-          seed: int = SEED, config: Optional[Path] = CONFIG, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+          seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, quiet: bool = QUIET,
+          debug: bool = DEBUG) -> None:
     """Learn SOURCE and save the model to a directory (no real rows are stored)."""
     from relsynth import api
 
     with _reporter(quiet) as reporter, _errors(debug):
-        api.train(source, config=config, seed=seed, reporter=reporter).save(output)
+        api.train(source, config=config, schema=schema, seed=seed, reporter=reporter).save(output)
     typer.echo(f"model saved to {output}")
 
 
 @app.command()
 def generate(model: Path = typer.Argument(..., help="Directory written by `relsynth train`."),
-             target: str = typer.Argument(..., envvar=TARGET_ENV, help=f"Target database (or ${TARGET_ENV})."),
+             target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
              scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE, quiet: bool = QUIET,
              debug: bool = DEBUG) -> None:
     """Write a synthetic database into TARGET from a trained model."""
@@ -68,9 +71,9 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
 
 
 @app.command()
-def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Database to inspect (or ${SOURCE_ENV})."),
+def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database URL or SQLite path."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write it all as an editable YAML config."),
-            config: Optional[Path] = CONFIG, debug: bool = DEBUG) -> None:
+            config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, debug: bool = DEBUG) -> None:
     """Show tables, keys, each column's kind and the generation plan."""
     from relsynth.config import config_from_schema, dump_config, load_config
     from relsynth.graph import plan as make_plan
@@ -80,13 +83,13 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help=f"Database
     with _errors(debug):
         url = resolve_url(source)
         cfg = load_config(config)
-        schema = reflect(source_engine(url), config=cfg)
-        contexts = {n: (None if t.context in (None, "none") else t.context)
-                    for n, t in cfg.tables.items() if "context" in t.model_fields_set}
-        the_plan = make_plan(schema, contexts=contexts)
-        _show_schema(schema, the_plan)
+        if schema:
+            cfg = cfg.model_copy(update={"schema_name": schema})
+        reflected = reflect(source_engine(url), config=cfg)
+        the_plan = make_plan(reflected, contexts=cfg.contexts())
+        _show_schema(reflected, the_plan)
         if output:
-            output.write_text(dump_config(config_from_schema(schema, the_plan, source=shown(url))))
+            output.write_text(dump_config(config_from_schema(reflected, the_plan, source=shown(url))))
             typer.echo(f"config written to {output}")
 
 

@@ -60,6 +60,11 @@ class Config(_Strict):
     exclude: list[str] = Field(default_factory=list)
     tables: dict[str, TableConfig] = Field(default_factory=dict)
 
+    def contexts(self) -> dict[str, str | None]:
+        """The context parents the user chose: table -> parent, or None for "no parent"."""
+        return {name: None if t.context in (None, "none") else t.context
+                for name, t in self.tables.items() if "context" in t.model_fields_set}
+
 
 def load_config(path: str | Path | None) -> Config:
     if path is None:

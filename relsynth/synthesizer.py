@@ -55,9 +55,7 @@ class Synthesizer:
             engine = source_engine(resolve_url(source) if isinstance(source, str) else source)
         with reporter.task("reflecting the schema") as advance:
             self.schema = reflect(engine, config=self.config, progress=lambda _t: advance(1))
-        contexts = {name: (None if t.context in (None, "none") else t.context)
-                    for name, t in self.config.tables.items() if "context" in t.model_fields_set}
-        self.plan = make_plan(self.schema, contexts=contexts)
+        self.plan = make_plan(self.schema, contexts=self.config.contexts())
         families = {name: t.model for name, t in self.config.tables.items() if t.model}
         for family in set(families.values()):
             get_family(family)  # an unknown family fails before any training

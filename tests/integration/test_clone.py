@@ -175,3 +175,28 @@ def test_a_non_empty_target_is_refused_unless_replaced(tmp_path):
 def test_bad_input_is_one_clear_error():
     with pytest.raises(RelsynthError, match="not a file"):
         relsynth.clone("no/such/file.sqlite", "sqlite:///x.sqlite")
+
+
+@pytest.mark.postgres
+def test_one_named_postgres_schema_is_cloned(tmp_path):
+    with fresh_database(POSTGRES_URL_ENV) as source:
+        run = lambda conn, sql: conn.execute(sa.text(sql))  # noqa: E731 (text() escapes the % signs)
+        with engine_for(source) as engine, engine.begin() as conn:
+            run(conn, "CREATE SCHEMA sales")
+            run(conn, "CREATE TABLE public.unrelated (id int PRIMARY KEY)")
+            run(conn, "CREATE TYPE sales.tier AS ENUM ('gold', 'silver')")
+            run(conn, "CREATE TABLE sales.accounts (id serial PRIMARY KEY, tier sales.tier NOT NULL, "
+                                 "balance numeric(10,2) NOT NULL CHECK (balance >= 0))")
+            run(conn, "CREATE TABLE sales.payments (id bigserial PRIMARY KEY, "
+                                 "account_id int NOT NULL REFERENCES sales.accounts(id), amount float8 NOT NULL)")
+            run(conn, "INSERT INTO sales.accounts (tier, balance) SELECT "
+                                 "(CASE WHEN i % 3 = 0 THEN 'gold' ELSE 'silver' END)::sales.tier, i * 1.5 "
+                                 "FROM generate_series(1, 60) i")
+            run(conn, "INSERT INTO sales.payments (account_id, amount) SELECT 1 + i % 60, i * 0.25 "
+                                 "FROM generate_series(1, 300) i")
+        target = tmp_path / "sales.sqlite"
+        assert relsynth.clone(source, str(target), schema="sales", seed=1).passed
+        with engine_for(f"sqlite:///{target}") as engine:
+            assert set(sa.inspect(engine).get_table_names()) == {"accounts", "payments"}
+        tiers = set(read(f"sqlite:///{target}", "accounts")["tier"])
+        assert tiers <= {"gold", "silver"} and len(read(f"sqlite:///{target}", "accounts")) == 60
