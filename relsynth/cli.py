@@ -17,6 +17,20 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                        "no real person.\n\nURLs are SQLAlchemy URLs or paths to SQLite files; "
                        "env:NAME reads one from an environment variable.")
 
+def _version(value: bool) -> None:
+    if value:
+        from relsynth import __version__
+
+        typer.echo(f"relsynth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Synthetic copies of relational databases."""
+
+
 SCALE = typer.Option(1.0, "--scale", help="Row count multiplier: 0.1 shrinks, 3 grows (children per parent kept).")
 SEED = typer.Option(0, "--seed", help="Same seed, same database.")
 CONFIG = typer.Option(None, "--config", "-c", help="YAML config from `relsynth inspect -o` (exclusions, "
