@@ -1,6 +1,6 @@
 """Clone speed and memory: a 100k-row parent and a 1M-row child, SQLite to SQLite.
 
-    python benchmarks/clone_speed.py [--parents 100000] [--children 1000000] [--runs 1]
+    python benchmarks/clone_speed.py [--parents 100000] [--children 1000000] [--runs 1] [--target URL]
 
 Builds the source once in a temporary directory, then clones it in a fresh process per run
 (so peak RSS is the clone's own) and prints fit, sample and write seconds and peak memory.
@@ -65,10 +65,10 @@ def clone_once(source: str, target: str) -> dict:
     t1 = time.perf_counter()
     frames = synth.sample(scale=1.0, seed=0)
     t2 = time.perf_counter()
+    from relsynth.urls import resolve_url, target_url
     from relsynth.write import write_database
-    from relsynth.urls import resolve_url
 
-    write_database(synth.schema, frames, resolve_url(target), order=synth.plan.order,
+    write_database(synth.schema, frames, target_url(resolve_url(target)), order=synth.plan.order,
                    deferred=synth.plan.deferred, replace=True)
     t3 = time.perf_counter()
     return {"fit": t1 - t0, "sample": t2 - t1, "write": t3 - t2, "total": t3 - t0,
@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--parents", type=int, default=100_000)
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--target", help="target database URL (default: a temporary SQLite file); "
+                                          "its tables are replaced")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -94,8 +96,11 @@ def main() -> None:
               f"(built in {time.perf_counter() - t:.1f} s)")
         results = []
         for _ in range(args.runs):
-            out = subprocess.run([sys.executable, __file__, "--child", str(source), str(Path(tmp) / "target.sqlite")],
-                                 check=True, capture_output=True, text=True)
+            target = args.target or str(Path(tmp) / "target.sqlite")
+            out = subprocess.run([sys.executable, __file__, "--child", str(source), target],
+                                 capture_output=True, text=True)
+            if out.returncode:
+                sys.exit(f"the clone failed:\n{out.stderr}")
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     print(f"\n{'stage':<14}{'median':>10}  (runs: {len(results)})")
     for key, unit in (("fit", "s"), ("sample", "s"), ("write", "s"), ("total", "s"), ("peak_rss_mb", "MB")):

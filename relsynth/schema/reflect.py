@@ -96,7 +96,8 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
         if override is not None and override.kind is not None:
             kind = override.kind
         columns.append(Column(
-            name=str(col.name), type=spec, nullable=bool(col.nullable), kind=kind,
+            # SQLite reports `id INTEGER PRIMARY KEY` as nullable; no primary key column is
+            name=str(col.name), type=spec, nullable=bool(col.nullable) and col.name not in primary_key, kind=kind,
             default=_default(col),
             autoincrement=primary_key == (col.name,) and spec["generic"] in INTEGER_GENERICS
             and col.name not in fk_columns,

@@ -24,6 +24,7 @@ IDENTIFYING = {
     "company": {"employees": ["email"]},
     "university": {"students": ["full_name", "email"]},
     "flights": {"audit_log": ["message"]},
+    "legacy": {"accounts": ["email"]},
 }
 
 
@@ -200,3 +201,27 @@ def test_one_named_postgres_schema_is_cloned(tmp_path):
             assert set(sa.inspect(engine).get_table_names()) == {"accounts", "payments"}
         tiers = set(read(f"sqlite:///{target}", "accounts")["tier"])
         assert tiers <= {"gold", "silver"} and len(read(f"sqlite:///{target}", "accounts")) == 60
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_hand_written_sqlite_database_clones_onto_a_server(server, tmp_path):
+    """SQLite reports `id INTEGER PRIMARY KEY` as nullable and stores dates as text."""
+    import sqlite3
+
+    source = tmp_path / "legacy.sqlite"
+    con = sqlite3.connect(source)
+    con.executescript("""
+        CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT UNIQUE, opened DATE, kind VARCHAR(8));
+        CREATE TABLE entries (id INTEGER PRIMARY KEY, account INTEGER NOT NULL REFERENCES accounts(id),
+                              at TIMESTAMP, amount NUMERIC(8, 2) CHECK (amount <> 0));
+    """)
+    con.executemany("INSERT INTO accounts VALUES (?, ?, ?, ?)",
+                    [(i, f"user{i}@corp.example", f"2024-01-{1 + i % 28:02d}", "ab"[i % 2]) for i in range(1, 41)])
+    con.executemany("INSERT INTO entries VALUES (?, ?, ?, ?)",
+                    [(i, 1 + i % 40, f"2024-02-01 10:{i % 60:02d}:00", (i % 7 + 1) * 2.5) for i in range(1, 201)])
+    con.commit()
+    con.close()
+    with fresh_database(server) as target:
+        assert relsynth.clone(str(source), target, seed=3).passed
+        assert len(read(target, "accounts")) == 40
+        assert_clone_holds(f"sqlite:///{source}", target, "legacy")
