@@ -225,3 +225,15 @@ def test_a_hand_written_sqlite_database_clones_onto_a_server(server, tmp_path):
         assert relsynth.clone(str(source), target, seed=3).passed
         assert len(read(target, "accounts")) == 40
         assert_clone_holds(f"sqlite:///{source}", target, "legacy")
+
+
+@pytest.mark.postgres
+@pytest.mark.mariadb
+@pytest.mark.parametrize("source_server, target_server", [(POSTGRES_URL_ENV, MARIADB_URL_ENV),
+                                                          (MARIADB_URL_ENV, POSTGRES_URL_ENV)])
+def test_across_servers(source_server, target_server):
+    with fresh_database(source_server) as source, fresh_database(target_server) as target:
+        with engine_for(source) as engine:
+            fb.build("shop", engine)
+        assert relsynth.clone(source, target, seed=6).passed
+        assert_clone_holds(source, target, "shop")
