@@ -105,6 +105,11 @@ def test_clone_on_a_server(name, server):
             fb.build(name, engine)
         assert relsynth.clone(source, target, seed=2).passed
         assert_clone_holds(source, target, name)
+        if name == "company":  # the application can insert after the clone: identities moved on
+            with engine_for(target) as engine, engine.begin() as conn:
+                top = conn.execute(sa.text("SELECT MAX(id) FROM departments")).scalar_one()
+                conn.execute(sa.text("INSERT INTO departments (name, budget) VALUES ('New', 1000)"))
+                assert conn.execute(sa.text("SELECT id FROM departments WHERE name = 'New'")).scalar_one() > top
 
 
 @pytest.mark.postgres
@@ -126,6 +131,42 @@ def test_scale_shrinks_and_grows_keeping_children_per_parent(scale, tmp_path):
     fake = read(f"sqlite:///{target}", "orders").groupby("customer_id").size()
     assert len(read(f"sqlite:///{target}", "customers")) == round(300 * scale)
     assert abs(fake.mean() - real.mean()) < 0.35 * real.mean()
+
+
+def test_nullable_foreign_keys_keep_their_share_of_nulls(tmp_path):
+    target = tmp_path / "nulls.sqlite"
+    relsynth.clone(sqlite_source("shop"), str(target), seed=9)
+    for table, column in (("orders", "coupon_id"), ("product_reviews", "customer_id"), ("categories", "parent_id")):
+        real = read(f"sqlite:///{sqlite_source('shop')}", table)[column].isna().mean()
+        fake = read(f"sqlite:///{target}", table)[column].isna().mean()
+        assert abs(fake - real) < 0.08, (table, column, real, fake)
+
+
+def test_a_foreign_key_declared_only_in_the_config_is_kept(tmp_path):
+    import sqlite3
+
+    source = tmp_path / "undeclared.sqlite"
+    con = sqlite3.connect(source)
+    con.executescript("""
+        CREATE TABLE users (id INTEGER PRIMARY KEY, plan VARCHAR(10) NOT NULL);
+        CREATE TABLE logins (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, seconds REAL NOT NULL);
+    """)
+    con.executemany("INSERT INTO users VALUES (?, ?)", [(i, "pro" if i % 4 == 0 else "free") for i in range(1, 51)])
+    # pro users log in three times as often: the relation carries structure worth keeping
+    rows = [(u,) for u in range(1, 51) for _ in range(6 if u % 4 == 0 else 2)]
+    con.executemany("INSERT INTO logins (user_id, seconds) VALUES (?, 30.5)", rows)
+    con.commit()
+    con.close()
+    config = tmp_path / "fk.yaml"
+    config.write_text("tables:\n  logins:\n    foreign_keys:\n"
+                      "      - {columns: [user_id], parent: users, parent_columns: [id]}\n")
+    target = tmp_path / "out.sqlite"
+    relsynth.clone(str(source), str(target), config=str(config), seed=4)
+    users, logins = read(f"sqlite:///{target}", "users"), read(f"sqlite:///{target}", "logins")
+    assert set(logins["user_id"]) <= set(users["id"])
+    per_user = logins.groupby("user_id").size().reindex(users["id"], fill_value=0)
+    plans = users.set_index("id")["plan"]
+    assert per_user[plans == "pro"].mean() > 2 * per_user[plans == "free"].mean()
 
 
 def test_the_same_seed_gives_the_same_database_and_another_seed_another(tmp_path):
