@@ -29,6 +29,14 @@ def _version(value: bool) -> None:
 def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and exit.")) -> None:
     """Synthetic copies of relational databases."""
+    import warnings
+
+    def one_line(message, category, *_args, **_kwargs) -> None:  # no file and line: users read these
+        from relsynth.urls import _scrub
+
+        typer.secho(f"warning: {_scrub(str(message))}", err=True, fg="yellow")
+
+    warnings.showwarning = one_line
 
 
 SCALE = typer.Option(1.0, "--scale", help="Row count multiplier: 0.1 shrinks, 3 grows (children per parent kept).")

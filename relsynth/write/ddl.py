@@ -4,6 +4,10 @@ Same dialect as the source: native types, server defaults and check constraints 
 and the target must accept all of them. Another dialect: generic types, no server
 defaults, and check constraints translated best-effort; a check the target rejects is
 dropped with a warning naming it.
+
+A table may be created under another name than the schema's (``table_names``: the MariaDB
+writer loads staging tables, renamed into place at the end); ``info["relsynth_table"]`` of
+each created table keeps the schema's name for messages.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import re
 import warnings
 from contextlib import nullcontext
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -22,24 +26,29 @@ _INTEGERS = ("integer", "smallint", "bigint")
 _TRANSLATED = "relsynth_translated"          # info key on checks that come from another dialect
 
 
-def target_metadata(schema: Schema, dialect: sa.engine.Dialect) -> sa.MetaData:
-    """Tables, columns, keys and constraints of ``schema`` as ``dialect`` should create them."""
+def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
+                    table_names: Mapping[str, str] | None = None) -> sa.MetaData:
+    """Tables, columns, keys and constraints of ``schema`` as ``dialect`` should create them.
+
+    ``table_names`` maps schema tables to the names to create them under (foreign keys
+    follow); the MetaData is keyed by those names.
+    """
     md = sa.MetaData()
     same = schema.dialect == dialect.name
     names = _ConstraintNames(dialect)
     cyclic = cycle_foreign_keys(schema)
+    created = {table.name: _table(md, table, dialect, same, names, (table_names or {}).get(table.name))
+               for table in schema}
     for table in schema:
-        _table(md, table, dialect, same, names)
-    for table in schema:
-        target = md.tables[table.name]
+        target = created[table.name]
         for fk in table.foreign_keys:
             if not fk.declared:          # a config-only relation: the parent key may not be unique
                 continue
-            if fk.parent not in md.tables:
+            if fk.parent not in created:
                 warnings.warn(f"{table.name}: foreign key {fk.label} points outside the schema; not created",
                               stacklevel=2)
                 continue
-            parent = md.tables[fk.parent]
+            parent = created[fk.parent]
             target.append_constraint(sa.ForeignKeyConstraint(
                 list(fk.columns), [parent.c[c] for c in fk.parent_columns], name=names.take(fk.name),
                 use_alter=(table.name, fk) in cyclic))
@@ -47,7 +56,7 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect) -> sa.MetaData:
 
 
 def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, same: bool,
-           names: "_ConstraintNames") -> sa.Table:
+           names: "_ConstraintNames", created_as: str | None = None) -> sa.Table:
     keys = table.key_columns | {c for u in table.unique for c in u.columns}
     identity = _identity_column(table, dialect)
     columns = [_column(table, c, dialect, same, c.name in keys, c.name == identity) for c in table.columns]
@@ -66,7 +75,7 @@ def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, same: bool
         # escaped colons: a ':word' in the check is SQL, not a bind parameter
         constraints.append(sa.CheckConstraint(sa.text(text.replace(":", "\\:")), name=names.take(check.name),
                                               info={_TRANSLATED: not same, "label": label}))
-    return sa.Table(table.name, md, *columns, *constraints)
+    return sa.Table(created_as or table.name, md, *columns, *constraints, info={"relsynth_table": table.name})
 
 
 def _identity_column(table: Table, dialect: sa.engine.Dialect) -> str | None:
@@ -196,13 +205,15 @@ def _strip_outside_literals(text: str, fn: Any) -> str:
 # --------------------------------------------------------------------------- create / drop
 
 
-def create_tables(conn: sa.Connection, schema: Schema) -> sa.MetaData:
+def create_tables(conn: sa.Connection, schema: Schema, md: sa.MetaData | None = None) -> sa.MetaData:
     """Create every table of ``schema`` on ``conn``'s database and return the MetaData.
 
-    Checks translated from another dialect are tried one by one on the empty tables; the
-    ones the target rejects are dropped with a warning (a same-dialect check never is).
+    ``md``: the ``target_metadata`` to create, when the caller adjusted it (names); by default
+    built here. Checks translated from another dialect are tried one by one on the empty
+    tables; the ones the target rejects are dropped with a warning (a same-dialect check
+    never is).
     """
-    md = target_metadata(schema, conn.dialect)
+    md = md if md is not None else target_metadata(schema, conn.dialect)
     translated = [(t, c) for t in md.tables.values() for c in list(t.constraints)
                   if isinstance(c, sa.CheckConstraint) and c.info.get(_TRANSLATED)]
     for table, check in translated:
@@ -232,7 +243,8 @@ def _accepted(conn: sa.Connection, table: sa.Table, check: sa.CheckConstraint) -
                 conn.execute(sa.schema.AddConstraint(check))
     except sa.exc.DBAPIError as exc:
         table.constraints.discard(check)
-        warnings.warn(f"{table.name}: check constraint {label!r} is not accepted by {conn.dialect.name} "
+        shown = table.info.get("relsynth_table", table.name)
+        warnings.warn(f"{shown}: check constraint {label!r} is not accepted by {conn.dialect.name} "
                       f"({_first_line(exc)}); dropped", stacklevel=3)
         return False
     return True
@@ -244,22 +256,24 @@ def _first_line(exc: sa.exc.DBAPIError) -> str:
 
 def drop_tables(conn: sa.Connection, names: Iterable[str]) -> None:
     """Drop the named tables if they exist, whatever references them."""
+    # exec_driver_sql: a ':' in a name is no bind parameter; quote() already doubles a '%'
     q = conn.dialect.identifier_preparer.quote
     names = list(names)
     if conn.dialect.name == "postgresql":
         for name in names:
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {q(name)} CASCADE"))
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(name)} CASCADE")
     elif conn.dialect.name in ("mysql", "mariadb"):
-        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
         try:
             for name in names:
-                conn.execute(sa.text(f"DROP TABLE IF EXISTS {q(name)}"))
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(name)}")
         finally:
-            conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
     else:
         conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
         try:
             for name in names:
-                conn.execute(sa.text(f"DROP TABLE IF EXISTS {q(name)}"))
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {q(name)}")
         finally:
             conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+
