@@ -67,16 +67,18 @@ class _Run:
         for table, fk in deferred:
             self.deferred[table].extend(c for c in fk.columns if c not in self.deferred[table])
 
-    def load(self, conn: sa.Connection, md: sa.MetaData) -> dict[str, int]:
+    def load(self, conn: sa.Connection, tables: Mapping[str, sa.Table],
+             aliases: Mapping[str, str] | None = None) -> dict[str, int]:
+        """Load the frames into ``tables`` (by schema name; created under those or other names)."""
         counts: dict[str, int] = {}
         for name in self.order:
-            with _refused(conn, name):
-                counts[name] = load_table(conn, md.tables[name], self.schema[name], self.frames[name],
+            with _refused(conn, name, aliases):
+                counts[name] = load_table(conn, tables[name], self.schema[name], self.frames[name],
                                           null_columns=self.deferred.get(name, ()), progress=self.progress)
         for name, columns in self.deferred.items():
             if name in counts:
-                with _refused(conn, name):
-                    update_columns(conn, md.tables[name], self.schema[name], self.frames[name], columns)
+                with _refused(conn, name, aliases):
+                    update_columns(conn, tables[name], self.schema[name], self.frames[name], columns)
         return counts
 
 
@@ -100,12 +102,17 @@ def _check_inputs(schema: Schema, frames: Mapping[str, pd.DataFrame], order: Seq
 
 
 class _refused:
-    """Turn the target's refusal (of our tables or our rows) into one TargetError."""
+    """Turn the target's refusal (of our tables or our rows) into one TargetError.
 
-    def __init__(self, conn: sa.Connection, table: str | None = None) -> None:
+    ``aliases``: created name -> schema name (staging tables), shown by the schema name.
+    """
+
+    def __init__(self, conn: sa.Connection, table: str | None = None,
+                 aliases: Mapping[str, str] | None = None) -> None:
         self.dbapi_error = conn.dialect.loaded_dbapi.Error
         self.dialect = conn.dialect.name
         self.table = table
+        self.aliases = aliases or {}
 
     def __enter__(self) -> None:
         return None
@@ -114,11 +121,14 @@ class _refused:
         if exc is None or not isinstance(exc, (sa.exc.DBAPIError, self.dbapi_error)):
             return
         orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        message = _one_line(orig)
+        for staged in sorted(self.aliases, key=len, reverse=True):   # `_rs1a2b3c_child` before `_rs1a2b3c_c`
+            message = message.replace(staged, self.aliases[staged])
         if self.table is None:
-            raise TargetError(f"{self.dialect} refused to create the tables: {_one_line(orig)}",
+            raise TargetError(f"{self.dialect} refused to create the tables: {message}",
                               hint="nothing was kept; adjust the column types or checks in the config file") \
                 from exc
-        raise TargetError(f"{self.dialect} refused the rows of table {self.table}: {_one_line(orig)}",
+        raise TargetError(f"{self.dialect} refused the rows of table {self.table}: {message}",
                           hint="nothing was kept; the synthetic rows break a constraint the target enforces") \
             from exc
 
@@ -185,7 +195,7 @@ def _write_postgres(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) ->
                 _drop_enum_types(conn, run.schema)
             with _refused(conn):
                 md = create_tables(conn, run.schema)
-            counts = run.load(conn, md)
+            counts = run.load(conn, md.tables)
             advance_identities(conn, md)
     return counts
 
@@ -270,7 +280,7 @@ def _write_sqlite(url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
                 md = create_tables(conn, run.schema)
             # an explicit transaction: the rows go in through the raw DBAPI cursor
             with conn.begin():
-                counts = run.load(conn, md)
+                counts = run.load(conn, md.tables)
                 advance_identities(conn, md)
         engine.dispose()
         _fsync(tmp)
