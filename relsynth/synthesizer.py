@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from relsynth import __version__
 from relsynth.config import Config
-from relsynth.errors import ArtifactError
+from relsynth.errors import ArtifactError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
@@ -48,11 +48,15 @@ class Synthesizer:
 
     def fit(self, source: str | sa.URL | sa.Engine, *, seed: int | None = 0,
             reporter: Reporter | None = None) -> "Synthesizer":
-        reporter = reporter or Reporter()
         if isinstance(source, sa.Engine):
-            engine = source
-        else:
-            engine = source_engine(resolve_url(source) if isinstance(source, str) else source)
+            return self._fit(source, seed=seed, reporter=reporter or Reporter())
+        engine = source_engine(resolve_url(source) if isinstance(source, str) else source)
+        try:
+            return self._fit(engine, seed=seed, reporter=reporter or Reporter())
+        finally:
+            engine.dispose()
+
+    def _fit(self, engine: sa.Engine, *, seed: int | None, reporter: Reporter) -> "Synthesizer":
         with reporter.task("reflecting the schema") as advance:
             self.schema = reflect(engine, config=self.config, progress=lambda _t: advance(1))
         self.plan = make_plan(self.schema, contexts=self.config.contexts())
@@ -81,7 +85,6 @@ class Synthesizer:
                 advance(1)
         for name, frame in cycle_keys.items():
             self.tables[name].learn_deferred(frame, real)
-        engine.dispose()
         return self
 
     def _is_parent(self, name: str) -> bool:
@@ -94,7 +97,6 @@ class Synthesizer:
         """Synthetic tables, every key fresh and every foreign key pointing at a generated row."""
         self._require_fitted()
         if not scale > 0:
-            from relsynth.errors import RelsynthError
             raise RelsynthError(f"scale must be positive, not {scale}", hint="e.g. --scale 0.1 or --scale 3")
         reporter = reporter or Reporter()
         rng = np.random.default_rng(seed)
@@ -105,7 +107,7 @@ class Synthesizer:
                 frames[step.table] = self.tables[step.table].sample(scale=scale, frames=frames,
                                                                     parent_modeled=modeled, rng=rng)
                 advance(1)
-        for table, _fk in self.plan.deferred:
+        for table in dict.fromkeys(table for table, _fk in self.plan.deferred):  # once per table
             frames[table] = self.tables[table].fill_deferred(frames[table], frames, rng)
         return frames
 
