@@ -2,14 +2,46 @@
 
 PostgreSQL: one transaction holds the DDL, the COPYs, the UPDATEs and the setvals.
 SQLite: everything goes into a new file beside the target, moved into place on success.
-MariaDB/MySQL: DDL commits by itself, so a failed run (any exception, Ctrl-C included)
-drops every table it created before re-raising. Limitation: with ``replace=True`` the old
-tables are dropped before the new ones are loaded, so a failed replace leaves neither;
-and a process killed outright (SIGKILL, power loss) leaves what it had created.
+
+MariaDB/MySQL: DDL commits by itself, so the tables are created and loaded under staging
+names (``_rs<6 hex>_<name>``, cut to 64 characters and then ended by a hash of the name),
+their foreign keys pointing at each other. Only once every row, deferred UPDATE and
+AUTO_INCREMENT move went in does one ``RENAME TABLE old TO backup, ..., staging TO name,
+...`` put them in place; a multi-table RENAME is atomic, and InnoDB foreign keys and
+AUTO_INCREMENT counters move with the tables. With ``replace=True`` the backups (the old
+tables, under ``_rs<other 6 hex>_<name>``) are then dropped.
+
+Guaranteed there: a run that fails before the swap (any exception, Ctrl-C included) drops its
+staging tables and leaves the old tables, their rows and constraints as they were; a refused
+RENAME changes nothing. The real names never hold half-loaded tables, even after a SIGKILL or
+a power loss: those leave at most ``_rs??????_*`` tables beside the untouched real ones (or,
+between the swap and the drop, the backups beside the new ones). A later run does not count
+them when deciding whether the target is empty (it warns about them) and, with
+``replace=True``, drops them: two writers must not share a database.
+
+Not guaranteed / limitations there:
+
+- constraint names: foreign key names are unique per database (CHECK names too on MySQL; per
+  table on MariaDB), and the old tables hold theirs until the swap. A source name is kept when
+  no other table holds it (always on an empty database); else the server's own
+  ``<table>_ibfk_N`` (``_chk_N``), which RENAME carries over from the staging name, or
+  ``<name>_<6 hex>`` when that could clash or be too long. After a replace the names may
+  thus differ from the source's (they alternate from one replace to the next).
+- replacing tables that foreign keys of tables outside the schema point at is refused with a
+  TargetError naming them (RENAME would carry those keys over to the backups, then dropped).
+- Ctrl-C during the RENAME itself: it happened entirely or not at all; if it did, the new
+  tables stay (the backups are dropped) although the interrupt is re-raised.
+- backups that cannot be dropped after a successful swap: a warning names them.
+- the old tables stay readable and writable during the load, but rows written to them then
+  are gone with the replace; the RENAME waits for other sessions' transactions on them.
+- crash safety of the multi-table RENAME is the server's: atomic DDL of MariaDB 10.6+ and
+  MySQL 8.0.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import os
 import re
 import secrets
@@ -24,7 +56,7 @@ import sqlalchemy as sa
 
 from relsynth.errors import ConnectionFailed, TargetError
 from relsynth.schema.model import ForeignKey, Schema
-from relsynth.write.ddl import create_tables, drop_tables
+from relsynth.write.ddl import create_tables, drop_tables, target_metadata
 from relsynth.write.load import advance_identities, load_table, update_columns
 
 Progress = Callable[[str, int], None]
@@ -121,9 +153,7 @@ class _refused:
         if exc is None or not isinstance(exc, (sa.exc.DBAPIError, self.dbapi_error)):
             return
         orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
-        message = _one_line(orig)
-        for staged in sorted(self.aliases, key=len, reverse=True):   # `_rs1a2b3c_child` before `_rs1a2b3c_c`
-            message = message.replace(staged, self.aliases[staged])
+        message = _shown(orig, self.aliases)
         if self.table is None:
             raise TargetError(f"{self.dialect} refused to create the tables: {message}",
                               hint="nothing was kept; adjust the column types or checks in the config file") \
@@ -215,35 +245,199 @@ def _drop_enum_types(conn: sa.Connection, schema: Schema) -> None:
 
 # --------------------------------------------------------------------------- MariaDB / MySQL
 
+_STAGED = re.compile(r"_rs[0-9a-f]{6}_")      # staging and backup tables of a run: _rs<6 hex>_<name>
+_NAME_LIMIT = 64                               # MariaDB/MySQL identifiers (tables, constraints)
+
 
 def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
+    """Load staging tables, then swap them in with one RENAME TABLE (see the module docstring)."""
     names = [t.name for t in run.schema]
     conn = connect(engine)
     try:
         conn.exec_driver_sql("SET time_zone = '+00:00'")     # datetimes are written in UTC
-        existing = existing_tables(conn, names)
+        present = sa.inspect(conn).get_table_names()
         conn.rollback()      # end the inspection's implicit transaction
+        existing = [n for n in names if n in set(present)]
+        stale = sorted(n for n in present if _STAGED.match(n) and n not in names)
+        if stale and not replace:
+            warnings.warn(f"target {safe_url(url)} holds {len(stale)} tables left by an interrupted relsynth run "
+                          f"({_listed(stale)}); ignored (a run with replace=True drops them)", stacklevel=3)
         if existing and not replace:
             _refuse_non_empty(url, existing)
+        if stale and replace:
+            warnings.warn(f"dropping {len(stale)} tables left by an interrupted relsynth run: {_listed(stale)}",
+                          stacklevel=3)
+            with conn.begin():
+                drop_tables(conn, stale)
+            present = [n for n in present if n not in stale]
+        if existing:
+            _refuse_outside_references(conn, url, existing, names)
+        swap = _Swap(names, existing, present)
+        md = target_metadata(run.schema, conn.dialect, table_names=swap.staged)
+        _name_staged_constraints(conn, md, swap)
+        conn.rollback()
         try:
-            if existing:
-                with conn.begin():
-                    drop_tables(conn, existing)
-            with conn.begin(), _refused(conn):
-                md = create_tables(conn, run.schema)
+            with conn.begin(), _refused(conn, aliases=swap.aliases):
+                create_tables(conn, run.schema, md)
             # an explicit transaction: the rows go in through the raw DBAPI cursor
             with conn.begin():
-                counts = run.load(conn, md)
+                counts = run.load(conn, {n: md.tables[swap.staged[n]] for n in names}, swap.aliases)
             with conn.begin():
-                advance_identities(conn, md)
+                advance_identities(conn, md)     # AUTO_INCREMENT values move with RENAME
+            swap.rename(conn)
         except BaseException:
-            # DDL is not transactional here: undo by dropping what this run created
+            # the old tables are untouched until the RENAME, which is atomic: drop ours
             conn.invalidate()      # a half-sent batch must not block the DROPs below
-            _drop_after_failure(engine, names)
+            # interrupted during the RENAME itself: it happened entirely or not at all, and the
+            # DROPs wait for it; of staging and backup tables only one set exists
+            _drop_after_failure(engine, [*swap.staged.values(), *swap.backup.values()])
             raise
+        swap.drop_backups(conn)
         return counts
     finally:
         conn.close()
+
+
+class _Swap:
+    """The names of one MariaDB/MySQL write: each schema table is loaded under a staging name
+    and each table it replaces moves to a backup name, in one RENAME TABLE."""
+
+    def __init__(self, names: Sequence[str], existing: Sequence[str], present: Sequence[str]) -> None:
+        used = {n[:10] for n in present if _STAGED.match(n)}
+        staging, backup = _fresh_prefix(used), _fresh_prefix(used)
+        self.token = staging[3:9]
+        self.staged = {n: _prefixed(staging, n) for n in names}
+        self.backup = {n: _prefixed(backup, n) for n in existing}
+        self.aliases = {created: name for name, created in [*self.staged.items(), *self.backup.items()]}
+
+    def rename(self, conn: sa.Connection) -> None:
+        q = conn.dialect.identifier_preparer.quote
+        # old tables out first, so their names (and constraint names) are free for the new ones
+        pairs = [*self.backup.items(), *((s, n) for n, s in self.staged.items())]
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("RENAME TABLE " + ", ".join(f"{q(a)} TO {q(b)}" for a, b in pairs))
+        except sa.exc.DBAPIError as exc:
+            raise TargetError(f"{conn.dialect.name} refused to put the new tables in place: "
+                              f"{_shown(exc.orig, self.aliases)}",
+                              hint="nothing was kept and the old tables are unchanged") from exc
+
+    def drop_backups(self, conn: sa.Connection) -> None:
+        if not self.backup:
+            return
+        try:
+            with conn.begin():
+                drop_tables(conn, self.backup.values())
+        except Exception as exc:  # the new tables are in place: the write succeeded
+            warnings.warn(f"the new tables are in place, but the old ones could not be dropped "
+                          f"({_shown(exc, self.aliases)}): drop them by hand: {', '.join(self.backup.values())} "
+                          f"(a run with replace=True drops them too)", stacklevel=4)
+
+
+def _fresh_prefix(used: set[str]) -> str:
+    """``_rs<6 hex>_``, unlike any table's prefix in the database; taken into ``used``."""
+    while True:
+        prefix = f"_rs{secrets.token_hex(3)}_"
+        if prefix not in used:
+            used.add(prefix)
+            return prefix
+
+
+def _prefixed(prefix: str, name: str) -> str:
+    staged = prefix + name
+    if len(staged) <= _NAME_LIMIT:
+        return staged
+    # too long: cut, and keep long names that share their start apart by a hash of the whole
+    return f"{staged[:_NAME_LIMIT - 9]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
+def _listed(names: Sequence[str], most: int = 5) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _shown(exc: BaseException | None, aliases: Mapping[str, str]) -> str:
+    """The server's message in one line, with created table names shown as the schema's."""
+    message = _one_line(exc)
+    for created in sorted(aliases, key=len, reverse=True):   # `_rs1a2b3c_child` before `_rs1a2b3c_c`
+        message = message.replace(created, aliases[created])
+    return message
+
+
+def _refuse_outside_references(conn: sa.Connection, url: sa.URL, existing: Sequence[str],
+                               names: Sequence[str]) -> None:
+    """Refuse to replace tables that foreign keys of other tables (not in the schema) point at.
+
+    RENAME would carry those foreign keys over to the old tables, then dropped: the other
+    tables would be left pointing at a table that no longer exists.
+    """
+    rows = conn.execute(sa.text(
+        "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, "
+        "CONSTRAINT_SCHEMA = DATABASE() AS same_database "
+        "FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE UNIQUE_CONSTRAINT_SCHEMA = DATABASE() "
+        "ORDER BY CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME")).all()
+    conn.rollback()
+    replaced, ours = set(existing), set(names)
+    outside = [r for r in rows if r.REFERENCED_TABLE_NAME in replaced
+               and not (r.same_database and r.TABLE_NAME in ours)]
+    if outside:
+        shown = [f"{'' if r.same_database else r.CONSTRAINT_SCHEMA + '.'}{r.TABLE_NAME} "
+                 f"({r.CONSTRAINT_NAME} -> {r.REFERENCED_TABLE_NAME})" for r in outside]
+        raise TargetError(f"cannot replace tables in {safe_url(url)}: foreign keys of tables outside the schema "
+                          f"point at them: {_listed(shown)}",
+                          hint="drop those foreign keys (or tables) first, or write into another database; "
+                               "nothing was changed")
+
+
+def _name_staged_constraints(conn: sa.Connection, md: sa.MetaData, swap: _Swap) -> None:
+    """Constraint names for the staging tables that clash with no other table's.
+
+    Foreign key names are per database (and so are CHECK names on MySQL; per table on
+    MariaDB). A source name is kept when it is free. Else the server names the constraint
+    ``<staging table>_ibfk_N`` (``_chk_N``), which RENAME turns into ``<table>_ibfk_N``;
+    when that could clash or be too long, it is ``<name>_<token>``. So after a replace the
+    constraint names may differ from the source's (they alternate from one replace to the
+    next, as the old tables hold the source names while the new ones are created).
+    """
+    kinds = ["FOREIGN KEY"] + ([] if getattr(conn.dialect, "is_mariadb", False) else ["CHECK"])
+    rows = conn.execute(sa.text(
+        "SELECT CONSTRAINT_NAME, TABLE_NAME, CONSTRAINT_TYPE FROM information_schema.TABLE_CONSTRAINTS "
+        "WHERE CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_TYPE IN :kinds").bindparams(
+            sa.bindparam("kinds", expanding=True)), {"kinds": kinds}).all()
+    # lower-cased name -> the table holding it, None for the names given here
+    taken: dict[str, dict[str, str | None]] = {kind: {} for kind in kinds}
+    for name, table, kind in rows:
+        taken[kind][name.lower()] = table
+    for table in md.tables.values():
+        real = table.info.get("relsynth_table", table.name)
+        for constraint in sorted(table.constraints, key=lambda c: (type(c).__name__, str(c.name or ""))):
+            if isinstance(constraint, sa.ForeignKeyConstraint):
+                kind, infix = "FOREIGN KEY", "_ibfk_"
+            elif isinstance(constraint, sa.CheckConstraint) and "CHECK" in taken:
+                kind, infix = "CHECK", "_chk_"
+            else:
+                continue
+            constraint.name = _free_name(constraint.name, real, table.name, infix, taken[kind], swap)
+
+
+def _free_name(name: str | None, real: str, staged: str, infix: str, taken: dict[str, str | None],
+               swap: _Swap) -> str | None:
+    if name and name.lower() not in taken:
+        taken[name.lower()] = None
+        return name
+    # the server's generated name, renamed with the table; any <real>_ibfk_... of the old table
+    # moves to its backup name in the same RENAME, before the new table takes <real>
+    stem = f"{real}{infix}".lower()
+    clash = any(n.startswith(stem) and (owner is None or owner not in swap.backup) for n, owner in taken.items())
+    if len(staged) + len(infix) + 3 <= _NAME_LIMIT and not clash:
+        return None
+    base = name or f"{real}{infix.rstrip('_')}"
+    for i in itertools.count():
+        suffix = f"_{swap.token}" if i == 0 else f"_{i}_{swap.token}"
+        candidate = base[:_NAME_LIMIT - len(suffix)] + suffix
+        if candidate.lower() not in taken:
+            taken[candidate.lower()] = None
+            return candidate
+    raise AssertionError("unreachable")
 
 
 def _drop_after_failure(engine: sa.Engine, names: Sequence[str]) -> None:
@@ -252,8 +446,8 @@ def _drop_after_failure(engine: sa.Engine, names: Sequence[str]) -> None:
             drop_tables(cleanup, names)
             cleanup.commit()
     except Exception as exc:  # the original error matters more; say what is left behind
-        warnings.warn(f"could not drop the partly written tables ({_one_line(exc)}): drop them by hand: "
-                      f"{', '.join(names)}", stacklevel=3)
+        warnings.warn(f"could not drop the partly written staging tables ({_one_line(exc)}): drop them by hand "
+                      f"(a run with replace=True drops them too): {', '.join(names)}", stacklevel=3)
 
 
 # --------------------------------------------------------------------------- SQLite

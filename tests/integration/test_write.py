@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import json
 import os
+import re
 import traceback
 import uuid
 import warnings
@@ -272,12 +273,9 @@ def test_a_failed_replace_keeps_the_old_database(target: tuple[str, str]) -> Non
     frames["child"].loc[1, "parent_id"] = 99.0
     with pytest.raises(TargetError):
         write(schema, frames, url, replace=True)
-    if dialect == "mysql":
-        # documented limitation: DDL commits, so the old tables were dropped before loading
-        assert table_names(url) == set()
-    else:
-        assert query(url, "SELECT COUNT(*) FROM child")[0][0] == 6
-        assert all(c.passed for c in verify_database(schema, url))
+    assert table_names(url) == set(ORDER)              # MariaDB: no staging table left either
+    assert query(url, "SELECT COUNT(*) FROM child")[0][0] == 6
+    assert all(c.passed for c in verify_database(schema, url))
 
 
 def test_verify_reports_an_orphan_the_target_does_not_enforce(target: tuple[str, str]) -> None:
@@ -322,6 +320,202 @@ def test_sqlite_target_must_be_a_file_in_an_existing_folder(tmp_path: Path) -> N
         write(app_schema("sqlite"), app_frames(), "sqlite:///:memory:")
     with pytest.raises(TargetError, match="mkdir"):
         write(app_schema("sqlite"), app_frames(), f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+
+
+# --------------------------------------------------------------------------- MariaDB: staging tables, one RENAME
+
+
+def replacement_frames() -> dict[str, pd.DataFrame]:
+    """Rows that differ from ``app_frames``: fewer children, other keys and names."""
+    frames = app_frames()
+    child = frames["child"].iloc[:4].copy()
+    child["id"] = child["id"] + 10
+    child["manager_id"] = child["manager_id"].astype(float) + 10          # [None, 11, 11, 12]
+    child["note"] = ["new"] * 4
+    frames["child"] = child.reset_index(drop=True)
+    frames["parent"]["name"] = list("VWXYZ")
+    return frames
+
+
+def staged_tables(url: str) -> set[str]:
+    return {t for t in table_names(url) if re.match(r"_rs[0-9a-f]{6}_", t)}
+
+
+def foreign_keys(url: str) -> list[tuple[str, str, str]]:
+    """(table, constraint, referenced table) of every foreign key of the database."""
+    return [tuple(r) for r in query(url, "SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME "
+                                         "FROM information_schema.REFERENTIAL_CONSTRAINTS "
+                                         "WHERE CONSTRAINT_SCHEMA = DATABASE()")]
+
+
+APP_REFERENCES = {("child", "parent"), ("child", "child"), ("cycle a", "group"), ("group", "cycle a")}
+
+
+def assert_the_app_tables_hold(url: str, frames: dict[str, pd.DataFrame], *, others: set[str] = frozenset()) -> None:
+    """Exactly the schema's tables (and ``others``), holding ``frames``, their keys enforced."""
+    schema = app_schema("mysql")
+    assert table_names(url) == set(ORDER) | others
+    child = read(url, "child")
+    assert child["id"].tolist() == frames["child"]["id"].tolist()
+    assert none_if_na(child["manager_id"]) == none_if_na(frames["child"]["manager_id"])
+    assert none_if_na(child["note"]) == none_if_na(frames["child"]["note"])
+    assert sorted(read(url, "parent", "name")["name"]) == sorted(frames["parent"]["name"])
+    refs = [(t, ref) for t, _, ref in foreign_keys(url) if t in ORDER]
+    assert sorted(refs) == sorted(APP_REFERENCES)                           # between the real tables
+    assert all(c.passed for c in verify_database(schema, url))
+    with pytest.raises(sa.exc.IntegrityError):                              # an orphan is refused
+        query(url, "INSERT INTO child (id, region, parent_id, `unit price`) VALUES (90, 'n', 99, 1)")
+    with pytest.raises(sa.exc.DBAPIError, match="child_price_positive"):    # the check came along
+        query(url, "INSERT INTO child (id, `unit price`) VALUES (91, 0)")
+    create = query(url, "SHOW CREATE TABLE child")[0][1]
+    assert "enum('new','paid','sent')" in create                            # and the enum
+    assert f"AUTO_INCREMENT={max(frames['child']['id']) + 1}" in create      # and the counter
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("bad", ["check", "orphan", "deferred orphan", "interrupt"])
+def test_a_failed_mariadb_replace_keeps_the_old_tables(mariadb_database_url: str, bad: str) -> None:
+    url = mariadb_database_url
+    schema = app_schema("mysql")
+    write(schema, app_frames(), url)
+    frames = replacement_frames()
+    progress = None
+    if bad == "check":
+        frames["child"].loc[2, "unit price"] = decimal.Decimal("0")
+    elif bad == "orphan":
+        frames["child"].loc[1, "parent_id"] = 99.0
+    elif bad == "deferred orphan":
+        frames["child"].loc[3, "manager_id"] = 999.0                        # refused only at the UPDATE
+    else:
+        def progress(table: str, rows: int) -> None:
+            if table == ORDER[-1]:                                          # the last table is loaded
+                raise KeyboardInterrupt
+    expected = KeyboardInterrupt if bad == "interrupt" else TargetError
+    with pytest.raises(expected) as info:
+        write(schema, frames, url, replace=True, progress=progress)
+    if expected is TargetError:
+        assert "child" in str(info.value) and "_rs" not in str(info.value)   # the tables by their names
+    assert staged_tables(url) == set()
+    assert_the_app_tables_hold(url, app_frames())
+
+
+@pytest.mark.mariadb
+def test_a_mariadb_replace_swaps_in_the_new_tables(mariadb_database_url: str) -> None:
+    url = mariadb_database_url
+    schema = app_schema("mysql")
+    write(schema, app_frames(), url)
+    assert_the_app_tables_hold(url, app_frames())
+    names = {c for _, c, _ in foreign_keys(url)}
+    assert {"child_parent_fk", "child_manager_fk"} <= names                 # an empty database: source names
+    query(url, "DELETE FROM child WHERE id >= 7")                            # rows of the checks above
+    for _ in range(3):        # the old tables hold the constraint names: the new ones alternate
+        frames = replacement_frames()
+        counts = write(schema, frames, url, replace=True)
+        assert counts == {"parent": 5, "child": 4, "cycle a": 3, "group": 2}
+        assert_the_app_tables_hold(url, frames)
+        query(url, "DELETE FROM child WHERE id >= 15")
+    query(url, "INSERT INTO child (`unit price`) VALUES (9.99)")
+    assert query(url, "SELECT MAX(id) FROM child")[0][0] == 15               # AUTO_INCREMENT past the keys
+
+
+@pytest.mark.mariadb
+def test_a_refused_swap_leaves_the_target_as_it_was(mariadb_database_url: str) -> None:
+    url = mariadb_database_url
+
+    def progress(table: str, rows: int) -> None:
+        if table == ORDER[-1]:           # another session takes a table name before the RENAME
+            query(url, "CREATE TABLE `cycle a` (x INT)")
+
+    with pytest.raises(TargetError, match="in place: .*cycle a.* already exists"):
+        write(app_schema("mysql"), app_frames(), url, progress=progress)
+    assert table_names(url) == {"cycle a"}
+
+
+@pytest.mark.mariadb
+def test_a_refused_replacing_swap_is_undone_whole(mariadb_database_url: str) -> None:
+    url = mariadb_database_url
+    schema = app_schema("mysql")
+    write(schema, app_frames(), url)
+
+    def progress(table: str, rows: int) -> None:
+        if table == ORDER[-1]:           # another session drops the last table the RENAME moves
+            engine = sa.create_engine(url, poolclass=NullPool)
+            try:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+                    conn.exec_driver_sql("DROP TABLE `group`")
+            finally:
+                engine.dispose()
+
+    with pytest.raises(TargetError, match="in place: .*group"):
+        write(schema, replacement_frames(), url, replace=True, progress=progress)
+    # the tables renamed before the failing one are back under their names, with their rows
+    assert table_names(url) == set(ORDER) - {"group"}
+    assert read(url, "child")["id"].tolist() == app_frames()["child"]["id"].tolist()
+    assert sorted(read(url, "parent", "name")["name"]) == list("abcde")
+
+
+@pytest.mark.mariadb
+def test_stale_staging_tables_are_ignored_then_dropped_by_a_replace(mariadb_database_url: str) -> None:
+    url = mariadb_database_url
+    schema = app_schema("mysql")
+    # left by a killed run; the stale foreign key holds the name the new child's wants
+    query(url, "CREATE TABLE `_rs0badc0_parent` (id INT PRIMARY KEY)")
+    query(url, "CREATE TABLE `_rs0badc0_child` (id INT PRIMARY KEY, p INT, "
+               "CONSTRAINT child_parent_fk FOREIGN KEY (p) REFERENCES `_rs0badc0_parent` (id))")
+    with pytest.warns(UserWarning, match=r"interrupted relsynth run \(_rs0badc0_child, _rs0badc0_parent\); ignored"):
+        write(schema, app_frames(), url)                                    # the target counts as empty
+    assert staged_tables(url) == {"_rs0badc0_child", "_rs0badc0_parent"}
+    assert_the_app_tables_hold(url, app_frames(), others={"_rs0badc0_child", "_rs0badc0_parent"})
+    with pytest.warns(UserWarning, match="dropping 2 tables left by an interrupted relsynth run"):
+        write(schema, replacement_frames(), url, replace=True)
+    assert_the_app_tables_hold(url, replacement_frames())
+
+
+@pytest.mark.mariadb
+def test_replacing_tables_that_other_tables_reference_is_refused(mariadb_database_url: str) -> None:
+    url = mariadb_database_url
+    schema = app_schema("mysql")
+    write(schema, app_frames(), url)
+    query(url, "CREATE TABLE audit (id INT PRIMARY KEY, child_id INT, "
+               "CONSTRAINT audit_child FOREIGN KEY (child_id) REFERENCES child (id))")
+    with pytest.raises(TargetError, match=r"outside the schema point at them: audit \(audit_child -> child\)"):
+        write(schema, replacement_frames(), url, replace=True)
+    assert staged_tables(url) == set()
+    assert_the_app_tables_hold(url, app_frames(), others={"audit"})
+
+
+@pytest.mark.mariadb
+def test_long_table_names_with_unnamed_foreign_keys(mariadb_database_url: str) -> None:
+    url = mariadb_database_url
+    M = DIALECTS["mysql"]
+    parent_name, child_name = "p" * 60, "c" * 64          # the staging names must be cut
+    integer = describe(sa.Integer(), M)
+    parent = Table(parent_name, (Column("id", integer, nullable=False),), primary_key=("id",))
+    child = Table(child_name, (Column("id", integer, nullable=False), Column("pid", integer)), primary_key=("id",),
+                  foreign_keys=(ForeignKey(("pid",), parent_name, ("id",), nullable=True),))
+    schema = Schema("mysql", (parent, child))
+    frames = {parent_name: pd.DataFrame({"id": [1, 2]}), child_name: pd.DataFrame({"id": [1, 2, 3], "pid": [1, 2, None]})}
+    for replace in (False, True, True):
+        write_database(schema, frames, url, order=[parent_name, child_name], replace=replace)
+        assert table_names(url) == {parent_name, child_name}
+        assert [(t, ref) for t, _, ref in foreign_keys(url)] == [(child_name, parent_name)]
+    assert all(c.passed for c in verify_database(schema, url))
+    with pytest.raises(sa.exc.IntegrityError):
+        query(url, f"INSERT INTO {child_name} (id, pid) VALUES (4, 9)")
+
+
+@pytest.mark.mariadb
+def test_a_clone_into_mariadb_leaves_no_staging_tables(mariadb_database_url: str) -> None:
+    import relsynth
+
+    url = mariadb_database_url
+    source = Path(__file__).resolve().parents[2] / "fixtures" / "company.sqlite"
+    expected = table_names(f"sqlite:///{source}")
+    assert relsynth.clone(str(source), url, seed=1).passed
+    assert table_names(url) == expected
+    assert relsynth.clone(str(source), url, seed=2, replace=True).passed
+    assert table_names(url) == expected
 
 
 # --------------------------------------------------------------------------- across dialects
