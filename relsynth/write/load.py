@@ -64,7 +64,7 @@ def _copy(conn: sa.Connection, table: sa.Table, columns: list[str],
             text = '"' + text.str.replace('"', '""', regex=False) + '"'
         fields.append(text.fillna("").tolist())
     buffer = io.StringIO("\n".join(map(",".join, zip(*fields))) + "\n")
-    sql = (f"COPY {q.format_table(table)} ({', '.join(q.quote(c) for c in columns)}) "
+    sql = (f"COPY {_unformatted(q.format_table(table))} ({', '.join(_unformatted(q.quote(c)) for c in columns)}) "
            f"FROM STDIN WITH (FORMAT csv)")
     with conn.connection.dbapi_connection.cursor() as cursor:
         cursor.copy_expert(sql, buffer)
@@ -75,8 +75,9 @@ def _executemany(conn: sa.Connection, table: sa.Table, columns: list[str],
     q = conn.dialect.identifier_preparer
     arrays = [np.full(n, None, dtype=object) if item is None else to_python(*item) for item in data]
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    names = ", ".join(_escape(q.quote(c), marker) for c in columns)
-    sql = f"INSERT INTO {_escape(q.format_table(table), marker)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
+    # quote() already doubles % where the driver formats the statement (pymysql), as it must
+    names = ", ".join(q.quote(c) for c in columns)
+    sql = f"INSERT INTO {q.format_table(table)} ({names}) VALUES ({', '.join([marker] * len(columns))})"
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.executemany(sql, list(zip(*[a.tolist() for a in arrays])))
@@ -84,9 +85,10 @@ def _executemany(conn: sa.Connection, table: sa.Table, columns: list[str],
         cursor.close()
 
 
-def _escape(identifier: str, marker: str) -> str:
-    # pymysql formats the statement with %: a literal % in a name must be doubled
-    return identifier.replace("%", "%%") if marker == "%s" else identifier
+def _unformatted(quoted: str) -> str:
+    """A quoted identifier for SQL the driver does not %-format (COPY, parameter values):
+    SQLAlchemy doubles every % for drivers with the pyformat style, so undo exactly that."""
+    return quoted.replace("%%", "%")
 
 
 # --------------------------------------------------------------------------- deferred foreign keys
@@ -183,18 +185,18 @@ def advance_identities(conn: sa.Connection, md: sa.MetaData) -> None:
             if col.autoincrement is not True:
                 continue
             name, column = q.format_table(table), q.quote(col.name)
+            # driver-level SQL: a ':' in a name is not a bind parameter there, as it is in sa.text
             if dialect == "postgresql":
-                conn.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence(:t, :c), COALESCE(MAX({column}), 0) + 1, false) "
-                    f"FROM {name}"),
-                    {"t": name, "c": col.name})
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence(%(t)s, %(c)s), COALESCE(MAX({column}), 0) + 1, false) "
+                    f"FROM {name}", {"t": _unformatted(name), "c": col.name})
             elif dialect in ("mysql", "mariadb"):
-                top = conn.execute(sa.text(f"SELECT COALESCE(MAX({column}), 0) FROM {name}")).scalar()
-                conn.execute(sa.text(f"ALTER TABLE {name} AUTO_INCREMENT = {int(top) + 1}"))
+                top = conn.exec_driver_sql(f"SELECT COALESCE(MAX({column}), 0) FROM {name}").scalar()
+                conn.exec_driver_sql(f"ALTER TABLE {name} AUTO_INCREMENT = {int(top) + 1}")
             elif dialect == "sqlite":
                 # only AUTOINCREMENT tables keep a counter; a rowid alias takes MAX + 1 by itself
-                has_seq = conn.execute(sa.text(
-                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+                has_seq = conn.exec_driver_sql(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").first()
                 if has_seq:
-                    conn.execute(sa.text(f"UPDATE sqlite_sequence SET seq = (SELECT MAX({column}) FROM {name}) "
-                                         f"WHERE name = :t"), {"t": table.name})
+                    conn.exec_driver_sql(f"UPDATE sqlite_sequence SET seq = (SELECT MAX({column}) FROM {name}) "
+                                         f"WHERE name = ?", (table.name,))
