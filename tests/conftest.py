@@ -30,6 +30,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from hypothesis import settings
+
+# CI runs the same examples every time (a red CI then means a real regression, never a new
+# random draw); a developer's run explores new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # `import fixtures` (not an installed package) under plain `pytest`
     sys.path.insert(0, str(ROOT))
