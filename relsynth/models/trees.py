@@ -26,7 +26,7 @@ from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
 
 _CLASSIFIED = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})  # targets fitted with a classifier
-_JITTERED = frozenset({Kind.FLOAT, Kind.DECIMAL})  # continuous targets smoothed around donors
+_JITTERED = frozenset({Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})  # smoothed around donors
 
 
 @dataclass(frozen=True)

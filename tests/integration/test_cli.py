@@ -91,3 +91,17 @@ def test_help_lists_the_commands():
     assert out.returncode == 0
     for command in ("clone", "train", "generate", "inspect"):
         assert command in out.stdout
+
+
+def test_report_scores_a_clone_and_writes_html_and_json(tmp_path):
+    import json
+
+    clone = tmp_path / "c.sqlite"
+    assert relsynth("clone", str(FIXTURES / "company.sqlite"), str(clone)).returncode == 0
+    out = relsynth("report", str(FIXTURES / "company.sqlite"), str(clone), "-o", str(tmp_path / "r.html"),
+                   "--json", str(tmp_path / "r.json"))
+    assert out.returncode == 0, out.stderr
+    assert "(overall)" in out.stdout and "employees" in out.stdout
+    scores = json.loads((tmp_path / "r.json").read_text())
+    assert set(scores["tables"]) == {"departments", "employees"}
+    assert "<svg" in (tmp_path / "r.html").read_text()
