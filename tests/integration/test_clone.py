@@ -62,8 +62,10 @@ def assert_clone_holds(source_url: str, target_url: str, name: str, *, scale: fl
             rows = tconn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
             if not table.foreign_keys:  # a root table is scaled exactly
                 assert rows == round(real_rows * scale), table.name
-            elif real_rows * scale >= 100:  # children follow their parents' counts
-                assert 0.6 < rows / (real_rows * scale) < 1.5, (table.name, rows, real_rows)
+            elif real_rows * scale >= 100:  # children follow their parents' counts, which vary from
+                # draw to draw below a small table (60 products under 12 categories): a gross check;
+                # test_scale_... and the report's cardinality score check the shape closely
+                assert 1 / 3 < rows / (real_rows * scale) < 3, (table.name, rows, real_rows)
             for col in table.columns:
                 if not col.nullable:
                     nulls = tconn.execute(sa.select(sa.func.count()).where(col.is_(None))).scalar_one()
