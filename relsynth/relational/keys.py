@@ -99,6 +99,9 @@ def tree_parents(n: int, depth_histogram: Sequence[float], rng: np.random.Genera
         hist = np.ones(1)
     depths = np.sort(rng.choice(len(hist), size=n, p=hist / hist.sum()))
     depths[0] = 0  # a hierarchy needs a root
+    # a level nobody was drawn at (few rows, a thin middle level) would leave every row below it
+    # without a parent: the rows below move up instead
+    depths = np.unique(depths, return_inverse=True)[1].reshape(-1)
     positions = np.full(n, -1, dtype=np.int64)
     starts = np.searchsorted(depths, np.arange(len(hist) + 1))
     for level in range(1, len(hist)):
