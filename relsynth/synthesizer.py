@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,8 +21,8 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.progress import Reporter
+from relsynth.relational import keys, latents
 from relsynth.relational.table import TableSynth
-from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
 from relsynth.urls import resolve_url, source_engine
@@ -65,24 +64,57 @@ class Synthesizer:
             get_family(family)  # an unknown family fails before any training
         metadata = reflect_metadata(engine, schema_name=self.schema.name, only=list(self.plan.order))
         rng = np.random.default_rng(seed)
-        real: dict[str, pd.DataFrame] = {}
+        real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns
+        summaries: dict[str, list[latents.Summary]] = {}  # parent -> its children summaries
+        summarized_as: dict[str, list[latents.Summary]] = {}  # child -> those of them that summarize it
         cycle_keys: dict[str, pd.DataFrame] = {}
-        modeled: dict[str, Mapping[str, Kind]] = {}
+        # A table's model waits until every child of it and of its context parent has been read:
+        # it learns its own children summaries and is conditioned on its parent's. Each table is
+        # read once; a waiting table keeps only its modeled columns and parent positions.
+        parent_of = {s.table: s.context.parent if s.context is not None else None for s in self.plan.steps}
+        unread: dict[str, set[str]] = {name: set() for name in parent_of}   # children not read yet
+        for name, parent in parent_of.items():
+            if parent is not None:
+                unread[parent].add(name)
+        waiting: dict[str, tuple[pd.DataFrame, np.ndarray | None]] = {}
+
+        def ready(name: str) -> bool:
+            return not unread[name] and (parent_of[name] is None or not unread[parent_of[name]])
+
         with reporter.task("learning tables", total=len(self.plan.steps)) as advance:
             for step in self.plan.steps:
                 table = self.schema[step.table]
                 sa_table = metadata.tables[f"{self.schema.name}.{table.name}" if self.schema.name else table.name]
                 frame = read_table(engine, sa_table)
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, DEFAULT_FAMILY),
-                                       parents=real, parent_modeled=modeled, rng=rng)
+                                       parents=real, rng=rng)
                 self.tables[table.name] = synth
-                modeled[table.name] = synth.modeled
                 if self._is_parent(table.name):  # children need its keys and context columns
                     keep = sorted(set(synth.modeled) | set(table.primary_key) | _referenced(self.schema, table.name))
                     real[table.name] = frame[[c for c in table.column_names if c in keep]]
                 if step.deferred:
                     cycle_keys[table.name] = frame[sorted({c for fk in step.deferred for c in fk.columns})]
-                advance(1)
+                positions = None
+                if step.context is not None:
+                    fk = step.context
+                    parent_rows = real[fk.parent]
+                    positions = keys.locate_parents(frame[list(fk.columns)], parent_rows[list(fk.parent_columns)])
+                    found = latents.summarize(table.name, frame, synth.modeled, positions, len(parent_rows),
+                                              taken=set(self.schema[fk.parent].column_names)
+                                              | {s.name for s in summaries.get(fk.parent, [])})
+                    summaries.setdefault(fk.parent, []).extend(found)
+                    summarized_as[table.name] = found
+                    unread[fk.parent].discard(table.name)
+                waiting[table.name] = (frame[list(synth.modeled)], positions)
+                del frame
+                for name in [n for n in waiting if ready(n)]:
+                    data, positions = waiting.pop(name)
+                    parent = parent_of[name]
+                    self.tables[name].fit_model(
+                        data, rng=rng, summaries=summaries.get(name), positions=positions,
+                        parent=real.get(parent), parent_modeled=self.tables[parent].modeled if parent else None,
+                        parent_summaries=summaries.get(parent), summarized_as=summarized_as.get(name))
+                    advance(1)
         for name, frame in cycle_keys.items():
             self.tables[name].learn_deferred(frame, real)
         return self
@@ -101,11 +133,13 @@ class Synthesizer:
         reporter = reporter or Reporter()
         rng = np.random.default_rng(seed)
         frames: dict[str, pd.DataFrame] = {}
-        modeled = {name: synth.modeled for name, synth in self.tables.items()}
+        summaries: dict[str, pd.DataFrame] = {}  # children summaries of generated rows: never written
         with reporter.task("generating tables", total=len(self.plan.steps)) as advance:
             for step in self.plan.steps:
-                frames[step.table] = self.tables[step.table].sample(scale=scale, frames=frames,
-                                                                    parent_modeled=modeled, rng=rng)
+                frames[step.table], summary = self.tables[step.table].sample(scale=scale, frames=frames,
+                                                                             summaries=summaries, rng=rng)
+                if summary.shape[1]:
+                    summaries[step.table] = summary
                 advance(1)
         for table in dict.fromkeys(table for table, _fk in self.plan.deferred):  # once per table
             frames[table] = self.tables[table].fill_deferred(frames[table], frames, rng)

@@ -2,7 +2,8 @@
 
 A table's columns fall in three groups:
 * modeled columns (numbers, categories, dates...) learned jointly by the table model,
-  conditioned on the context parent's modeled columns;
+  conditioned on the context parent's modeled columns and its children summaries (latent
+  columns of the parent, see :mod:`relsynth.relational.latents`);
 * generated columns (identifying or near-unique text) made in the source's format, never copied;
 * key columns: fresh primary keys, and foreign keys that point at generated parents.
 """
@@ -22,7 +23,7 @@ from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
-from relsynth.relational import checks, keys
+from relsynth.relational import checks, keys, latents
 from relsynth.relational.cardinality import CardinalityModel
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
@@ -50,15 +51,21 @@ class TableSynth:
     exclusions: dict[str, np.ndarray] = field(default_factory=dict)
     digest_key: str = "0" * 16
     model: TableModel | None = None
-    cardinality: CardinalityModel | None = None
+    cardinality: CardinalityModel | None = None   # only without a count summary in the parent
+    latents: dict[str, Kind] = field(default_factory=dict)  # own children summaries, modeled last
+    count_from: str | None = None    # the parent's summary holding this table's children count
+    filled: list[str] = field(default_factory=list)   # context summaries never NaN with children
 
     # ------------------------------------------------------------------ fit
 
     @classmethod
     def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
-            parents: Mapping[str, pd.DataFrame], parent_modeled: Mapping[str, Mapping[str, Kind]],
-            rng: np.random.Generator) -> "TableSynth":
-        """``parents[name]`` holds the real parent's keys and modeled columns."""
+            parents: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> "TableSynth":
+        """Everything but the joint model: column kinds, formats, keys, non-context relations.
+
+        ``parents[name]`` holds the real parent's keys and modeled columns. The model comes with
+        :meth:`fit_model`, once the summaries of this table's children are known.
+        """
         synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
         fk_columns = table.fk_columns
         for col in table.columns:
@@ -74,26 +81,52 @@ class TableSynth:
                 synth.exclusions[col.name] = np.unique(_digests(frame[col.name].dropna(), synth.digest_key))
         for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
+        return synth
 
+    def fit_model(self, data: pd.DataFrame, *, rng: np.random.Generator,
+                  summaries: list[latents.Summary] | None = None, positions: np.ndarray | None = None,
+                  parent: pd.DataFrame | None = None, parent_modeled: Mapping[str, Kind] | None = None,
+                  parent_summaries: list[latents.Summary] | None = None,
+                  summarized_as: list[latents.Summary] | None = None) -> None:
+        """The joint model of the modeled columns (``data``) and of this table's own children
+        ``summaries``, conditioned on the context parent.
+
+        With a context: ``positions`` is each row's parent row in ``parent`` (the real parent's
+        keys and modeled columns), ``parent_summaries`` the parent's children summaries, and
+        ``summarized_as`` those that summarize this table (the count first): the count decides
+        how many rows each generated parent gets.
+        """
         context = None
-        if step.context is not None:
-            fk = step.context
-            parent = parents[fk.parent]
-            positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
+        if self.step.context is not None:
+            name = self.step.context.parent
+            parent_summaries = parent_summaries or []
             counts = keys.children_counts(positions, len(parent))
             with_parent = int((positions >= 0).sum())
-            synth.orphan_ratio = (len(frame) - with_parent) / with_parent if with_parent else 0.0
-            synth.context_kinds = {context_name(fk.parent, c): k for c, k in parent_modeled[fk.parent].items()}
-            parent_context = _context_frame(parent, fk.parent, parent_modeled[fk.parent])
-            synth.cardinality = CardinalityModel()
-            synth.cardinality.fit(parent_context, synth.context_kinds, counts, rng=rng)
-            if synth.context_kinds:
+            self.orphan_ratio = (len(positions) - with_parent) / with_parent if with_parent else 0.0
+            self.context_kinds = {context_name(name, c): k for c, k in (parent_modeled or {}).items()}
+            self.context_kinds.update({context_name(name, s.name): s.kind for s in parent_summaries})
+            parent_context = _context_frame(parent, {s.name: s.values for s in parent_summaries}, name,
+                                            self.context_kinds)
+            if summarized_as:
+                self.count_from = summarized_as[0].name
+                has_children = counts > 0
+                self.filled = [context_name(name, s.name) for s in summarized_as[1:]
+                               if not np.isnan(s.values[has_children]).any()]
+            else:
+                self.cardinality = CardinalityModel()
+                self.cardinality.fit(parent_context, self.context_kinds, counts, rng=rng)
+            if self.context_kinds:
                 context = parent_context.reindex(positions).reset_index(drop=True)
-        if synth.modeled:
-            synth.model = get_family(family)()
-            synth.model.fit(frame[list(synth.modeled)].reset_index(drop=True), kinds=synth.modeled,
-                            context=context, context_kinds=synth.context_kinds or None, rng=rng)
-        return synth
+        self.latents = {s.name: s.kind for s in summaries or []}
+        if not self.modeled and not self.latents:
+            return
+        table = data[list(self.modeled)].reset_index(drop=True)
+        if self.latents:
+            own = pd.DataFrame({s.name: s.values for s in summaries}, index=table.index)
+            table = pd.concat([table, own], axis=1)
+        self.model = get_family(self.family)()
+        self.model.fit(table, kinds={**self.modeled, **self.latents}, context=context,
+                       context_kinds=self.context_kinds or None, rng=rng)
 
     def learn_deferred(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> None:
         """Cycle edges: their parent may come later in the plan, so they are learned last."""
@@ -106,19 +139,28 @@ class TableSynth:
 
     # ------------------------------------------------------------------ sample
 
-    def sample(self, *, scale: float, frames: Mapping[str, pd.DataFrame],
-               parent_modeled: Mapping[str, Mapping[str, Kind]], rng: np.random.Generator) -> pd.DataFrame:
-        """Rows for this table; ``frames`` holds the generated tables sampled before it."""
+    def sample(self, *, scale: float, frames: Mapping[str, pd.DataFrame], summaries: Mapping[str, pd.DataFrame],
+               rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Rows for this table, and their children summaries (never written).
+
+        ``frames`` holds the generated tables sampled before it, ``summaries`` their summaries.
+        """
         table, step = self.table, self.step
         out: dict[str, Any] = {}
         context = None
         if step.context is not None:
             fk = step.context
             parent = frames[fk.parent]
-            parent_context = _context_frame(parent, fk.parent, parent_modeled[fk.parent])
-            counts = self.cardinality.sample(parent_context, rng=rng)
+            parent_summaries = summaries.get(fk.parent)
+            parent_context = _context_frame(parent, parent_summaries, fk.parent, self.context_kinds)
+            if self.count_from is not None:
+                counts = latents.counts_of(parent_summaries[self.count_from])
+            else:
+                counts = self.cardinality.sample(parent_context, rng=rng)
             if fk.columns in table.unique_sets():
                 counts = np.minimum(counts, 1)  # one child at most per parent (one-to-one)
+            if self.filled:
+                parent_context = latents.fill_missing(parent_context, self.filled, counts, rng)
             positions = np.repeat(np.arange(len(parent)), counts)
             orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
                 if self.orphan_ratio > 0 else 0
@@ -161,7 +203,7 @@ class TableSynth:
 
         frame = self._fill_keys(frame, rng)
         frame = self._enforce_constraints(frame, context, frames, weights, rng)
-        return frame[list(table.column_names)]
+        return frame[list(table.column_names)], frame[list(self.latents)]
 
     def fill_deferred(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
                       rng: np.random.Generator) -> pd.DataFrame:
@@ -290,6 +332,8 @@ class TableSynth:
                 "context_kinds": {k: v.value for k, v in self.context_kinds.items()},
                 "formats": self.formats, "key_formats": self.key_formats, "relations": self.relations,
                 "orphan_ratio": self.orphan_ratio, "digest_key": self.digest_key,
+                "latents": {k: v.value for k, v in self.latents.items()}, "count_from": self.count_from,
+                "filled": self.filled,
                 "model": None, "cardinality": None}
         np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
         if self.model is not None:
@@ -308,7 +352,9 @@ class TableSynth:
                     modeled={k: Kind(v) for k, v in meta["modeled"].items()},
                     context_kinds={k: Kind(v) for k, v in meta["context_kinds"].items()},
                     formats=meta["formats"], key_formats=meta["key_formats"], relations=meta["relations"],
-                    orphan_ratio=meta["orphan_ratio"], digest_key=meta["digest_key"])
+                    orphan_ratio=meta["orphan_ratio"], digest_key=meta["digest_key"],
+                    latents={k: Kind(v) for k, v in meta.get("latents", {}).items()}, count_from=meta.get("count_from"),
+                    filled=list(meta.get("filled", [])))
         with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
             synth.exclusions = {name: arrays[name] for name in arrays.files}
         if meta["model"]:
@@ -356,9 +402,17 @@ def _relation_stats(frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame) -
             "histogram": np.bincount(counts).tolist() if len(counts) else [1]}
 
 
-def _context_frame(parent: pd.DataFrame, parent_name: str, modeled: Mapping[str, Kind]) -> pd.DataFrame:
-    return pd.DataFrame({context_name(parent_name, c): parent[c].reset_index(drop=True) for c in modeled},
-                        index=pd.RangeIndex(len(parent)))
+def _context_frame(parent: pd.DataFrame, summaries: Mapping[str, Any] | None, parent_name: str,
+                   kinds: Mapping[str, Kind]) -> pd.DataFrame:
+    """The context columns named in ``kinds`` (``parent.column``): the parent's modeled columns
+    from its frame, its children summaries from ``summaries`` (arrays or a frame, row-aligned)."""
+    cut = len(parent_name) + 1
+    columns = {}
+    for name in kinds:
+        column = name[cut:]
+        values = parent[column] if column in parent.columns else summaries[column]
+        columns[name] = values.reset_index(drop=True) if isinstance(values, pd.Series) else np.asarray(values)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(parent)))
 
 
 def _gather(parent: pd.DataFrame, parent_columns, columns, positions: np.ndarray) -> dict[str, pd.Series]:

@@ -183,14 +183,18 @@ def test_the_same_seed_gives_the_same_database_and_another_seed_another(tmp_path
         assert not a.equals(c)
 
 
-def test_train_then_generate_equals_clone(tmp_path):
-    relsynth.clone(sqlite_source("university"), str(tmp_path / "clone.sqlite"), seed=8)
+@pytest.mark.parametrize("name, tables", [
+    ("university", ("students", "enrollments", "course_tag_links")),
+    ("shop", ("categories", "products", "product_reviews", "orders", "invoices")),  # with children means
+])
+def test_train_then_generate_equals_clone(tmp_path, name, tables):
+    relsynth.clone(sqlite_source(name), str(tmp_path / "clone.sqlite"), seed=8)
     from relsynth import api
 
-    api.train(sqlite_source("university"), seed=8).save(tmp_path / "model")
+    api.train(sqlite_source(name), seed=8).save(tmp_path / "model")
     synth = relsynth.Synthesizer.load(tmp_path / "model")
     api.generate(synth, str(tmp_path / "generated.sqlite"), seed=8)
-    for table in ("students", "enrollments", "course_tag_links"):
+    for table in tables:
         pd.testing.assert_frame_equal(read(f"sqlite:///{tmp_path / 'clone.sqlite'}", table),
                                       read(f"sqlite:///{tmp_path / 'generated.sqlite'}", table))
 
