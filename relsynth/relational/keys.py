@@ -97,10 +97,9 @@ def tree_parents(n: int, depth_histogram: Sequence[float], rng: np.random.Genera
         return np.zeros(0, dtype=np.int64)
     if hist.sum() <= 0:
         hist = np.ones(1)
-    depths = np.sort(rng.choice(len(hist), size=n, p=hist / hist.sum()))
-    depths[0] = 0  # a hierarchy needs a root
-    # a level nobody was drawn at (few rows, a thin middle level) would leave every row below it
-    # without a parent: the rows below move up instead
+    depths = np.repeat(np.arange(len(hist)), _apportion(hist, n))
+    # a level left empty (few rows, a thin middle level) would leave every row below it without
+    # a parent: the rows below move up instead
     depths = np.unique(depths, return_inverse=True)[1].reshape(-1)
     positions = np.full(n, -1, dtype=np.int64)
     starts = np.searchsorted(depths, np.arange(len(hist) + 1))
@@ -110,6 +109,22 @@ def tree_parents(n: int, depth_histogram: Sequence[float], rng: np.random.Genera
         if hi > lo and up_hi > up_lo:
             positions[lo:hi] = rng.integers(up_lo, up_hi, size=hi - lo)
     return positions
+
+
+def _apportion(weights: np.ndarray, n: int) -> np.ndarray:
+    """``n`` split in proportion to ``weights`` (largest remainders), at least one in the first.
+
+    Not a random draw: 12 categories of which 3 are roots stay 3 roots, not 1 to 6.
+    """
+    share = weights / weights.sum() * n
+    counts = np.floor(share).astype(np.int64)
+    rest = int(n - counts.sum())
+    if rest:
+        counts[np.argsort(-(share - counts), kind="stable")[:rest]] += 1
+    if counts[0] == 0:  # a hierarchy needs a root
+        counts[int(np.argmax(counts))] -= 1
+        counts[0] = 1
+    return counts
 
 
 def numbered_within(groups: pd.DataFrame, *, start: int = 1) -> np.ndarray:

@@ -9,6 +9,14 @@ def test_a_thin_middle_level_never_orphans_the_rows_below_it():
     # company: 1 chief, 9 heads, 190 staff; with ~100 rows the heads' level is sometimes empty
     for seed in range(300):
         positions = keys.tree_parents(100, [1, 9, 190], np.random.default_rng(seed))
-        assert (positions < 0).sum() <= 3, seed  # the root, and rarely another one drawn at depth 0
+        assert (positions < 0).sum() == 1, seed
         depth = keys.hierarchy_depths(positions)
         assert depth.max() <= 2 and (positions[positions >= 0] < np.flatnonzero(positions >= 0)).all()
+
+
+def test_a_hierarchy_keeps_as_many_rows_at_each_depth_as_the_source():
+    positions = keys.tree_parents(12, [3, 9], np.random.default_rng(0))  # shop: 3 root categories
+    assert (positions < 0).sum() == 3
+    depth = keys.hierarchy_depths(keys.tree_parents(400, [1, 9, 190], np.random.default_rng(1)))
+    np.testing.assert_array_equal(np.bincount(depth), [2, 18, 380])
+    assert (keys.tree_parents(5, [1, 99], np.random.default_rng(2)) < 0).sum() == 1  # a root, always
