@@ -27,6 +27,9 @@ from relsynth.schema.kinds import Kind
 
 _CLASSIFIED = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})  # targets fitted with a classifier
 _JITTERED = frozenset({Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})  # smoothed around donors
+# Times are smoothed by at most this much (encoded units: microseconds, days, seconds): enough
+# that no timestamp is a verbatim copy, little enough to keep the hour of day and the weekday.
+_MAX_GAP = {Kind.DATETIME: 30 * 60 * 1e6, Kind.DATE: 1.0, Kind.TIME: 15 * 60.0}
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class DonorTree:
 
     @classmethod
     def fit(cls, X: np.ndarray, y: np.ndarray, *, classifier: bool, jitter: bool, params: TreeParams,
-            rng: np.random.Generator) -> "DonorTree":
+            rng: np.random.Generator, max_gap: float = np.inf) -> "DonorTree":
         """Grow a tree of ``y`` on ``X`` (float32, NaN allowed) and keep its leaves' donors."""
         y = np.asarray(y, dtype=np.float64)
         nodes, leaves = _grow(X, y, classifier=classifier, params=params, rng=rng)
@@ -93,7 +96,7 @@ class DonorTree:
         # classes keep exact per-leaf counts (at most one donor per class), so rare ones survive
         cap = max(y.size, 1) if classifier else params.max_donors
         table = _donor_table(leaves, y, node_count=node_count, max_donors=cap,
-                             smoothing=params.jitter if jitter else 0.0, rng=rng)
+                             smoothing=params.jitter if jitter else 0.0, max_gap=max_gap, rng=rng)
         return cls(**nodes, **table)
 
     # -- sampling
@@ -210,7 +213,7 @@ def _grow(X: np.ndarray, y: np.ndarray, *, classifier: bool, params: TreeParams,
 
 
 def _donor_table(leaves: np.ndarray, y: np.ndarray, *, node_count: int, max_donors: int, smoothing: float,
-                 rng: np.random.Generator) -> dict[str, np.ndarray]:
+                 rng: np.random.Generator, max_gap: float = np.inf) -> dict[str, np.ndarray]:
     """Weighted donors per leaf.
 
     A leaf with at most ``max_donors`` distinct values keeps each value with its count (exact);
@@ -245,7 +248,8 @@ def _donor_table(leaves: np.ndarray, y: np.ndarray, *, node_count: int, max_dono
              "cum": np.cumsum(group_size).astype(np.int64), "donors": value[pick].astype(np.float64)}
     if smoothing > 0:
         spike = exact[group_start] & (group_size > 1)
-        table["down"], table["up"] = _half_gaps(leaf, value, pick, spike=spike, scale=smoothing)
+        down, up = _half_gaps(leaf, value, pick, spike=spike, scale=smoothing)
+        table["down"], table["up"] = np.minimum(down, max_gap), np.minimum(up, max_gap)
     return table
 
 
@@ -373,7 +377,8 @@ class TreesModel:
             return _ColumnSteps(null=None, value=None)
         present = ~null
         value_tree = DonorTree.fit(X[present] if null.any() else X, y[present], classifier=kind in _CLASSIFIED,
-                                   jitter=kind in _JITTERED, params=self.params, rng=rng)
+                                   jitter=kind in _JITTERED, params=self.params, rng=rng,
+                                   max_gap=_MAX_GAP.get(kind, np.inf))
         return _ColumnSteps(null=null_tree, value=value_tree)
 
     # -- sample
