@@ -231,14 +231,18 @@ class TableSynth:
         excluded = self.exclusions.get(name)
         if excluded is None or not len(excluded):
             return values
+
+        def is_real(part: np.ndarray) -> np.ndarray:
+            series = pd.Series(part, dtype=object)
+            return np.isin(_digests(series, self.digest_key), excluded) & series.notna().to_numpy()
+
+        real = is_real(values)
         for _ in range(keys.REDRAW_ROUNDS):
-            series = pd.Series(values, dtype=object)
-            bad = np.isin(_digests(series, self.digest_key), excluded) & series.notna().to_numpy()
-            if unique:
-                bad |= keys.duplicated_rows(series.to_frame("v"), ["v"])
+            bad = (real | keys.duplicated_rows(pd.DataFrame({"v": values}), ["v"])) if unique else real
             if not bad.any():
                 return values
             values[bad] = generate({**fmt, "null_share": 0.0}, int(bad.sum()), rng, unique=unique).to_numpy()
+            real[bad] = is_real(values[bad])  # only the redrawn rows are hashed again
         values[bad] = None if self.table.column(name).nullable else keys.suffix_strings(
             pd.Series(values, dtype=object), bad)[bad]
         return values
