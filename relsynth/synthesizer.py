@@ -21,8 +21,9 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.progress import Reporter
-from relsynth.relational import keys, latents
+from relsynth.relational import keys, latents, references
 from relsynth.relational.table import TableSynth
+from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
 from relsynth.urls import resolve_url, source_engine
@@ -76,6 +77,9 @@ class Synthesizer:
         for name, parent in parent_of.items():
             if parent is not None:
                 unread[parent].add(name)
+        for step in self.plan.steps:  # a parent also learns how often other tables point at it
+            for fk in step.others:
+                unread[fk.parent].add(step.table)
         waiting: dict[str, tuple[pd.DataFrame, np.ndarray | None]] = {}
 
         def ready(name: str) -> bool:
@@ -87,7 +91,8 @@ class Synthesizer:
                 sa_table = metadata.tables[f"{self.schema.name}.{table.name}" if self.schema.name else table.name]
                 frame = read_table(engine, sa_table)
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, DEFAULT_FAMILY),
-                                       parents=real, rng=rng)
+                                       parents=real, rng=rng,
+                                       parent_kinds={p: self.tables[p].modeled for p in real})
                 self.tables[table.name] = synth
                 if self._is_parent(table.name):  # children need its keys and context columns
                     keep = sorted(set(synth.modeled) | set(table.primary_key) | _referenced(self.schema, table.name))
@@ -105,7 +110,20 @@ class Synthesizer:
                     summaries.setdefault(fk.parent, []).extend(found)
                     summarized_as[table.name] = found
                     unread[fk.parent].discard(table.name)
-                waiting[table.name] = (frame[list(synth.modeled)], positions)
+                for fk in step.others:  # the parent's room: how many rows point at each of its rows
+                    parent_rows = real[fk.parent]
+                    at = keys.locate_parents(frame[list(fk.columns)], parent_rows[list(fk.parent_columns)])
+                    taken = set(self.schema[fk.parent].column_names) | {s.name for s in summaries.get(fk.parent, [])}
+                    room = latents.Summary(latents.free_name(references.room_name(table.name, fk.label), taken),
+                                           Kind.INTEGER, None, keys.children_counts(at, len(parent_rows))
+                                           .astype(np.float64))
+                    summaries.setdefault(fk.parent, []).append(room)
+                    if fk.label in synth.references:
+                        synth.references[fk.label]["room"] = room.name
+                    unread[fk.parent].discard(table.name)
+                data = pd.concat([synth.wanted_data(frame, real), frame[list(synth.modeled)].reset_index(drop=True)],
+                                 axis=1)
+                waiting[table.name] = (data, positions)
                 del frame
                 for name in [n for n in waiting if ready(n)]:
                     data, positions = waiting.pop(name)

@@ -384,10 +384,14 @@ class TreesModel:
     # -- sample
 
     def sample(self, *, n: int | None = None, context: pd.DataFrame | None = None,
-               rng: np.random.Generator) -> pd.DataFrame:
+               rng: np.random.Generator, fixed: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``n`` rows (or one per ``context`` row). ``fixed`` holds given values of some columns,
+        row-aligned: its non-null cells come out as given and the columns after them in the chain
+        are drawn knowing them."""
         if not self._fitted:
             raise ModelError("the model is not fitted yet", hint="call fit() (or train) before sampling")
-        n = self._rows_to_sample(n, context)
+        n = self._rows_to_sample(n if fixed is None or context is not None else (n or len(fixed)), context)
+        given = self._encode_fixed(fixed, n)
         width = len(self._context_metas) + len(self._columns)
         predictors = np.full((n, width), np.nan, dtype=np.float32)
         first = len(self._context_metas)
@@ -397,9 +401,22 @@ class TreesModel:
         columns = {}
         for j, (name, steps) in enumerate(zip(self._columns, self._steps)):
             values = _sample_column(steps, predictors, n=n, rng=rng)
+            if name in given:
+                known = ~np.isnan(given[name])
+                values[known] = given[name][known]
             predictors[:, first + j] = (values - self._offsets[first + j]).astype(np.float32)
             columns[name] = encoding.decode(values, self._metas[name], name=name).reset_index(drop=True)
         return pd.DataFrame(columns, index=pd.RangeIndex(n), columns=self._columns)
+
+    def _encode_fixed(self, fixed: pd.DataFrame | None, n: int) -> dict[str, np.ndarray]:
+        if fixed is None:
+            return {}
+        unknown = [c for c in fixed.columns if c not in self._metas]
+        if unknown:
+            raise ModelError(f"cannot fix column(s) the model does not generate: {', '.join(map(str, unknown))}")
+        if len(fixed) != n:
+            raise ModelError(f"fixed has {len(fixed)} rows but {n} rows are sampled", hint="pass one row per sampled row")
+        return {str(c): encoding.encode(fixed[c].reset_index(drop=True), self._metas[str(c)]) for c in fixed.columns}
 
     def _rows_to_sample(self, n: int | None, context: pd.DataFrame | None) -> int:
         if self._context_metas and context is None:

@@ -23,7 +23,7 @@ from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
-from relsynth.relational import checks, keys, latents
+from relsynth.relational import checks, keys, latents, references, rules
 from relsynth.relational.cardinality import CardinalityModel
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
@@ -55,17 +55,26 @@ class TableSynth:
     latents: dict[str, Kind] = field(default_factory=dict)  # own children summaries, modeled last
     count_from: str | None = None    # the parent's summary holding this table's children count
     filled: list[str] = field(default_factory=list)   # context summaries never NaN with children
+    # non-context FKs chosen to fit the row: wanted parent columns and the parent's room latent
+    references: dict[str, dict] = field(default_factory=dict)
+    copies: dict[str, dict] = field(default_factory=dict)    # columns equal to a parent's column
+    orders: list[dict] = field(default_factory=list)         # date columns never before another
+    key_order: str | None = None     # the date column the integer primary key follows
 
     # ------------------------------------------------------------------ fit
 
     @classmethod
     def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
-            parents: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> "TableSynth":
-        """Everything but the joint model: column kinds, formats, keys, non-context relations.
+            parents: Mapping[str, pd.DataFrame], rng: np.random.Generator,
+            parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None) -> "TableSynth":
+        """Everything but the joint model: column kinds, formats, keys, non-context relations,
+        and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
-        ``parents[name]`` holds the real parent's keys and modeled columns. The model comes with
-        :meth:`fit_model`, once the summaries of this table's children are known.
+        ``parents[name]`` holds the real parent's keys and modeled columns, ``parent_kinds[name]``
+        the kinds of those modeled columns. The model comes with :meth:`fit_model`, once the
+        summaries of this table's children are known.
         """
+        parent_kinds = parent_kinds or {}
         synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
         fk_columns = table.fk_columns
         for col in table.columns:
@@ -81,7 +90,51 @@ class TableSynth:
                 synth.exclusions[col.name] = np.unique(_digests(frame[col.name].dropna(), synth.digest_key))
         for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
+            wanted = references.wanted_columns(dict(parent_kinds.get(fk.parent, {})))
+            presence = fk.nullable and synth.relations[fk.label]["null_share"] > 0
+            if wanted or presence:
+                synth.references[fk.label] = {"kinds": {c: k.value for c, k in wanted.items()},
+                                              "presence": presence, "room": None}
+        related = synth._related(frame, parents, parent_kinds)
+        synth.copies = rules.learn_copies(related)
+        synth.orders = rules.learn_orders(related)
+        if len(table.primary_key) == 1 and synth.key_formats.get(table.primary_key[0], {}).get("type") == "integer":
+            synth.key_order = rules.learn_key_order(frame, table.primary_key[0], synth.modeled)
         return synth
+
+    def _related(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame],
+                 parent_kinds: Mapping[str, Mapping[str, Kind]]) -> rules.Related:
+        """The rows with their parents, through the context and the other (non-cycle) foreign keys."""
+        related = rules.Related(frame, self.modeled)
+        fks = ([self.step.context] if self.step.context is not None else []) + list(self.step.others)
+        for fk in fks:
+            parent = parents[fk.parent]
+            positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
+            kinds = {c: Kind(k) for c, k in parent_kinds.get(fk.parent, {}).items() if c in parent.columns}
+            related.add_parent(fk.label, positions, parent, kinds)
+        return related
+
+    def wanted_kinds(self) -> dict[str, Kind]:
+        """The model's columns that describe the parents a row wants (they come first)."""
+        out = {}
+        for label, ref in self.references.items():
+            if ref["presence"]:
+                out[references.wanted_name(label)] = Kind.BOOLEAN
+            out.update({references.wanted_name(label, c): Kind(k) for c, k in ref["kinds"].items()})
+        return out
+
+    def wanted_data(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+        """Per real row, the modeled columns of the parents it points at (see :meth:`wanted_kinds`)."""
+        parts = []
+        for fk in self.step.others:
+            ref = self.references.get(fk.label)
+            if ref is None:
+                continue
+            parent = parents[fk.parent]
+            positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
+            parts.append(references.wanted_frame(fk.label, parent, ref["kinds"], positions,
+                                                 with_presence=ref["presence"]))
+        return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=pd.RangeIndex(len(frame)))
 
     def fit_model(self, data: pd.DataFrame, *, rng: np.random.Generator,
                   summaries: list[latents.Summary] | None = None, positions: np.ndarray | None = None,
@@ -118,14 +171,16 @@ class TableSynth:
             if self.context_kinds:
                 context = parent_context.reindex(positions).reset_index(drop=True)
         self.latents = {s.name: s.kind for s in summaries or []}
-        if not self.modeled and not self.latents:
+        wanted = self.wanted_kinds()
+        if not self.modeled and not self.latents and not wanted:
             return
-        table = data[list(self.modeled)].reset_index(drop=True)
+        # wanted parents first: the row's own columns are drawn knowing which parent it will get
+        table = data[list(wanted) + list(self.modeled)].reset_index(drop=True)
         if self.latents:
             own = pd.DataFrame({s.name: s.values for s in summaries}, index=table.index)
             table = pd.concat([table, own], axis=1)
         self.model = get_family(self.family)()
-        self.model.fit(table, kinds={**self.modeled, **self.latents}, context=context,
+        self.model.fit(table, kinds={**wanted, **self.modeled, **self.latents}, context=context,
                        context_kinds=self.context_kinds or None, rng=rng)
 
     def learn_deferred(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> None:
@@ -183,14 +238,21 @@ class TableSynth:
 
         weights = {}
         orphaned = np.zeros(n, dtype=bool)
+        chosen = {}
         for fk in step.others:
             parent = frames[fk.parent]
-            weights[fk.label] = keys.popularity(self.relations[fk.label]["histogram"], len(parent), rng)
-            positions = keys.draw_parents(n, weights[fk.label], rng,
-                                          null_share=self.relations[fk.label]["null_share"])
+            weights[fk.label] = self._popularity(fk, len(parent), summaries, rng)
+            if fk.label in self.references and self.model is not None:
+                positions = chosen[fk.label] = self._choose_parents(fk, frame, parent, weights[fk.label], rng)
+            else:
+                positions = keys.draw_parents(n, weights[fk.label], rng,
+                                              null_share=self.relations[fk.label]["null_share"])
             frame = frame.assign(**_gather(parent, fk.parent_columns, fk.columns, positions))
             if not fk.nullable:
                 orphaned |= positions < 0  # the parent table came out empty
+        if chosen:  # the row's own columns again, given the parents it got rather than those it wanted
+            again = self._given_parents(chosen, frames, context, n, rng)
+            frame = frame.assign(**{c: again[c].to_numpy() for c in again.columns})
         if orphaned.any():
             warnings.warn(f"{table.name}: {int(orphaned.sum())} rows dropped: a required parent table is empty",
                           stacklevel=2)
@@ -201,9 +263,71 @@ class TableSynth:
             for col in fk.columns:
                 frame[col] = pd.Series([None] * n, dtype=object)
 
+        frame = self._keep_rules(frame, frames, rng)
+        if self.key_order is not None:  # ids follow time, as in the source
+            order = frame[self.key_order].reset_index(drop=True).sort_values(kind="stable").index.to_numpy()
+            frame = frame.iloc[order].reset_index(drop=True)
+            context = context.iloc[order].reset_index(drop=True) if context is not None else None
         frame = self._fill_keys(frame, rng)
         frame = self._enforce_constraints(frame, context, frames, weights, rng)
+        frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
         return frame[list(table.column_names)], frame[list(self.latents)]
+
+    def _popularity(self, fk: ForeignKey, n_parents: int, summaries: Mapping[str, pd.DataFrame],
+                    rng: np.random.Generator) -> np.ndarray:
+        """How many rows each generated parent should get: its room latent when the parent model
+        learned one, else a random draw from the real children-per-parent histogram."""
+        room = self.references.get(fk.label, {}).get("room")
+        parent_summaries = summaries.get(fk.parent)
+        if room is not None and parent_summaries is not None and room in parent_summaries.columns:
+            return latents.counts_of(parent_summaries[room]).astype(np.float64)
+        return keys.popularity(self.relations[fk.label]["histogram"], n_parents, rng)
+
+    def _choose_parents(self, fk: ForeignKey, rows: pd.DataFrame, parent: pd.DataFrame, weights: np.ndarray,
+                        rng: np.random.Generator) -> np.ndarray:
+        """Each row's parent through ``fk``: the nearest generated parent to the one it wants,
+        each parent taking about its share of ``weights`` (see :mod:`relsynth.relational.references`)."""
+        ref = self.references[fk.label]
+        n = len(rows)
+        has = np.ones(n, dtype=bool)
+        if ref["presence"]:
+            has = np.asarray(rows[references.wanted_name(fk.label)], dtype=object) == True  # noqa: E712
+        positions = np.full(n, -1, dtype=np.int64)
+        chosen = np.flatnonzero(has)
+        if not len(parent) or not chosen.size:
+            return positions
+        kinds = {c: Kind(k) for c, k in ref["kinds"].items()}
+        wanted = pd.DataFrame({c: rows[references.wanted_name(fk.label, c)].to_numpy()[chosen] for c in kinds},
+                              index=pd.RangeIndex(chosen.size))
+        here, there = references.distance_space(wanted, parent[list(kinds)].reset_index(drop=True), kinds)
+        room = references.apportion(weights, chosen.size, rng)
+        positions[chosen] = references.assign(here, there, room, rng)
+        return positions
+
+    def _given_parents(self, chosen: Mapping[str, np.ndarray], frames: Mapping[str, pd.DataFrame],
+                       context: pd.DataFrame | None, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        """The model's columns drawn with the wanted columns fixed to the chosen parents' values."""
+        fixed = {}
+        for fk in self.step.others:
+            if fk.label not in chosen:
+                continue
+            ref, positions = self.references[fk.label], chosen[fk.label]
+            actual = references.wanted_frame(fk.label, frames[fk.parent], ref["kinds"], positions,
+                                             with_presence=ref["presence"])
+            fixed.update({c: actual[c] for c in actual.columns})
+        fixed_frame = pd.DataFrame(fixed, index=pd.RangeIndex(n))
+        if context is not None:
+            return self.model.sample(context=context, fixed=fixed_frame, rng=rng)
+        return self.model.sample(n=n, fixed=fixed_frame, rng=rng)
+
+    def _keep_rules(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                    rng: np.random.Generator) -> pd.DataFrame:
+        """Copies from parents and date orders learned from the source (:mod:`rules`)."""
+        if not self.copies and not self.orders:
+            return frame
+        related = self._related(frame, frames, {})
+        frame = rules.apply_copies(frame, self.copies, related)
+        return rules.apply_orders(frame, self.orders, related, rng)
 
     def fill_deferred(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
                       rng: np.random.Generator) -> pd.DataFrame:
@@ -316,15 +440,25 @@ class TableSynth:
                 rng: np.random.Generator) -> None:
         """Draw ``rows`` again in place: modeled values with the same parent, other parents anew."""
         fresh: dict[str, Any] = {}
+        redo = None
         if self.model is not None:
             redo = self.model.sample(context=context.iloc[rows].reset_index(drop=True), rng=rng) \
                 if context is not None else self.model.sample(n=len(rows), rng=rng)
             fresh.update({c: redo[c].to_numpy() for c in redo.columns})
+        chosen = {}
         for fk in self.step.others:
-            positions = keys.draw_parents(len(rows), weights[fk.label], rng,
-                                          null_share=self.relations[fk.label]["null_share"])
+            if fk.label in self.references and redo is not None:
+                positions = chosen[fk.label] = self._choose_parents(fk, redo, frames[fk.parent], weights[fk.label],
+                                                                    rng)
+            else:
+                positions = keys.draw_parents(len(rows), weights[fk.label], rng,
+                                              null_share=self.relations[fk.label]["null_share"])
             fresh.update({c: v.to_numpy() for c, v in
                           _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions).items()})
+        if chosen:
+            again = self._given_parents(chosen, frames, context.iloc[rows].reset_index(drop=True)
+                                        if context is not None else None, len(rows), rng)
+            fresh.update({c: again[c].to_numpy() for c in again.columns})
         for col, values in fresh.items():
             _set_rows(frame, col, rows, values)
 
@@ -337,7 +471,8 @@ class TableSynth:
                 "formats": self.formats, "key_formats": self.key_formats, "relations": self.relations,
                 "orphan_ratio": self.orphan_ratio, "digest_key": self.digest_key,
                 "latents": {k: v.value for k, v in self.latents.items()}, "count_from": self.count_from,
-                "filled": self.filled,
+                "filled": self.filled, "references": self.references, "copies": self.copies,
+                "orders": self.orders, "key_order": self.key_order,
                 "model": None, "cardinality": None}
         np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
         if self.model is not None:
@@ -358,7 +493,8 @@ class TableSynth:
                     formats=meta["formats"], key_formats=meta["key_formats"], relations=meta["relations"],
                     orphan_ratio=meta["orphan_ratio"], digest_key=meta["digest_key"],
                     latents={k: Kind(v) for k, v in meta.get("latents", {}).items()}, count_from=meta.get("count_from"),
-                    filled=list(meta.get("filled", [])))
+                    filled=list(meta.get("filled", [])), references=meta.get("references", {}),
+                    copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"))
         with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
             synth.exclusions = {name: arrays[name] for name in arrays.files}
         if meta["model"]:

@@ -85,3 +85,22 @@ def test_a_budget_that_follows_the_payroll_survives(tmp_path):
     assert np.corrcoef(budget, paid)[0, 1] > 0.9
     counts = pd.Series(employees["department_id"]).value_counts()
     assert 15 < counts.mean() < 28  # about 21 a department in the source
+
+
+def test_rules_across_tables_hold_in_every_row(tmp_path):
+    """Rules the shop keeps without declaring them: an order line costs its product's price, an
+    order comes after its customer signed up, order ids follow time, prices end in .99."""
+    target = tmp_path / "shop.sqlite"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        relsynth.clone(str(FIXTURE_DIR / "shop.sqlite"), str(target), seed=5)
+    engine = fb.sqlite_engine(target)
+    try:
+        measured = fb.measure("shop", engine)
+    finally:
+        engine.dispose()
+    assert measured["unit_price_is_product_price_share"] == 1.0
+    assert measured["ordered_after_signup_share"] == 1.0
+    assert measured["invoice_after_order_share"] == 1.0
+    assert measured["order_id_time_spearman"] > 0.99
+    assert measured["price_ends_99_share"] == 1.0

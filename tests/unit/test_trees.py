@@ -310,3 +310,17 @@ def test_importing_the_registry_stays_light():
     code = "import sys, relsynth.models, relsynth.models.base; print('torch' in sys.modules, 'sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_fixed_values_are_kept_and_later_columns_follow_them():
+    rng = np.random.default_rng(7)
+    group = rng.choice(["low", "high"], 3000)
+    value = np.where(group == "high", 100.0, 10.0) + rng.normal(0, 1, 3000)
+    model = TreesModel()
+    model.fit(pd.DataFrame({"group": group, "value": value}),
+              kinds={"group": Kind.CATEGORICAL, "value": Kind.FLOAT}, rng=rng)
+    fixed = pd.DataFrame({"group": ["high"] * 500 + [None] * 500})
+    out = model.sample(n=1000, fixed=fixed, rng=rng)
+    assert (out["group"].iloc[:500] == "high").all()
+    assert out["value"].iloc[:500].mean() > 90
+    assert 0.3 < (out["group"].iloc[500:] == "high").mean() < 0.7
