@@ -140,12 +140,47 @@ def _float_scale(values: np.ndarray, *, limit: int = 6, sample: int = 10_000) ->
     return None
 
 
+MAX_ENDINGS = 8      # fractional endings (.99, .50...) few enough to be kept as a pattern
+ENDINGS_COVER = 0.99
+
+
+def _endings(values: np.ndarray, scale: int | None) -> list[float] | None:
+    """The fractional parts the values end in, when a few of them cover almost all values
+    (prices ending in .99 or .49); None when the endings are spread out."""
+    finite = values[np.isfinite(values)]
+    if scale is None or scale < 1 or scale > 4 or finite.size < 20:
+        return None
+    unit = 10 ** scale
+    tails = np.round((finite - np.floor(finite)) * unit).astype(np.int64) % unit
+    found, counts = np.unique(tails, return_counts=True)
+    top = np.argsort(-counts)[:MAX_ENDINGS]
+    if unit <= MAX_ENDINGS or counts[top].sum() < ENDINGS_COVER * finite.size:
+        return None
+    return sorted(float(t) / unit for t in found[top])
+
+
+def _snap_endings(values: np.ndarray, meta: Mapping[str, Any]) -> np.ndarray:
+    """Each value moved to the nearest number with one of the source's endings."""
+    endings = meta.get("endings")
+    if not endings:
+        return values
+    candidates = np.stack([np.round(values - e) + e for e in endings])
+    best = np.nanargmin(np.abs(np.nan_to_num(candidates - values, nan=np.inf)), axis=0)
+    snapped = np.take_along_axis(candidates, best[None, :], axis=0)[0]
+    if meta.get("min") is not None:  # a step of one unit back inside the source's range
+        snapped = np.where(snapped < meta["min"], snapped + 1, snapped)
+    if meta.get("max") is not None:
+        snapped = np.where(snapped > meta["max"], snapped - 1, snapped)
+    return np.where(np.isnan(values), np.nan, snapped)
+
+
 class _Float:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
         values = _numeric(series)
         lo, hi = _range(values)
-        return {"min": lo, "max": hi, "scale": _float_scale(values)}
+        scale = _float_scale(values)
+        return {"min": lo, "max": hi, "scale": scale, "endings": _endings(values, scale)}
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
@@ -153,7 +188,7 @@ class _Float:
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
-        values = _clip(values, meta)
+        values = _snap_endings(_clip(values, meta), meta)
         if meta.get("scale") is not None:  # synthetic values look like the source's (e.g. cents)
             values = np.round(values, int(meta["scale"]))
         return pd.Series(values, dtype=np.float64)
@@ -192,7 +227,7 @@ class _Decimal:
         else:  # Decimal objects or text: their own spelling says the scale
             uniques = pd.unique(series.dropna())  # scale is found on distinct values only
             scale = max((_decimal_places(v) for v in uniques), default=0)
-        return {"min": lo, "max": hi, "scale": int(scale)}
+        return {"min": lo, "max": hi, "scale": int(scale), "endings": _endings(values, int(scale))}
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
@@ -200,7 +235,8 @@ class _Decimal:
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
-        return pd.Series(np.round(_clip(values, meta), int(meta.get("scale", 0))), dtype=np.float64)
+        values = _snap_endings(_clip(values, meta), meta)
+        return pd.Series(np.round(values, int(meta.get("scale", 0))), dtype=np.float64)
 
 
 # ---------------------------------------------------------------- booleans and categories

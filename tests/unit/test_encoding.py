@@ -10,6 +10,7 @@ import pytest
 
 from relsynth.errors import ModelError
 from relsynth.models import encoding
+from relsynth.schema.kinds import Kind
 
 
 def round_trip(series, kind):
@@ -148,3 +149,16 @@ def test_empty_and_all_null_columns_do_not_crash():
 def test_an_unmodeled_kind_is_refused():
     with pytest.raises(ModelError):
         encoding.encode(pd.Series(["a@b.c"]), {"kind": "email"})
+
+
+def test_prices_keep_their_endings():
+    prices = pd.Series(np.round(np.random.default_rng(0).lognormal(3, 1, 500)) + 0.99)
+    meta = encoding.analyze(prices, Kind.DECIMAL)
+    assert meta["endings"] == [0.99]
+    out = encoding.decode(np.array([0.5, 3.2, 3.6, 12.01, np.nan]), meta)
+    assert out.iloc[:4].tolist() == [0.99, 2.99, 3.99, 11.99] and np.isnan(out.iloc[4])
+
+
+def test_spread_out_endings_are_left_alone():
+    amounts = pd.Series(np.round(np.random.default_rng(1).normal(50, 10, 500), 2))
+    assert encoding.analyze(amounts, Kind.FLOAT)["endings"] is None
