@@ -148,12 +148,17 @@ class DonorTree:
                 raise ArtifactError("model tree arrays do not form a tree")
 
     def draw(self, X: np.ndarray, *, rows: np.ndarray | None = None, rng: np.random.Generator) -> np.ndarray:
-        """One donor value per row, drawn in proportion to the donor weights of its leaf."""
+        """One donor value per row, drawn in proportion to the donor weights of its leaf.
+
+        Draws are stratified within each leaf: the k rows that reach a leaf share its donor weight
+        out in k equal slices, one draw per slice, so a leaf's values come out in their real
+        proportions rather than iid (a 12-row table of coupons keeps its 12 discounts).
+        """
         leaf = self.apply(X, rows=rows)
         n = leaf.size
         if self.cum.size == 0:  # fitted on no rows at all
             return np.full(n, np.nan)
-        target = self.start[leaf] + (rng.random(n) * self.total[leaf]).astype(np.int64)
+        target = self.start[leaf] + (_stratified(leaf, rng) * self.total[leaf]).astype(np.int64)
         pick = np.searchsorted(self.cum, target, side="right")
         values = self.donors[pick]
         if self.down is not None:  # uniform within the donor's share of the gaps to its neighbours
@@ -180,6 +185,22 @@ class DonorTree:
                     for name in cls._OPTIONAL if f"{prefix}.{name}" in arrays}
         required["missing_left"] = required["missing_left"].astype(bool)
         return cls(**required, **optional)
+
+
+def _stratified(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Uniforms in [0, 1): the k rows of a group get one each from the k slices [i/k, (i+1)/k),
+    slices dealt to the rows at random."""
+    n = groups.size
+    if n == 0:
+        return np.zeros(0)
+    order = np.argsort(groups + rng.random(n) * 0.5, kind="stable")  # by group, random within it
+    ordered = groups[order]
+    first = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.append(first, n))
+    which = np.repeat(np.arange(first.size), sizes)
+    out = np.empty(n)
+    out[order] = (np.arange(n) - first[which] + rng.random(n)) / sizes[which]
+    return out
 
 
 def _single_node() -> dict[str, np.ndarray]:
