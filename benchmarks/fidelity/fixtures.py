@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from sqlite_io import connect_ro, insert_frames, schema
 
 # ------------------------------------------------------------------------------------------ DDL
 
@@ -233,26 +234,6 @@ MAKERS: dict[str, Callable[[np.random.Generator, float], dict[str, pd.DataFrame]
 
 # ------------------------------------------------------------------------------------- write
 
-
-def _sql_values(column: pd.Series) -> list:
-    """Values as SQLite stores them: dates and timestamps as ISO text, booleans as 0/1."""
-    if pd.api.types.is_datetime64_any_dtype(column):
-        as_date = (column.dt.normalize() == column).all() and column.dt.hour.eq(0).all()
-        return column.dt.strftime("%Y-%m-%d" if as_date else "%Y-%m-%d %H:%M:%S").tolist()
-    if pd.api.types.is_bool_dtype(column):
-        return column.astype(int).tolist()
-    return column.tolist()
-
-
-def write_tables(con: sqlite3.Connection, frames: dict[str, pd.DataFrame], order: list[str]) -> None:
-    for name in order:
-        frame = frames[name]
-        cols = ", ".join(frame.columns)
-        marks = ", ".join("?" for _ in frame.columns)
-        rows = zip(*(_sql_values(frame[c]) for c in frame.columns))
-        con.executemany(f"INSERT INTO {name} ({cols}) VALUES ({marks})", rows)
-
-
 def build(name: str, path: Path, *, scale: float = 1.0, seed: int = 0) -> Path:
     """Write fixture ``name`` to a new SQLite file at ``path`` (replaced if present)."""
     path = Path(path)
@@ -262,8 +243,10 @@ def build(name: str, path: Path, *, scale: float = 1.0, seed: int = 0) -> Path:
     try:
         con.execute("PRAGMA foreign_keys = ON")
         con.executescript(DDL[name])
-        write_tables(con, frames, TABLES[name])
+        dropped = insert_frames(con, frames, schema(con))
         con.commit()
+        if any(dropped.values()):
+            raise AssertionError(f"fixture {name} breaks a constraint: rows dropped {dropped}")
         if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
             raise AssertionError(f"fixture {name} breaks a foreign key")
     finally:
@@ -371,7 +354,7 @@ MEASURES: dict[str, Callable[[sqlite3.Connection], dict[str, float]]] = {
 
 def measure(name: str, path: Path) -> dict[str, float]:
     """The planted statistics of fixture ``name`` in the SQLite file at ``path``."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con = connect_ro(path)
     try:
         return MEASURES[name](con)
     finally:
