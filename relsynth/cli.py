@@ -147,7 +147,7 @@ def _report_summary(result) -> None:
               "parent_child": "parent", "detection_auc": "AUC", "exact_match_share": "copies", "dcr_share": "DCR"}
     rows = result.summary_rows()
     metrics = list(dict.fromkeys(metric for _, metric, _ in rows))
-    grid = Table(show_edge=False, caption="higher is better; AUC 0.5 = indistinguishable; "
+    grid = Table(show_edge=False, caption="higher is better; AUC 0.5 = indistinguishable (well below: too close to real rows); "
                                           "copies = share of rows equal to a real one; DCR ~0.5 = no memorizing")
     grid.add_column("table", no_wrap=True)
     for metric in metrics:

@@ -71,13 +71,16 @@ def _quantile_bins(values: np.ndarray, bins: int) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, np.searchsorted(edges, values, side="right").astype(float))
 
 
-def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *, seed: int) -> Detection | None:
+def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *, seed: int,
+                  families_of: np.ndarray | None = None) -> Detection | None:
+    """``families_of`` (optional, real rows first) groups rows that must share a fold: the
+    children of one parent."""
     if not families or min(len(real), len(synth)) < MIN_ROWS:
         return None
     x, categorical = encode(real, synth, families)
     y = np.concatenate([np.zeros(len(real), dtype=np.int8), np.ones(len(synth), dtype=np.int8)])
     folds = 5 if min(len(real), len(synth)) >= SMALL_TABLE_ROWS else 3
-    splits = _splits(x, y, folds, seed)
+    splits = _splits(x, y, folds, seed, families_of)
     # one thread: at these sizes OpenMP's start-up and spinning cost more than it gives, many times more
     # on a busy machine (measured 20x slower with 2 cores under load)
     with threadpool_limits(1, user_api="openmp"):
@@ -88,16 +91,33 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, s
                      features=x.shape[1], rows_real=len(real), rows_synthetic=len(synth))
 
 
-def _splits(x: np.ndarray, y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Folds of whole groups of identical rows, groups dealt to folds at random (vectorized;
-    sklearn's StratifiedGroupKFold loops over the groups in Python)."""
+def _splits(x: np.ndarray, y: np.ndarray, folds: int, seed: int,
+            families_of: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Folds of whole groups, dealt to folds at random (vectorized; sklearn's
+    StratifiedGroupKFold loops over the groups in Python). A group holds identical rows, and
+    with ``families_of`` the siblings of one parent too (the connected groups of both)."""
     groups = pd.util.hash_pandas_object(pd.DataFrame(x), index=False).to_numpy()
     unique, inverse = np.unique(groups, return_inverse=True)
-    if len(unique) < 4 * folds:  # a handful of distinct rows: grouping would leave folds without a class
+    if families_of is not None:
+        inverse = _joined(inverse, np.asarray(families_of))
+        unique = np.unique(inverse)
+    if len(unique) < 4:  # a handful of groups: grouping would leave folds without a class
         return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y))
+    folds = min(folds, len(unique) // 2)  # a few groups: fewer, bigger folds
     fold_of_group = np.random.default_rng(seed).permutation(len(unique)) % folds
     fold = fold_of_group[inverse]
     return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(folds)]
+
+
+def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Group labels of the connected components of two groupings of the same rows."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    na, nb = int(a.max()) + 1, int(b.max()) + 1
+    edges = coo_matrix((np.ones(a.size), (a, na + b)), shape=(na + nb, na + nb))
+    _count, labels = connected_components(edges, directed=False)
+    return labels[a]
 
 
 def _fold_scores(x: np.ndarray, y: np.ndarray, categorical: np.ndarray, splits, seed: int) -> list[float]:

@@ -30,3 +30,19 @@ def test_a_broken_relation_is_detected():
     real = lines(np.random.default_rng(0))
     broken = real.assign(quantity=np.random.default_rng(2).permutation(real["quantity"].to_numpy()))
     assert detection_auc(real, broken, {"price": NUMERIC, "quantity": NUMERIC}, seed=0).auc > 0.75
+
+
+def test_children_of_few_parents_are_not_told_apart_by_their_parents():
+    """Stores of 40 regions, each store carrying its region's level: a fresh draw of the regions
+    gives new levels. With siblings spread over folds the classifier learns the 40 real levels by
+    heart; kept together, only what holds across parents counts."""
+    def stores(rng):
+        level = rng.lognormal(0, 0.5, 40)
+        region = rng.integers(0, 40, 2000)
+        return pd.DataFrame({"level": level[region], "sales": level[region] * rng.lognormal(0, 0.3, 2000)}), region
+
+    (real, real_region), (fresh, fresh_region) = stores(np.random.default_rng(0)), stores(np.random.default_rng(1))
+    families = {"level": NUMERIC, "sales": NUMERIC}
+    groups = np.concatenate([real_region, 40 + fresh_region])
+    assert detection_auc(real, fresh, families, seed=0).auc > 0.7            # the fingerprint
+    assert detection_auc(real, fresh, families, seed=0, families_of=groups).auc < 0.65
