@@ -80,7 +80,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
                             nullable=all(sa_table.c[c].nullable for c in extra.columns if c in sa_table.c))
             if fk.columns not in [f.columns for f in foreign_keys]:
                 foreign_keys.append(fk)
-    unique = _unique_constraints(sa_table, primary_key)
+    unique = _unique_constraints(sa_table, primary_key, conn)
     checks = tuple(CheckConstraint(sqltext=str(c.sqltext), name=_name(c.name))
                    for c in sa_table.constraints if isinstance(c, sa.CheckConstraint))
     row_count = conn.execute(sa.select(sa.func.count()).select_from(sa_table)).scalar_one()
@@ -125,8 +125,11 @@ def _foreign_key(fk: sa.ForeignKeyConstraint, sa_table: sa.Table) -> ForeignKey:
                       nullable=all(sa_table.c[c].nullable for c in columns), name=_name(fk.name))
 
 
-def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...]) -> tuple[UniqueConstraint, ...]:
+def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...],
+                        conn: sa.Connection) -> tuple[UniqueConstraint, ...]:
     found: dict[tuple[str, ...], str | None] = {}
+    if conn.dialect.name == "sqlite":
+        found.update(_sqlite_unique(conn, sa_table))
     for c in sa_table.constraints:
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):
             found.setdefault(tuple(str(col.name) for col in c.columns), _name(c.name))
@@ -135,6 +138,23 @@ def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...]) -> tup
             found.setdefault(tuple(str(col.name) for col in index.columns), _name(index.name))
     found.pop(primary_key, None)
     return tuple(UniqueConstraint(columns=cols, name=name) for cols, name in found.items() if cols)
+
+
+def _sqlite_unique(conn: sa.Connection, sa_table: sa.Table) -> dict[tuple[str, ...], None]:
+    """UNIQUE constraints as SQLite itself keeps them (its automatic indexes, origin 'u').
+
+    SQLAlchemy parses them from the CREATE TABLE text and misses an inline ``UNIQUE`` after a
+    type with a length (``email VARCHAR(80) NOT NULL UNIQUE``)."""
+    quoted = conn.dialect.identifier_preparer.quote
+    found: dict[tuple[str, ...], None] = {}
+    for index in conn.exec_driver_sql(f"PRAGMA index_list({quoted(sa_table.name)})").mappings():
+        if index["origin"] != "u":
+            continue
+        info = conn.exec_driver_sql(f"PRAGMA index_info({quoted(index['name'])})").mappings()
+        columns = tuple(str(row["name"]) for row in sorted(info, key=lambda row: row["seqno"]))
+        if columns and all(c in sa_table.c for c in columns):
+            found[columns] = None
+    return found
 
 
 def _sample(conn: sa.Connection, sa_table: sa.Table) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -308,3 +309,23 @@ def test_names_with_percent_and_colon_reach_a_server(server, tmp_path):
             table = sa.Table("50% off", sa.MetaData(), autoload_with=conn)
             conn.execute(table.insert().values({"rate %": 1.0}))  # the identity moved past the keys
             assert conn.execute(sa.select(sa.func.max(table.c["id:x"]))).scalar_one() == 21
+
+
+def test_an_inline_unique_after_a_sized_type_is_kept(tmp_path):
+    # SQLAlchemy's SQLite reflection misses `VARCHAR(80) NOT NULL UNIQUE`; SQLite's own index list has it
+    source = tmp_path / "people.sqlite"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email VARCHAR(80) NOT NULL UNIQUE, "
+                "code VARCHAR(8) UNIQUE, age INTEGER)")
+    con.executemany("INSERT INTO people VALUES (?, ?, ?, ?)",
+                    [(i, f"person{i % 997}x{i // 997}@example.com", f"C{i:05d}", 20 + i % 50) for i in range(3000)])
+    con.commit()
+    con.close()
+    target = tmp_path / "copy.sqlite"
+    relsynth.clone(str(source), str(target), seed=3, scale=2)
+    con = sqlite3.connect(target)
+    emails = [row[0] for row in con.execute("SELECT email FROM people")]
+    ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 'people'").fetchone()[0]
+    con.close()
+    assert len(emails) == 6000 and len(set(emails)) == 6000
+    assert ddl.upper().count("UNIQUE") == 2
