@@ -22,7 +22,7 @@ from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.progress import Reporter
 from relsynth.relational import keys, latents, references
-from relsynth.relational.table import TableSynth
+from relsynth.relational.table import Ancestor, TableSynth, ancestry
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
@@ -81,6 +81,7 @@ class Synthesizer:
             for fk in step.others:
                 unread[fk.parent].add(step.table)
         waiting: dict[str, tuple[pd.DataFrame, np.ndarray | None]] = {}
+        ancestors: dict[str, dict[str, Ancestor]] = {}  # parent tables: their ancestors' columns per row
 
         def ready(name: str) -> bool:
             return not unread[name] and (parent_of[name] is None or not unread[parent_of[name]])
@@ -110,6 +111,9 @@ class Synthesizer:
                     summaries.setdefault(fk.parent, []).extend(found)
                     summarized_as[table.name] = found
                     unread[fk.parent].discard(table.name)
+                    if self._is_parent(table.name):
+                        ancestors[table.name] = ancestry(fk.parent, parent_rows, self.tables[fk.parent].modeled,
+                                                         ancestors.get(fk.parent, {}), positions)
                 for fk in step.others:  # the parent's room: how many rows point at each of its rows
                     parent_rows = real[fk.parent]
                     at = keys.locate_parents(frame[list(fk.columns)], parent_rows[list(fk.parent_columns)])
@@ -131,7 +135,8 @@ class Synthesizer:
                     self.tables[name].fit_model(
                         data, rng=rng, summaries=summaries.get(name), positions=positions,
                         parent=real.get(parent), parent_modeled=self.tables[parent].modeled if parent else None,
-                        parent_summaries=summaries.get(parent), summarized_as=summarized_as.get(name))
+                        parent_summaries=summaries.get(parent), summarized_as=summarized_as.get(name),
+                        parent_ancestry=ancestors.get(parent) if parent else None)
                     advance(1)
         for name, frame in cycle_keys.items():
             self.tables[name].learn_deferred(frame, real)

@@ -30,6 +30,35 @@ from relsynth.schema.model import ForeignKey, Table
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
+MAX_DEPTH = 2          # a table hands on its parent's and grandparent's columns: children see 3 levels up
+MAX_HANDED_ON = 8      # columns of one ancestor handed on, at most
+_HANDED = "\x00handed:"  # marks handed-on context columns while they travel in a frame
+
+
+@dataclass(frozen=True)
+class Ancestor:
+    """One column of a real table's ancestors, per row of that table."""
+
+    kind: Kind
+    values: pd.Series
+    depth: int          # 1: the parent's column, 2: the grandparent's
+
+
+def ancestry(parent: str, parent_frame: pd.DataFrame, parent_modeled: Mapping[str, Kind],
+             parent_ancestry: Mapping[str, Ancestor], positions: np.ndarray) -> dict[str, Ancestor]:
+    """Per row of a child, the columns of its parent and of the parent's ancestors (up to
+    :data:`MAX_DEPTH` levels), named as the child's children will see them: ``parent.column``,
+    ``parent.grandparent.column``. NULL where a row has no parent."""
+    out = {}
+    at = pd.Index(positions)
+    for column in list(parent_modeled)[:MAX_HANDED_ON]:
+        values = parent_frame[column].reset_index(drop=True).reindex(at).reset_index(drop=True)
+        out[context_name(parent, column)] = Ancestor(Kind(parent_modeled[column]), values, 1)
+    for name, anc in parent_ancestry.items():
+        if anc.depth < MAX_DEPTH:
+            values = anc.values.reset_index(drop=True).reindex(at).reset_index(drop=True)
+            out[context_name(parent, name)] = Ancestor(anc.kind, values, anc.depth + 1)
+    return out
 
 
 def context_name(parent: str, column: str) -> str:
@@ -60,6 +89,8 @@ class TableSynth:
     copies: dict[str, dict] = field(default_factory=dict)    # columns equal to a parent's column
     orders: list[dict] = field(default_factory=list)         # date columns never before another
     key_order: str | None = None     # the date column the integer primary key follows
+    # context columns handed on to this table's children: its parent's and grandparent's columns
+    passes_down: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ fit
 
@@ -140,14 +171,16 @@ class TableSynth:
                   summaries: list[latents.Summary] | None = None, positions: np.ndarray | None = None,
                   parent: pd.DataFrame | None = None, parent_modeled: Mapping[str, Kind] | None = None,
                   parent_summaries: list[latents.Summary] | None = None,
-                  summarized_as: list[latents.Summary] | None = None) -> None:
+                  summarized_as: list[latents.Summary] | None = None,
+                  parent_ancestry: Mapping[str, Ancestor] | None = None) -> None:
         """The joint model of the modeled columns (``data``) and of this table's own children
         ``summaries``, conditioned on the context parent.
 
         With a context: ``positions`` is each row's parent row in ``parent`` (the real parent's
         keys and modeled columns), ``parent_summaries`` the parent's children summaries, and
         ``summarized_as`` those that summarize this table (the count first): the count decides
-        how many rows each generated parent gets.
+        how many rows each generated parent gets. ``parent_ancestry`` holds the parent's own
+        ancestors' columns (see :func:`ancestry`): this table is conditioned on them too.
         """
         context = None
         if self.step.context is not None:
@@ -158,8 +191,13 @@ class TableSynth:
             self.orphan_ratio = (len(positions) - with_parent) / with_parent if with_parent else 0.0
             self.context_kinds = {context_name(name, c): k for c, k in (parent_modeled or {}).items()}
             self.context_kinds.update({context_name(name, s.name): s.kind for s in parent_summaries})
-            parent_context = _context_frame(parent, {s.name: s.values for s in parent_summaries}, name,
-                                            self.context_kinds)
+            parent_ancestry = parent_ancestry or {}
+            self.context_kinds.update({context_name(name, a): anc.kind for a, anc in parent_ancestry.items()})
+            self.passes_down = [context_name(name, c) for c in (parent_modeled or {})][:MAX_HANDED_ON] + \
+                [context_name(name, a) for a, anc in parent_ancestry.items() if anc.depth < MAX_DEPTH]
+            parent_context = _context_frame(parent, {**{s.name: s.values for s in parent_summaries},
+                                                     **{a: anc.values for a, anc in parent_ancestry.items()}},
+                                            name, self.context_kinds)
             if summarized_as:
                 self.count_from = summarized_as[0].name
                 has_children = counts > 0
@@ -263,6 +301,8 @@ class TableSynth:
             for col in fk.columns:
                 frame[col] = pd.Series([None] * n, dtype=object)
 
+        if self.passes_down and context is not None:  # travels with the rows (dropped, sorted)
+            frame = frame.assign(**{_HANDED + c: context[c].to_numpy() for c in self.passes_down})
         frame = self._keep_rules(frame, frames, rng)
         if self.key_order is not None:  # ids follow time, as in the source
             order = frame[self.key_order].reset_index(drop=True).sort_values(kind="stable").index.to_numpy()
@@ -271,7 +311,9 @@ class TableSynth:
         frame = self._fill_keys(frame, rng)
         frame = self._enforce_constraints(frame, context, frames, weights, rng)
         frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
-        return frame[list(table.column_names)], frame[list(self.latents)]
+        handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
+        summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
+        return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)
 
     def _popularity(self, fk: ForeignKey, n_parents: int, summaries: Mapping[str, pd.DataFrame],
                     rng: np.random.Generator) -> np.ndarray:
@@ -472,7 +514,7 @@ class TableSynth:
                 "orphan_ratio": self.orphan_ratio, "digest_key": self.digest_key,
                 "latents": {k: v.value for k, v in self.latents.items()}, "count_from": self.count_from,
                 "filled": self.filled, "references": self.references, "copies": self.copies,
-                "orders": self.orders, "key_order": self.key_order,
+                "orders": self.orders, "key_order": self.key_order, "passes_down": self.passes_down,
                 "model": None, "cardinality": None}
         np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
         if self.model is not None:
@@ -494,7 +536,8 @@ class TableSynth:
                     orphan_ratio=meta["orphan_ratio"], digest_key=meta["digest_key"],
                     latents={k: Kind(v) for k, v in meta.get("latents", {}).items()}, count_from=meta.get("count_from"),
                     filled=list(meta.get("filled", [])), references=meta.get("references", {}),
-                    copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"))
+                    copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"),
+                    passes_down=list(meta.get("passes_down", [])))
         with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
             synth.exclusions = {name: arrays[name] for name in arrays.files}
         if meta["model"]:
