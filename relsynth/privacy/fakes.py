@@ -67,6 +67,10 @@ QUANTILES = 21
 REDRAW_ROUNDS = 12
 WIDEN_FACTOR = 3            # a unique template needs this many times more shapes than rows
 JSON_KEY_SHARE = 0.9
+SKELETON_SUPPORT = 5        # distinct values sharing the words around their numbers before the words are kept
+SKELETON_COVERAGE = 0.9     # ... and the share of distinct values such skeletons must cover
+MAX_SKELETONS = 50
+MAX_RUN_LENGTHS = 20        # digit-run length patterns kept per skeleton
 POOL_SEED = 7_349_211       # pools are fixed per locale; the caller's rng picks from them
 
 # RFC 2606 reserved names: no generated address can reach a real mailbox
@@ -83,6 +87,8 @@ _HONORIFIC_RE = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?\s+", re.I
 _UNIT_RE = re.compile(r"\b(apt|apartment|suite|ste|unit|floor|fl|room|rm)\b\.?|#\s*\d", re.IGNORECASE)
 _UUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
 _KEY_SEQ_RE = re.compile(r"(.*?)(\d+)")
+_DIGIT_RUN_RE = re.compile(r"\d+")
+_HOLE = "\x00"                # where a digit run was, in a skeleton
 _JSON_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 # template character classes -> the code points they draw from
@@ -600,7 +606,7 @@ def _learn_email(present: pd.Series) -> dict:
         styles[_email_style(local)] += 1
     return {"styles": _shares(styles, EMAIL_STYLES), "tlds": _shares(tlds, tuple(EXAMPLE_DOMAINS)),
             "domains": max(1, min(len(domains), max(len(d) for d in EXAMPLE_DOMAINS.values()))),
-            "case": _learn_case(locals_)}
+            "case": _learn_case(locals_), "skeletons": _learn_skeletons(locals_)}
 
 
 def _email_style(local: str) -> str:
@@ -643,7 +649,9 @@ def _make_email(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
         idx = np.flatnonzero(styles == s)
         if idx.size:
             local[idx] = builders[style](idx)
-    if ctx.attempt >= 1 and m:      # redraws of a unique column: more room with digits
+    if fmt.get("skeletons"):  # generated addresses like customer123@: the pattern, new numbers
+        local = _make_skeletons(fmt["skeletons"], m, rng, attempt=ctx.attempt)
+    if ctx.attempt >= 1 and m and not fmt.get("skeletons"):  # redraws of a unique column: more room
         local = local + _digits(m, rng, 10, 10_000)
     local = _apply_case(local, fmt.get("case"), rng, default="lower")
     emails = local + "@" + _email_domains(fmt, m, rng, ctx.max_length)
@@ -827,6 +835,9 @@ def _learn_text(present: pd.Series) -> dict:
     codes = _learn_codes(strs)
     if codes is not None:
         return {"mode": "codes", "templates": codes}
+    skeletons = _learn_skeletons(strs)
+    if skeletons is not None:
+        return {"mode": "skeletons", "skeletons": skeletons}
     if not strs:
         return {"mode": "words", "words": _quantiles([3, 12]), "max_chars": 200, "capital": 1.0, "period": 1.0}
     words = [len(s.split()) for s in strs]
@@ -853,7 +864,67 @@ def _learn_codes(strs: list[str]) -> list[dict] | None:
     return None
 
 
+def _learn_skeletons(strs: list[str]) -> list[dict] | None:
+    """Words around numbers ('Region 007', 'Toys line 03', 'customer12'), when many distinct
+    values share the same words: the words are a pattern, not a person, so they are kept and
+    the numbers drawn anew with the real numbers' lengths."""
+    counts = Counter(strs)
+    if not counts:
+        return None
+    by_skeleton: dict[str, Counter] = {}
+    for value, count in counts.items():
+        runs = _DIGIT_RUN_RE.findall(value)
+        if runs:
+            by_skeleton.setdefault(_DIGIT_RUN_RE.sub(_HOLE, value), Counter())[tuple(map(len, runs))] += count
+    support = Counter({sk: 0 for sk in by_skeleton})
+    padded = set()  # skeletons whose numbers have leading zeros ('007')
+    for value in counts:
+        runs = _DIGIT_RUN_RE.findall(value)
+        if runs:
+            skeleton = _DIGIT_RUN_RE.sub(_HOLE, value)
+            support[skeleton] += 1
+            if any(len(r) > 1 and r[0] == "0" for r in runs):
+                padded.add(skeleton)
+    kept = [sk for sk, n in support.most_common(MAX_SKELETONS) if n >= SKELETON_SUPPORT]
+    if sum(support[sk] for sk in kept) < SKELETON_COVERAGE * len(counts):
+        return None
+    rows = sum(sum(by_skeleton[sk].values()) for sk in kept)
+    return [{"skeleton": sk, "share": round(sum(by_skeleton[sk].values()) / rows, 6), "padded": sk in padded,
+             "lengths": [[list(lengths), n] for lengths, n in by_skeleton[sk].most_common(MAX_RUN_LENGTHS)]}
+            for sk in kept]
+
+
+def _make_skeletons(skeletons: list[dict], m: int, rng: np.random.Generator, *, attempt: int = 0) -> np.ndarray:
+    """``m`` values: a skeleton by its share, its holes filled with random digits (one more
+    digit per hole on each redraw of a unique column, for room)."""
+    shares = np.array([float(s["share"]) for s in skeletons])
+    which = rng.choice(len(skeletons), size=m, p=shares / shares.sum())
+    out = np.empty(m, dtype=object)
+    for i, entry in enumerate(skeletons):
+        idx = np.flatnonzero(which == i)
+        if not idx.size:
+            continue
+        patterns = [lengths for lengths, _ in entry["lengths"]]
+        weights = np.array([n for _, n in entry["lengths"]], dtype=np.float64)
+        chosen = rng.choice(len(patterns), size=idx.size, p=weights / weights.sum())
+        parts = entry["skeleton"].split(_HOLE)
+        for p, lengths in enumerate(patterns):
+            rows = idx[chosen == p]
+            if not rows.size:
+                continue
+            text = np.full(rows.size, parts[0], dtype=object)
+            for hole, length in enumerate(lengths):
+                width = length + attempt
+                digits = _fill("9" * width, {}, rows.size, rng) if entry.get("padded", True) or width == 1 \
+                    else rng.integers(10 ** (width - 1), 10 ** width, rows.size).astype(str).astype(object)
+                text = text + digits + parts[hole + 1]
+            out[rows] = text
+    return out
+
+
 def _make_text(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    if fmt.get("mode") == "skeletons":
+        return _make_skeletons(fmt["skeletons"], m, ctx.rng, attempt=ctx.attempt)
     if fmt.get("mode") == "codes":
         return _make_templates(fmt, m, ctx)
     return _sentences(fmt, m, ctx)

@@ -330,3 +330,23 @@ def test_keys_that_cannot_fit_the_column_fail_with_a_hint():
     assert generate_keys(fmt, 99, rng()).str.len().max() <= 6
     with pytest.raises(ModelError):
         generate_keys(fmt, 1000, rng())
+
+
+def test_words_around_numbers_keep_their_words_and_get_new_numbers():
+    names = pd.Series([f"{d} line {i:02d}" for i, d in enumerate(["Toys", "Home", "Garden", "Food", "Books"] * 12)])
+    fmt = learn_format(Kind.TEXT, names)
+    assert fmt["mode"] == "skeletons"
+    out = generate(fmt, 500, rng(), unique=True)
+    assert out.is_unique and out.str.fullmatch(r"(Toys|Home|Garden|Food|Books) line \d{2,}").all()
+
+
+def test_words_shared_by_too_few_values_are_not_kept():
+    notes = pd.Series([f"Called Jane Doe {i} times" for i in range(3)] + [f"Note {w}" for w in "abcdefghij"])
+    assert "Jane" not in json.dumps(learn_format(Kind.TEXT, notes))
+
+
+def test_numbered_addresses_keep_their_pattern_on_example_domains():
+    emails = pd.Series([f"customer{i}@shop.test" for i in range(1, 2000)])
+    out = generate(learn_format(Kind.EMAIL, emails), 1000, rng(), unique=True)
+    assert out.is_unique and out.str.fullmatch(r"customer\d+@example\.\w+").all()
+    assert out.str.fullmatch(r"customer(0|[1-9]\d{0,3})@example\.\w+").mean() > 0.9  # clashes are redrawn one digit wider
