@@ -17,6 +17,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                        "no real person.\n\nURLs are SQLAlchemy URLs or paths to SQLite files; "
                        "env:NAME reads one from an environment variable.")
 
+def _conditions(retain, where, rebalance, seed_rows):
+    from relsynth.conditions import Conditions
+
+    return Conditions.parse(retain=retain or (), where=where or (), rebalance=rebalance or (),
+                            seed_files=seed_rows or ())
+
+
 def _version(value: bool) -> None:
     if value:
         from relsynth import __version__
@@ -46,6 +53,15 @@ CONFIG = typer.Option(None, "--config", "-c", help="YAML config from `relsynth i
 REPLACE = typer.Option(False, "--replace", help="Drop the target's existing tables of this schema first.")
 SCHEMA = typer.Option(None, "--schema", help="Database schema to read (e.g. a PostgreSQL schema); "
                                             "default: the connection's default.")
+RETAIN = typer.Option(None, "--retain", help="Keep columns exactly as in the source, one row per real row: "
+                                            "customers.id,transactions.label (repeatable).", rich_help_panel="Conditions")
+WHERE = typer.Option(None, "--where", "-w", help="Every row meets it: orders.status=refunded, "
+                                              "transactions.amount>=1000 (repeatable).", rich_help_panel="Conditions")
+REBALANCE = typer.Option(None, "--rebalance", help="Give a value a share of the rows: "
+                                                  "transactions.is_fraud=true:0.5 (repeatable).",
+                         rich_help_panel="Conditions")
+SEED_ROWS = typer.Option(None, "--seed-rows", help="One row per seed row, its cells kept: orders=seeds.csv "
+                                                  "(CSV or Parquet; repeatable).", rich_help_panel="Conditions")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 DEBUG = typer.Option(False, "--debug", help="Show the traceback of an error.")
 
@@ -54,41 +70,52 @@ DEBUG = typer.Option(False, "--debug", help="Show the traceback of an error.")
 def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
           target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
           scale: float = SCALE, seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
-          replace: bool = REPLACE, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+          replace: bool = REPLACE, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
+          rebalance: Optional[list[str]] = REBALANCE, seed_rows: Optional[list[str]] = SEED_ROWS,
+          quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Learn SOURCE and write a synthetic copy of it into TARGET."""
     from relsynth import api
 
     with _reporter(quiet) as reporter, _errors(debug):
+        conditions = _conditions(retain, where, rebalance, seed_rows)
         result = api.clone(source, target, scale=scale, seed=seed, config=config, schema=schema, replace=replace,
-                           reporter=reporter)
+                           reporter=reporter, conditions=conditions)
     _summary(result)
 
 
 @app.command()
 def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
           output: Path = typer.Option(..., "--output", "-o", help="Directory for the trained model."),
-          seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, quiet: bool = QUIET,
-          debug: bool = DEBUG) -> None:
-    """Learn SOURCE and save the model to a directory (no real rows are stored)."""
+          seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
+          retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
+          rebalance: Optional[list[str]] = REBALANCE, seed_rows: Optional[list[str]] = SEED_ROWS,
+          quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Learn SOURCE and save the model to a directory (no real rows are stored, but retained columns).
+
+    Columns named by conditions are learned first, so that generate can condition on them."""
     from relsynth import api
 
     with _reporter(quiet) as reporter, _errors(debug):
-        api.train(source, config=config, schema=schema, seed=seed, reporter=reporter).save(output)
+        conditions = _conditions(retain, where, rebalance, seed_rows)
+        api.train(source, config=config, schema=schema, seed=seed, reporter=reporter,
+                  conditions=conditions).save(output)
     typer.echo(f"model saved to {output}")
 
 
 @app.command()
 def generate(model: Path = typer.Argument(..., help="Directory written by `relsynth train`."),
              target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
-             scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE, quiet: bool = QUIET,
-             debug: bool = DEBUG) -> None:
+             scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE,
+             where: Optional[list[str]] = WHERE, rebalance: Optional[list[str]] = REBALANCE,
+             seed_rows: Optional[list[str]] = SEED_ROWS, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Write a synthetic database into TARGET from a trained model."""
     from relsynth import api
     from relsynth.synthesizer import Synthesizer
 
     with _reporter(quiet) as reporter, _errors(debug):
+        conditions = _conditions(None, where, rebalance, seed_rows)
         result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
-                              reporter=reporter)
+                              reporter=reporter, conditions=conditions)
     _summary(result)
 
 

@@ -12,6 +12,11 @@ user sees the whole picture while editing, and are ignored on load:
           note: {kind: text}          # override a column's logical kind
         foreign_keys:                 # relations the database does not declare
           - {columns: [coupon_id], parent: coupons, parent_columns: [id]}
+    conditions:                       # what the generated rows must meet (see relsynth.conditions)
+      retain: [customers.id]          # kept exactly as in the source
+      where: ["orders.status=refunded", "orders.total>=100"]
+      rebalance: ["transactions.is_fraud=true:0.5"]
+      seed_rows: {orders: seeds.csv}  # one generated row per seed row
 """
 
 from __future__ import annotations
@@ -54,11 +59,19 @@ class TableConfig(_Strict):
     primary_key: list[str] | None = None  # informational
 
 
+class ConditionsConfig(_Strict):
+    retain: list[str] = Field(default_factory=list)
+    where: list[str] = Field(default_factory=list)
+    rebalance: list[str] = Field(default_factory=list)
+    seed_rows: dict[str, str] = Field(default_factory=dict)
+
+
 class Config(_Strict):
     source: str | None = None         # informational: where it was inspected (no password)
     schema_name: str | None = Field(default=None, alias="schema")
     exclude: list[str] = Field(default_factory=list)
     tables: dict[str, TableConfig] = Field(default_factory=dict)
+    conditions: ConditionsConfig = Field(default_factory=ConditionsConfig)
 
     def contexts(self) -> dict[str, str | None]:
         """The context parents the user chose: table -> parent, or None for "no parent"."""

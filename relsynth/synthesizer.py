@@ -15,13 +15,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from relsynth import __version__
+from relsynth.conditions import ConditionError, Conditions
 from relsynth.config import Config
 from relsynth.errors import ArtifactError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.progress import Reporter
-from relsynth.relational import keys, latents, references
+from relsynth.relational import conditioned, keys, latents, references
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema
@@ -47,18 +48,23 @@ class Synthesizer:
     # ------------------------------------------------------------------ fit
 
     def fit(self, source: str | sa.URL | sa.Engine, *, seed: int | None = 0,
-            reporter: Reporter | None = None) -> "Synthesizer":
+            reporter: Reporter | None = None, conditions: Conditions | None = None) -> "Synthesizer":
+        """Learn ``source``. ``conditions``: the columns they name are learned first in their tables
+        (so everything else can follow them) and retained columns are kept."""
         if isinstance(source, sa.Engine):
-            return self._fit(source, seed=seed, reporter=reporter or Reporter())
+            return self._fit(source, seed=seed, reporter=reporter or Reporter(), conditions=conditions)
         engine = source_engine(resolve_url(source) if isinstance(source, str) else source)
         try:
-            return self._fit(engine, seed=seed, reporter=reporter or Reporter())
+            return self._fit(engine, seed=seed, reporter=reporter or Reporter(), conditions=conditions)
         finally:
             engine.dispose()
 
-    def _fit(self, engine: sa.Engine, *, seed: int | None, reporter: Reporter) -> "Synthesizer":
+    def _fit(self, engine: sa.Engine, *, seed: int | None, reporter: Reporter,
+             conditions: Conditions | None) -> "Synthesizer":
         with reporter.task("reflecting the schema") as advance:
             self.schema = reflect(engine, config=self.config, progress=lambda _t: advance(1))
+        if conditions:
+            conditions.validate(self.schema)
         self.plan = make_plan(self.schema, contexts=self.config.contexts())
         families = {name: t.model for name, t in self.config.tables.items() if t.model}
         for family in set(families.values()):
@@ -93,8 +99,12 @@ class Synthesizer:
                 frame = read_table(engine, sa_table)
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, DEFAULT_FAMILY),
                                        parents=real, rng=rng,
-                                       parent_kinds={p: self.tables[p].modeled for p in real})
+                                       parent_kinds={p: self.tables[p].modeled for p in real}, conditions=conditions)
                 self.tables[table.name] = synth
+                if conditions:  # a value the table never holds fails now, not after all the training
+                    conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
+                                        retained=synth.retained, rng=np.random.default_rng(0),
+                                        count=conditioned.forced_rows(table.name, conditions, synth.retained) or 1)
                 if self._is_parent(table.name):  # children need its keys and context columns
                     keep = sorted(set(synth.modeled) | set(table.primary_key) | _referenced(self.schema, table.name))
                     real[table.name] = frame[[c for c in table.column_names if c in keep]]
@@ -147,10 +157,17 @@ class Synthesizer:
 
     # ------------------------------------------------------------------ sample
 
-    def sample(self, *, scale: float = 1.0, seed: int | None = 0,
-               reporter: Reporter | None = None) -> dict[str, pd.DataFrame]:
-        """Synthetic tables, every key fresh and every foreign key pointing at a generated row."""
+    def sample(self, *, scale: float = 1.0, seed: int | None = 0, reporter: Reporter | None = None,
+               conditions: Conditions | None = None) -> dict[str, pd.DataFrame]:
+        """Synthetic tables, every key fresh and every foreign key pointing at a generated row;
+        ``conditions`` say what the rows must meet (:mod:`relsynth.conditions`)."""
         self._require_fitted()
+        if conditions:
+            conditions.validate(self.schema)
+            unkept = [t for t in conditions.retain if self.tables[t].retained is None]
+            if unkept:
+                raise ConditionError(f"retain: {', '.join(unkept)} was not retained when the model was trained",
+                                     hint="pass the same --retain to train (or clone)")
         if not scale > 0:
             raise RelsynthError(f"scale must be positive, not {scale}", hint="e.g. --scale 0.1 or --scale 3")
         reporter = reporter or Reporter()
@@ -160,7 +177,8 @@ class Synthesizer:
         with reporter.task("generating tables", total=len(self.plan.steps)) as advance:
             for step in self.plan.steps:
                 frames[step.table], summary = self.tables[step.table].sample(scale=scale, frames=frames,
-                                                                             summaries=summaries, rng=rng)
+                                                                             summaries=summaries, rng=rng,
+                                                                             conditions=conditions)
                 if summary.shape[1]:
                     summaries[step.table] = summary
                 advance(1)

@@ -326,6 +326,11 @@ def _categories(meta: Mapping[str, Any]) -> list:
     return [_from_json(v) for v in meta["categories"]]
 
 
+def category_values(meta: Mapping[str, Any]) -> list:
+    """The categories a categorical column's meta knows, most frequent first."""
+    return _categories(meta)
+
+
 class _Categorical:
     @staticmethod
     def analyze(series: pd.Series) -> dict:

@@ -171,6 +171,8 @@ def learn_key_format(values: pd.Series, *, max_length: int | None = None) -> dic
 def generate_keys(fmt: dict, n: int, rng: np.random.Generator, *, offset: int = 0) -> pd.Series:
     """``n`` distinct, non-null keys; a sequence numbers them ``offset + 1 .. offset + n``."""
     n = int(n)
+    if n == 0:  # e.g. no invoice for orders that are all pending
+        return pd.Series([], dtype=object)
     max_length = fmt.get("max_length")
     style = fmt.get("style", "sequence")
     if style == "uuid":

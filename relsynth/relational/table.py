@@ -23,13 +23,18 @@ from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
-from relsynth.relational import checks, keys, latents, references, rules
+from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions
+from relsynth.models import encoding
+from relsynth.relational import checks, conditioned, keys, latents, references, rules
 from relsynth.relational.cardinality import CardinalityModel
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
+OVERSAMPLE_ROWS = 2_000_000   # candidate rows drawn at most in one round of a range's redraws
+MOVE_AFTER = 3                # rounds with a row's own parent before other parents are tried
+_ASKED = "\x00asked:"     # marks the user's per-row requests while they travel in a frame
 MAX_DEPTH = 2          # a table hands on its parent's and grandparent's columns: children see 3 levels up
 MAX_HANDED_ON = 8      # columns of one ancestor handed on, at most
 _HANDED = "\x00handed:"  # marks handed-on context columns while they travel in a frame
@@ -91,21 +96,28 @@ class TableSynth:
     key_order: str | None = None     # the date column the integer primary key follows
     # context columns handed on to this table's children: its parent's and grandparent's columns
     passes_down: list[str] = field(default_factory=list)
+    # conditional generation: columns conditioned on come first in the chain; kept real values
+    leading: list[str] = field(default_factory=list)
+    column_metas: dict[str, dict] = field(default_factory=dict)   # value ranges and categories
+    retained: pd.DataFrame | None = None
 
     # ------------------------------------------------------------------ fit
 
     @classmethod
     def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
             parents: Mapping[str, pd.DataFrame], rng: np.random.Generator,
-            parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None) -> "TableSynth":
+            parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
+            conditions: Conditions | None = None) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
         ``parents[name]`` holds the real parent's keys and modeled columns, ``parent_kinds[name]``
         the kinds of those modeled columns. The model comes with :meth:`fit_model`, once the
-        summaries of this table's children are known.
+        summaries of this table's children are known. ``conditions``: the columns they name are
+        learned first; retained columns are kept with their real values.
         """
         parent_kinds = parent_kinds or {}
+        conditions = conditions or Conditions()
         synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
         fk_columns = table.fk_columns
         for col in table.columns:
@@ -126,6 +138,12 @@ class TableSynth:
             if wanted or presence:
                 synth.references[fk.label] = {"kinds": {c: k.value for c, k in wanted.items()},
                                               "presence": presence, "room": None}
+        synth.column_metas = {c: encoding.analyze(frame[c], k) for c, k in synth.modeled.items()}
+        synth.leading = [c for c in conditions.leading(table.name) if c in synth.modeled]
+        kept = list(conditions.retain.get(table.name, ()))
+        if kept:
+            context_columns = list(step.context.columns) if step.context is not None else []
+            synth.retained = frame[list(dict.fromkeys(kept + context_columns))].reset_index(drop=True).copy()
         related = synth._related(frame, parents, parent_kinds)
         synth.copies = rules.learn_copies(related)
         synth.orders = rules.learn_orders(related)
@@ -212,8 +230,10 @@ class TableSynth:
         wanted = self.wanted_kinds()
         if not self.modeled and not self.latents and not wanted:
             return
-        # wanted parents first: the row's own columns are drawn knowing which parent it will get
-        table = data[list(wanted) + list(self.modeled)].reset_index(drop=True)
+        # columns conditioned on first, then the wanted parents: the row's other columns are drawn
+        # knowing both
+        order = self.leading + list(wanted) + [c for c in self.modeled if c not in self.leading]
+        table = data[order].reset_index(drop=True)
         if self.latents:
             own = pd.DataFrame({s.name: s.values for s in summaries}, index=table.index)
             table = pd.concat([table, own], axis=1)
@@ -233,14 +253,16 @@ class TableSynth:
     # ------------------------------------------------------------------ sample
 
     def sample(self, *, scale: float, frames: Mapping[str, pd.DataFrame], summaries: Mapping[str, pd.DataFrame],
-               rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+               rng: np.random.Generator, conditions: Conditions | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Rows for this table, and their children summaries (never written).
 
-        ``frames`` holds the generated tables sampled before it, ``summaries`` their summaries.
+        ``frames`` holds the generated tables sampled before it, ``summaries`` their summaries;
+        ``conditions`` what the user asks of the rows (:mod:`relsynth.conditions`).
         """
         table, step = self.table, self.step
         out: dict[str, Any] = {}
         context = None
+        forced = conditioned.forced_rows(table.name, conditions, self.retained)
         if step.context is not None:
             fk = step.context
             parent = frames[fk.parent]
@@ -254,25 +276,40 @@ class TableSynth:
                 counts = np.minimum(counts, 1)  # one child at most per parent (one-to-one)
             if self.filled:
                 parent_context = latents.fill_missing(parent_context, self.filled, counts, rng)
-            positions = np.repeat(np.arange(len(parent)), counts)
-            orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
-                if self.orphan_ratio > 0 else 0
-            positions = np.concatenate([positions, np.full(orphans, -1, dtype=np.int64)])
+            if forced is None:
+                positions = np.repeat(np.arange(len(parent)), counts)
+                orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
+                    if self.orphan_ratio > 0 else 0
+                positions = np.concatenate([positions, np.full(orphans, -1, dtype=np.int64)])
+            else:
+                positions = self._forced_positions(fk, parent, counts, forced, conditions, rng)
             n = len(positions)
-            out.update(_gather(parent, fk.parent_columns, fk.columns, positions))
             if self.context_kinds:
                 context = parent_context.reindex(positions).reset_index(drop=True)
         else:
-            n = int(round(table.row_count * scale))
+            n = forced if forced is not None else int(round(table.row_count * scale))
+        request = conditioned.request(table, conditions, modeled=self.modeled, metas=self.column_metas,
+                                      retained=self.retained, count=n, rng=rng) if conditions else None
+        asked = request.frame if request is not None else pd.DataFrame(index=pd.RangeIndex(n))
+        self._warn_unled(request)
 
         if self.model is not None:
-            sampled = self.model.sample(context=context, rng=rng) if context is not None \
-                else self.model.sample(n=n, rng=rng)
+            movable = None
+            if context is not None and forced is None and step.context is not None:  # rows may move parent
+                movable = (parent_context, positions, np.bincount(positions[positions >= 0],
+                                                                  minlength=len(parent_context)) + 1.0)
+            sampled = self._draw(context, asked, request, rng, parents=movable)
+            if movable is not None:
+                context = parent_context.reindex(positions).reset_index(drop=True)
             out.update({c: sampled[c] for c in sampled.columns})
+        if step.context is not None:
+            out.update(_gather(frames[step.context.parent], step.context.parent_columns, step.context.columns,
+                               positions))
         unique_singles = {s[0] for s in table.unique_sets() if len(s) == 1}
         for name, fmt in self.formats.items():
             out[name] = self._generate(name, fmt, n, rng, unique=name in unique_singles)
         frame = pd.DataFrame(out, index=pd.RangeIndex(n))
+        frame = frame.assign(**{_ASKED + c: asked[c].to_numpy() for c in asked.columns})  # travels with the rows
 
         weights = {}
         orphaned = np.zeros(n, dtype=bool)
@@ -289,7 +326,7 @@ class TableSynth:
             if not fk.nullable:
                 orphaned |= positions < 0  # the parent table came out empty
         if chosen:  # the row's own columns again, given the parents it got rather than those it wanted
-            again = self._given_parents(chosen, frames, context, n, rng)
+            again = self._given_parents(chosen, frames, context, asked, request, rng)
             frame = frame.assign(**{c: again[c].to_numpy() for c in again.columns})
         if orphaned.any():
             warnings.warn(f"{table.name}: {int(orphaned.sum())} rows dropped: a required parent table is empty",
@@ -309,7 +346,8 @@ class TableSynth:
             frame = frame.iloc[order].reset_index(drop=True)
             context = context.iloc[order].reset_index(drop=True) if context is not None else None
         frame = self._fill_keys(frame, rng)
-        frame = self._enforce_constraints(frame, context, frames, weights, rng)
+        frame = _apply_given(frame)
+        frame = self._enforce_constraints(frame, context, frames, weights, rng, request)
         frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
@@ -347,8 +385,11 @@ class TableSynth:
         return positions
 
     def _given_parents(self, chosen: Mapping[str, np.ndarray], frames: Mapping[str, pd.DataFrame],
-                       context: pd.DataFrame | None, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """The model's columns drawn with the wanted columns fixed to the chosen parents' values."""
+                       context: pd.DataFrame | None, asked: pd.DataFrame, request: conditioned.Request | None,
+                       rng: np.random.Generator) -> pd.DataFrame:
+        """The model's columns drawn with the wanted columns fixed to the chosen parents' values
+        (and the user's requests for these rows kept)."""
+        n = len(asked)
         fixed = {}
         for fk in self.step.others:
             if fk.label not in chosen:
@@ -357,10 +398,83 @@ class TableSynth:
             actual = references.wanted_frame(fk.label, frames[fk.parent], ref["kinds"], positions,
                                              with_presence=ref["presence"])
             fixed.update({c: actual[c] for c in actual.columns})
-        fixed_frame = pd.DataFrame(fixed, index=pd.RangeIndex(n))
-        if context is not None:
-            return self.model.sample(context=context, fixed=fixed_frame, rng=rng)
-        return self.model.sample(n=n, fixed=fixed_frame, rng=rng)
+        return self._draw(context, asked, request, rng, extra=pd.DataFrame(fixed, index=pd.RangeIndex(n)))
+
+    def _draw(self, context: pd.DataFrame | None, asked: pd.DataFrame, request: conditioned.Request | None,
+              rng: np.random.Generator, *, extra: pd.DataFrame | None = None,
+              parents: tuple[pd.DataFrame, np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+        """The model's columns for ``len(asked)`` rows, keeping the requested cells (and ``extra``
+        fixed cells). Rows that miss a requested comparison are drawn again, several candidates
+        each, more every round; with ``parents`` = (every parent's context, each row's parent
+        position, parent weights), later rounds also try other parents, and a row that passes
+        with another parent moves to it (``positions`` is updated in place). Rows still missing
+        after :data:`MAX_ROUNDS` rounds make a clear error, never a silent shortfall."""
+        n = len(asked)
+
+        def draw(rows: np.ndarray, repeat: int, movers: np.ndarray | None = None) -> pd.DataFrame:
+            picked = np.repeat(rows, repeat)
+            fixed = [f for f in (request.fixed(asked.iloc[picked]) if request else None,
+                                 extra.iloc[picked].reset_index(drop=True) if extra is not None else None)
+                     if f is not None]
+            fixed_frame = pd.concat(fixed, axis=1) if fixed else None
+            if movers is not None:
+                row_context = parents[0].iloc[movers].reset_index(drop=True)
+            elif context is not None:
+                row_context = context.iloc[picked].reset_index(drop=True)
+            else:
+                return self.model.sample(n=picked.size, fixed=fixed_frame, rng=rng)
+            return self.model.sample(context=row_context, fixed=fixed_frame, rng=rng)
+
+        sampled = draw(np.arange(n), 1)
+        if request is None or not request.checks:
+            return sampled
+        bad = np.flatnonzero(request.failing(sampled, asked, self.column_metas))
+        for round_ in range(MAX_ROUNDS):
+            if not bad.size:
+                return sampled
+            tries = min(2 ** (round_ + 1), max(1, OVERSAMPLE_ROWS // bad.size))
+            movers = None
+            if parents is not None and round_ >= MOVE_AFTER and len(parents[0]):
+                weights = parents[2] / parents[2].sum()
+                movers = rng.choice(len(parents[0]), size=bad.size * tries, p=weights)
+            candidates = draw(bad, tries, movers)
+            passing = ~request.failing(candidates, asked.iloc[np.repeat(bad, tries)], self.column_metas)
+            first = passing.reshape(bad.size, tries).argmax(axis=1)
+            found = passing.reshape(bad.size, tries).any(axis=1)
+            take = np.flatnonzero(found) * tries + first[found]
+            for column in sampled.columns:
+                _set_rows(sampled, column, bad[found], candidates[column].to_numpy()[take])
+            if movers is not None:
+                parents[1][bad[found]] = movers[take]
+            bad = bad[~found]
+        if bad.size:
+            missed = [c.label for i, c in enumerate(request.checks)
+                      if asked[f"{conditioned.CHECK}{i}"].to_numpy(dtype=bool)[bad].any()]
+            raise ConditionError(f"{self.table.name}: {bad.size} of {n} rows still miss {', '.join(missed)} after "
+                                 f"{MAX_ROUNDS} rounds of redraws",
+                                 hint="the model reaches it too rarely: widen the range, or give seed rows "
+                                      "(--seed-rows) whose other values make it likely")
+        return sampled
+
+    def _forced_positions(self, fk: ForeignKey, parent: pd.DataFrame, counts: np.ndarray, rows: int,
+                          conditions: Conditions, rng: np.random.Generator) -> np.ndarray:
+        """Parents of kept or seeded rows: a kept row keeps its real parent when the parent's key is
+        kept too; otherwise the rows are spread over the generated parents by their children counts."""
+        kept_parent = set(fk.parent_columns) <= set(conditions.retain.get(fk.parent, ()))
+        if kept_parent and self.retained is not None:
+            return keys.locate_parents(self.retained[list(fk.columns)], parent[list(fk.parent_columns)])
+        return rng.permutation(np.repeat(np.arange(len(parent)), references.apportion(counts, rows, rng)))
+
+    def _warn_unled(self, request: conditioned.Request | None) -> None:
+        """A column fixed now that was not learned first: the columns before it cannot follow it."""
+        if request is None:
+            return
+        fixed = [c[len(conditioned.FIXED):] for c in request.frame.columns if c.startswith(conditioned.FIXED)]
+        unled = [c for c in fixed if c not in self.leading]
+        if unled:
+            warnings.warn(f"{self.table.name}: {', '.join(unled)} conditioned on at generation only: the columns "
+                          "learned before them do not follow them; pass the same conditions to train (or clone)",
+                          stacklevel=3)
 
     def _keep_rules(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
                     rng: np.random.Generator) -> pd.DataFrame:
@@ -428,7 +542,7 @@ class TableSynth:
 
     def _enforce_constraints(self, frame: pd.DataFrame, context: pd.DataFrame | None,
                              frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
-                             rng: np.random.Generator) -> pd.DataFrame:
+                             rng: np.random.Generator, request: conditioned.Request | None = None) -> pd.DataFrame:
         """Unique sets and check constraints, together: fixing one must not break the other.
 
         Offending rows are drawn again a few rounds (values with the same parent, other parents
@@ -439,7 +553,7 @@ class TableSynth:
             bad = self._clashes(frame) | self._violations(frame)
             if not bad.any():
                 break
-            self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng)
+            self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
         keep = np.ones(len(frame), dtype=bool)
         for unique in self.table.unique_sets():
             clash = keys.duplicated_rows(frame, unique)
@@ -479,13 +593,15 @@ class TableSynth:
 
     def _redraw(self, frame: pd.DataFrame, rows: np.ndarray, context: pd.DataFrame | None,
                 frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
-                rng: np.random.Generator) -> None:
-        """Draw ``rows`` again in place: modeled values with the same parent, other parents anew."""
+                rng: np.random.Generator, request: conditioned.Request | None = None) -> None:
+        """Draw ``rows`` again in place: modeled values with the same parent, other parents anew
+        (the user's requests for these rows kept)."""
         fresh: dict[str, Any] = {}
         redo = None
+        asked = _asked(frame).iloc[rows].reset_index(drop=True)
+        row_context = context.iloc[rows].reset_index(drop=True) if context is not None else None
         if self.model is not None:
-            redo = self.model.sample(context=context.iloc[rows].reset_index(drop=True), rng=rng) \
-                if context is not None else self.model.sample(n=len(rows), rng=rng)
+            redo = self._draw(row_context, asked, request, rng)
             fresh.update({c: redo[c].to_numpy() for c in redo.columns})
         chosen = {}
         for fk in self.step.others:
@@ -498,9 +614,14 @@ class TableSynth:
             fresh.update({c: v.to_numpy() for c, v in
                           _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions).items()})
         if chosen:
-            again = self._given_parents(chosen, frames, context.iloc[rows].reset_index(drop=True)
-                                        if context is not None else None, len(rows), rng)
+            again = self._given_parents(chosen, frames, row_context, asked, request, rng)
             fresh.update({c: again[c].to_numpy() for c in again.columns})
+        given = _asked(frame.iloc[rows].reset_index(drop=True))
+        for column in [c for c in given.columns if c.startswith(conditioned.GIVEN)]:
+            keep = given[column].notna().to_numpy()
+            name = column[len(conditioned.GIVEN):]
+            if name in fresh and keep.any():
+                fresh[name] = np.where(keep, given[column].to_numpy(), np.asarray(fresh[name], dtype=object))
         for col, values in fresh.items():
             _set_rows(frame, col, rows, values)
 
@@ -515,8 +636,13 @@ class TableSynth:
                 "latents": {k: v.value for k, v in self.latents.items()}, "count_from": self.count_from,
                 "filled": self.filled, "references": self.references, "copies": self.copies,
                 "orders": self.orders, "key_order": self.key_order, "passes_down": self.passes_down,
+                "leading": self.leading, "column_metas": self.column_metas, "retained": None,
                 "model": None, "cardinality": None}
         np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
+        if self.retained is not None:  # the user asked to keep these real values: they are stored
+            self.retained.to_json(directory / f"{stem}.retained.json", orient="split", index=False,
+                                  date_format="iso", date_unit="us")
+            meta["retained"] = f"{stem}.retained.json"
         if self.model is not None:
             save_model(self.model, directory, f"{stem}.model")
             meta["model"] = f"{stem}.model"
@@ -537,7 +663,10 @@ class TableSynth:
                     latents={k: Kind(v) for k, v in meta.get("latents", {}).items()}, count_from=meta.get("count_from"),
                     filled=list(meta.get("filled", [])), references=meta.get("references", {}),
                     copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"),
-                    passes_down=list(meta.get("passes_down", [])))
+                    passes_down=list(meta.get("passes_down", [])), leading=list(meta.get("leading", [])),
+                    column_metas=meta.get("column_metas", {}))
+        if meta.get("retained"):
+            synth.retained = pd.read_json(directory / meta["retained"], orient="split", convert_dates=False)
         with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
             synth.exclusions = {name: arrays[name] for name in arrays.files}
         if meta["model"]:
@@ -547,6 +676,23 @@ class TableSynth:
             with np.load(directory / f"{meta['cardinality']}.npz", allow_pickle=False) as arrays:
                 synth.cardinality = CardinalityModel.from_state(state, dict(arrays))
         return synth
+
+
+def _asked(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-row requests travelling in ``frame``, under their own names."""
+    names = [c for c in frame.columns if c.startswith(_ASKED)]
+    return frame[names].set_axis([c[len(_ASKED):] for c in names], axis=1)
+
+
+def _apply_given(frame: pd.DataFrame) -> pd.DataFrame:
+    """Kept keys and given text, where the request has them."""
+    asked = _asked(frame)
+    for column in [c for c in asked.columns if c.startswith(conditioned.GIVEN)]:
+        name = column[len(conditioned.GIVEN):]
+        keep = asked[column].notna().to_numpy()
+        if keep.any():
+            _set_rows(frame, name, np.flatnonzero(keep), asked[column].to_numpy()[keep])
+    return frame
 
 
 def _set_rows(frame: pd.DataFrame, col: str, rows: np.ndarray, values) -> None:
