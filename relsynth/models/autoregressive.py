@@ -65,7 +65,7 @@ class AutoregressiveParams:
     target_steps: int = 2000       # epochs are chosen to reach about this many optimizer steps
     min_epochs: int = 2
     max_epochs: int = 40
-    learning_rate: float = 3e-3
+    learning_rate: float = 1e-2
     text_last_share: float = 0.5   # share of training rows whose texts come after all other fields
     temperature: float = 1.0       # for categories and bins
     text_temperature: float = 1.0
