@@ -62,7 +62,7 @@ class AutoregressiveParams:
     layers: int = 2
     dropout: float = 0.1
     batch_size: int = 256          # cap; small tables use smaller batches
-    target_steps: int = 2000       # epochs are chosen to reach about this many optimizer steps
+    target_steps: int = 1200       # epochs are chosen to reach about this many optimizer steps
     min_epochs: int = 2
     max_epochs: int = 40
     learning_rate: float = 1e-2
@@ -99,6 +99,7 @@ class _CategoryField:
         self.tail_counts = np.asarray(tail_counts, dtype=np.int64)
         self.other = 1 + self.kept.size if self.tail_codes.size else None
         self.size = 1 + self.kept.size + (1 if self.tail_codes.size else 0)
+        self.only_null = self.size == 1
 
     @classmethod
     def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams) -> "_CategoryField":
@@ -166,6 +167,7 @@ class _NumberField:
         self.cuts = np.asarray(cuts, dtype=np.float64)
         self.quantiles = np.asarray(quantiles, dtype=np.float64)  # (bins, points + 1)
         self.size = 1 + self.quantiles.shape[0]
+        self.only_null = self.size == 1
 
     @classmethod
     def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams) -> "_NumberField":
@@ -242,8 +244,9 @@ class _TextField:
 
     text = True
 
-    def __init__(self, name: str, tokenizer: TextTokenizer, width: int, nullable: bool) -> None:
+    def __init__(self, name: str, tokenizer: TextTokenizer, width: int, nullable: bool, only_null: bool) -> None:
         self.name, self.tokenizer, self.width, self.nullable = name, tokenizer, int(width), nullable
+        self.only_null = only_null  # never held a text: not even an empty one may be written
         self.size = 2 + tokenizer.size
 
     @classmethod
@@ -254,7 +257,7 @@ class _TextField:
         _, lengths = tokenizer.encode_many(texts, limit=params.max_text_tokens)
         longest = int(np.quantile(lengths, 0.99)) if lengths.size else 0  # a few very long texts are cut
         width = min(params.max_text_tokens, longest + 1)
-        return cls(name, tokenizer, width, nullable=bool(series.isna().any()))
+        return cls(name, tokenizer, width, nullable=bool(series.isna().any()), only_null=texts.empty)
 
     def encoded(self, series: pd.Series) -> pd.Series:
         return series
@@ -279,7 +282,7 @@ class _TextField:
 
     def to_meta(self) -> dict:
         return {"type": "text", "name": self.name, "tokenizer": self.tokenizer.to_meta(), "width": self.width,
-                "nullable": self.nullable}
+                "nullable": self.nullable, "only_null": self.only_null}
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {}
@@ -287,7 +290,7 @@ class _TextField:
     @classmethod
     def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str) -> "_TextField":
         return cls(meta["name"], TextTokenizer.from_meta(meta["tokenizer"]), meta["width"],
-                   nullable=bool(meta["nullable"]))
+                   nullable=bool(meta["nullable"]), only_null=bool(meta["only_null"]))
 
 
 _FIELD_TYPES = {"category": _CategoryField, "number": _NumberField, "text": _TextField}
@@ -325,6 +328,7 @@ class _Layout:
         self.slot_at = np.arange(self.total_width) - np.repeat(self.starts, self.widths)
         self.is_text = np.array([f.text for f in fields_], dtype=bool)
         self.nullable = np.array([f.nullable for f in fields_], dtype=bool)
+        self.only_null = np.array([f.only_null for f in fields_], dtype=bool)
 
     def slots(self, columns: list, rows: int) -> np.ndarray:
         """Global ids of every field's local tokens (one (n, width) array per field), -1 kept."""
@@ -382,7 +386,8 @@ def _network_class():
             self.heads, self.dropout = heads, dropout
             self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
             self.qkv, self.out = nn.Linear(width, 3 * width), nn.Linear(width, width)
-            self.feed = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+            # a narrow ReLU feed-forward: on a CPU the wide GELU one costs more than it brings
+            self.feed = nn.Sequential(nn.Linear(width, 2 * width), nn.ReLU(), nn.Linear(2 * width, width))
             self.drop = nn.Dropout(dropout)
 
         def forward(self, x, cache: list | None = None):
@@ -558,6 +563,8 @@ def _draw(net, layout: _Layout, f: int, hidden, at, params: AutoregressiveParams
     first, size = int(layout.offsets[f]), int(layout.sizes[f])
     logits = net.logits(hidden, first, size)
     text = bool(layout.is_text[f])
+    if layout.only_null[f]:
+        return torch.full_like(at, NULL + first)
     if not layout.nullable[f]:
         logits[:, NULL] = -math.inf
     if text:
@@ -624,7 +631,8 @@ class AutoregressiveModel:
         with torch.random.fork_rng(devices=[]):  # seeded from rng, without touching the caller's torch state
             torch.manual_seed(int(rng.integers(2**63 - 1)))
             self._net = _build_network(self._layout, self.params).to(device)
-            self.losses = _train(self._net, self._layout, slots, self.params, rng, device) if len(table) else []
+            learn = len(table) and len(table_fields)
+            self.losses = _train(self._net, self._layout, slots, self.params, rng, device) if learn else []
 
     def _slots(self, table: pd.DataFrame | None, context: pd.DataFrame | None, *, rows: int | None = None,
                given: np.ndarray | None = None) -> np.ndarray:
@@ -783,7 +791,7 @@ def _checked_columns(table: pd.DataFrame, kinds: Mapping[str, Kind]) -> list:
 
 def _refuse_unseen(field, series: pd.Series) -> None:
     """A fixed value the model never saw cannot be a prompt: raise ModelError naming it."""
-    series = series.reset_index(drop=True)
+    series = series.reset_index(drop=True).astype(object)  # numpy scalars are shown as plain values
     encoded = field.encoded(series)
     present = series.notna().to_numpy()
     if isinstance(field, _CategoryField):
