@@ -42,6 +42,9 @@ NULL = 0  # local token of every field: the cell is null
 END = 1   # local token of a text field: the text ends here
 _CATEGORY_KINDS = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})
 _EXACT_KINDS = frozenset({Kind.FLOAT, Kind.DECIMAL})  # fixed cells written back as given (no rounding)
+# Coarse units (encoded: seconds of the day, microseconds) that times and timestamps may all be
+# multiples of; refined values are rounded to the coarsest one that fits, so whole minutes stay whole.
+_GRAINS = {Kind.TIME: (3600.0, 60.0, 1.0), Kind.DATETIME: (3600e6, 60e6)}
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class AutoregressiveParams:
     layers: int = 2
     dropout: float = 0.1
     batch_size: int = 256          # cap; small tables use smaller batches
-    target_steps: int = 1200       # epochs are chosen to reach about this many optimizer steps
+    target_steps: int = 2000       # epochs are chosen to reach about this many optimizer steps
     min_epochs: int = 2
     max_epochs: int = 40
     learning_rate: float = 1e-2
@@ -162,8 +165,9 @@ class _NumberField:
     width = 1
     text = False
 
-    def __init__(self, name: str, meta: dict, cuts: np.ndarray, quantiles: np.ndarray, nullable: bool) -> None:
-        self.name, self.meta, self.nullable = name, meta, nullable
+    def __init__(self, name: str, meta: dict, cuts: np.ndarray, quantiles: np.ndarray, nullable: bool,
+                 grain: float | None = None) -> None:
+        self.name, self.meta, self.nullable, self.grain = name, meta, nullable, grain
         self.cuts = np.asarray(cuts, dtype=np.float64)
         self.quantiles = np.asarray(quantiles, dtype=np.float64)  # (bins, points + 1)
         self.size = 1 + self.quantiles.shape[0]
@@ -176,7 +180,8 @@ class _NumberField:
         present = np.sort(values[~np.isnan(values)])
         bins = int(np.clip(present.size // params.rows_per_bin, 4, params.max_bins))
         cuts, quantiles = _quantile_bins(present, bins=bins, exact_up_to=params.max_bins, points=params.bin_points)
-        return cls(name, meta, cuts, quantiles, nullable=bool(np.isnan(values).any()))
+        grain = next((g for g in _GRAINS.get(kind, ()) if present.size and not np.any(present % g)), None)
+        return cls(name, meta, cuts, quantiles, nullable=bool(np.isnan(values).any()), grain=grain)
 
     def encoded(self, series: pd.Series) -> np.ndarray:
         return encoding.encode(series, self.meta)
@@ -201,10 +206,12 @@ class _NumberField:
         low = table[np.arange(rows.size), left]
         high = table[np.arange(rows.size), np.minimum(left + 1, points)]
         out[rows] = low + (at - left) * (high - low)
+        if self.grain:
+            out[rows] = np.round(out[rows] / self.grain) * self.grain
         return out
 
     def to_meta(self) -> dict:
-        return {"type": "number", "name": self.name, "meta": self.meta, "nullable": self.nullable}
+        return {"type": "number", "name": self.name, "meta": self.meta, "nullable": self.nullable, "grain": self.grain}
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {f"{prefix}.cuts": self.cuts, f"{prefix}.quantiles": self.quantiles}
@@ -212,7 +219,7 @@ class _NumberField:
     @classmethod
     def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str) -> "_NumberField":
         return cls(meta["name"], meta["meta"], arrays[f"{prefix}.cuts"], arrays[f"{prefix}.quantiles"],
-                   nullable=bool(meta["nullable"]))
+                   nullable=bool(meta["nullable"]), grain=meta.get("grain"))
 
 
 def _quantile_bins(ordered: np.ndarray, *, bins: int, exact_up_to: int, points: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
 """The autoregressive family writes texts that follow the row, and can be prompted with any fields."""
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -172,3 +173,17 @@ def test_the_family_is_registered_and_importing_models_stays_torch_free():
     assert get_family("autoregressive") is AutoregressiveModel and AutoregressiveModel.handles_text
     code = "import sys, relsynth.models; assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_times_and_timestamps_keep_their_grain():
+    rng = np.random.default_rng(0)
+    n = 400
+    table = pd.DataFrame({
+        "clock": pd.Series([dt.time(int(h), int(m)) for h, m in zip(rng.integers(0, 24, n), rng.integers(0, 60, n))],
+                           dtype=object),
+        "at": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 10**5, n), unit="min")})
+    model = AutoregressiveModel(target_steps=30, max_epochs=3)
+    model.fit(table, kinds={"clock": Kind.TIME, "at": Kind.DATETIME}, rng=np.random.default_rng(1))
+    synth = model.sample(n=300, rng=np.random.default_rng(2))
+    assert all(t.second == 0 and t.microsecond == 0 for t in synth.clock)
+    assert (synth["at"].dt.second == 0).all()
