@@ -1,0 +1,826 @@
+"""The autoregressive family: a row is written field by field by a small causal transformer.
+
+Every field becomes tokens from its own small vocabulary (local id 0 always means null):
+
+* categoricals and booleans: one token per value; rare values share an *other* token, resolved
+  at sampling by a draw from the real tail (value ∝ count);
+* numbers, datetimes, dates and times: one token per quantile bin (exact values when a column
+  has few distinct ones), refined by the bin's interpolated quantile function, so the values
+  inside a bin keep their real spread and skew;
+* free text (``Kind.TEXT``): tokens of a tokenizer learned from the column (frequent words,
+  characters for the rest, see :mod:`relsynth.models.tokenizer`), ended by an *end* token.
+
+Parent columns (``context``) are tokenized the same way and always come first. The table's
+fields follow in a random order for every training row, and each input carries the field (and
+the position within the field) of the token it must predict next, so the network learns
+``p(any field | any subset of the others)``. That is what makes prompting work: at sampling the
+context and the ``fixed`` cells are fed first, then the free fields are generated (numbers and
+categories first, texts last so they follow the rest of the row), all rows in parallel, one
+token per step, with a key/value cache.
+
+Torch is imported only when a model is fitted or loaded; the weights are stored as float32
+numpy arrays, the vocabularies and bins as JSON meta, so nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from relsynth.errors import ModelError
+from relsynth.models import encoding, register
+from relsynth.models.tokenizer import TextTokenizer
+from relsynth.schema.kinds import Kind
+
+NULL = 0  # local token of every field: the cell is null
+END = 1   # local token of a text field: the text ends here
+_CATEGORY_KINDS = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})
+_EXACT_KINDS = frozenset({Kind.FLOAT, Kind.DECIMAL})  # fixed cells written back as given (no rounding)
+# Coarse units (encoded: seconds of the day, microseconds) that times and timestamps may all be
+# multiples of; refined values are rounded to the coarsest one that fits, so whole minutes stay whole.
+_GRAINS = {Kind.TIME: (3600.0, 60.0, 1.0), Kind.DATETIME: (3600e6, 60e6)}
+
+
+@dataclass(frozen=True)
+class AutoregressiveParams:
+    """Sizes of the vocabularies and of the network, and how long it trains."""
+
+    max_rows: int = 100_000        # training subsample: bounds fit time on big tables
+    max_bins: int = 48             # quantile bins per number (fewer distinct values: one token each)
+    rows_per_bin: int = 25         # small columns get fewer bins, so each bin holds real rows
+    bin_points: int = 16           # quantile points kept per bin for the refinement
+    max_categories: int = 100      # category tokens per column; the rest share the "other" token
+    min_count: int = 3             # rarer categories go to "other", rarer words are spelled in characters
+    max_words: int = 2000          # word tokens per text column
+    max_chars: int = 256           # character tokens per text column
+    max_text_tokens: int = 64      # texts are cut to this many tokens (end token included)
+    width: int = 64                # transformer width
+    heads: int = 4
+    layers: int = 2
+    dropout: float = 0.1
+    batch_size: int = 256          # cap; small tables use smaller batches
+    target_steps: int = 2000       # epochs are chosen to reach about this many optimizer steps
+    min_epochs: int = 2
+    max_epochs: int = 40
+    learning_rate: float = 1e-2
+    text_last_share: float = 0.5   # share of training rows whose texts come after all other fields
+    temperature: float = 1.0       # for categories and bins
+    text_temperature: float = 1.0
+    text_top_k: int = 40           # 0: no cut
+    sample_batch: int = 2048       # rows generated together
+    device: str | None = None      # None: CUDA when present, else CPU
+
+    def to_meta(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> "AutoregressiveParams":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in meta.items() if k in known})
+
+
+# ---------------------------------------------------------------- fields as tokens
+
+
+class _CategoryField:
+    """One token per kept value, an "other" token for the tail, token 0 for null."""
+
+    width = 1
+    text = False
+
+    def __init__(self, name: str, meta: dict, kept: np.ndarray, tail_codes: np.ndarray,
+                 tail_counts: np.ndarray, nullable: bool) -> None:
+        self.name, self.meta, self.nullable = name, meta, nullable
+        self.kept = np.asarray(kept, dtype=np.int64)
+        self.tail_codes = np.asarray(tail_codes, dtype=np.int64)
+        self.tail_counts = np.asarray(tail_counts, dtype=np.int64)
+        self.other = 1 + self.kept.size if self.tail_codes.size else None
+        self.size = 1 + self.kept.size + (1 if self.tail_codes.size else 0)
+        self.only_null = self.size == 1
+
+    @classmethod
+    def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams) -> "_CategoryField":
+        meta = encoding.analyze(series, kind)
+        codes = encoding.encode(series, meta)
+        present = codes[~np.isnan(codes)].astype(np.int64)
+        n_codes = 2 if kind is Kind.BOOLEAN else len(meta["categories"])
+        counts = np.bincount(present, minlength=n_codes)
+        ranked = np.argsort(-counts, kind="stable")
+        ranked = ranked[counts[ranked] > 0]
+        kept = ranked[counts[ranked] >= params.min_count][:params.max_categories]
+        if kept.size == 0:  # every value is rare: keep the most frequent one as a token anyway
+            kept = ranked[:1]
+        tail = ranked[~np.isin(ranked, kept)]
+        return cls(name, meta, kept, tail, counts[tail], nullable=bool(np.isnan(codes).any()))
+
+    def encoded(self, series: pd.Series) -> np.ndarray:
+        return encoding.encode(series, self.meta)
+
+    def tokens(self, encoded: np.ndarray) -> np.ndarray:
+        """(n, 1) local tokens of encoded codes; unknown codes become null."""
+        lookup = np.full(self._code_count(), self.other if self.other is not None else NULL, dtype=np.int64)
+        lookup[self.kept] = np.arange(1, self.kept.size + 1)
+        known = ~np.isnan(encoded) & (encoded >= 0) & (encoded < lookup.size)
+        out = np.full(encoded.size, NULL, dtype=np.int64)
+        out[known] = lookup[encoded[known].astype(np.int64)]
+        return out[:, None]
+
+    def _code_count(self) -> int:
+        return int(max(self.kept.max(initial=-1), self.tail_codes.max(initial=-1)) + 1)
+
+    def values(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        token = tokens[:, 0]
+        out = np.full(token.size, np.nan)
+        kept = (token >= 1) & (token <= self.kept.size)
+        out[kept] = self.kept[token[kept] - 1]
+        if self.other is not None:
+            other = np.flatnonzero(token == self.other)
+            cumulative = np.cumsum(self.tail_counts)
+            pick = np.searchsorted(cumulative, rng.random(other.size) * cumulative[-1], side="right")
+            out[other] = self.tail_codes[pick]
+        return out
+
+    def to_meta(self) -> dict:
+        return {"type": "category", "name": self.name, "meta": self.meta, "nullable": self.nullable}
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}.kept": self.kept, f"{prefix}.tail_codes": self.tail_codes,
+                f"{prefix}.tail_counts": self.tail_counts}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str) -> "_CategoryField":
+        return cls(meta["name"], meta["meta"], arrays[f"{prefix}.kept"], arrays[f"{prefix}.tail_codes"],
+                   arrays[f"{prefix}.tail_counts"], nullable=bool(meta["nullable"]))
+
+
+class _NumberField:
+    """One token per quantile bin; a value is drawn from the bin's interpolated quantile function."""
+
+    width = 1
+    text = False
+
+    def __init__(self, name: str, meta: dict, cuts: np.ndarray, quantiles: np.ndarray, nullable: bool,
+                 grain: float | None = None) -> None:
+        self.name, self.meta, self.nullable, self.grain = name, meta, nullable, grain
+        self.cuts = np.asarray(cuts, dtype=np.float64)
+        self.quantiles = np.asarray(quantiles, dtype=np.float64)  # (bins, points + 1)
+        self.size = 1 + self.quantiles.shape[0]
+        self.only_null = self.size == 1
+
+    @classmethod
+    def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams) -> "_NumberField":
+        meta = encoding.analyze(series, kind)
+        values = encoding.encode(series, meta)
+        present = np.sort(values[~np.isnan(values)])
+        bins = int(np.clip(present.size // params.rows_per_bin, 4, params.max_bins))
+        cuts, quantiles = _quantile_bins(present, bins=bins, exact_up_to=params.max_bins, points=params.bin_points)
+        grain = next((g for g in _GRAINS.get(kind, ()) if present.size and not np.any(present % g)), None)
+        return cls(name, meta, cuts, quantiles, nullable=bool(np.isnan(values).any()), grain=grain)
+
+    def encoded(self, series: pd.Series) -> np.ndarray:
+        return encoding.encode(series, self.meta)
+
+    def tokens(self, encoded: np.ndarray) -> np.ndarray:
+        out = np.full(encoded.size, NULL, dtype=np.int64)
+        present = ~np.isnan(encoded)
+        if self.quantiles.shape[0]:  # values outside the range fall into the first or last bin
+            out[present] = 1 + np.searchsorted(self.cuts, encoded[present], side="right")
+        return out[:, None]
+
+    def values(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        token = tokens[:, 0]
+        out = np.full(token.size, np.nan)
+        rows = np.flatnonzero(token >= 1)
+        if rows.size == 0:
+            return out
+        table = self.quantiles[token[rows] - 1]
+        points = table.shape[1] - 1
+        at = rng.random(rows.size) * points
+        left = np.minimum(at.astype(np.int64), points - 1) if points else np.zeros(rows.size, np.int64)
+        low = table[np.arange(rows.size), left]
+        high = table[np.arange(rows.size), np.minimum(left + 1, points)]
+        out[rows] = low + (at - left) * (high - low)
+        if self.grain:
+            out[rows] = np.round(out[rows] / self.grain) * self.grain
+        return out
+
+    def to_meta(self) -> dict:
+        return {"type": "number", "name": self.name, "meta": self.meta, "nullable": self.nullable, "grain": self.grain}
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}.cuts": self.cuts, f"{prefix}.quantiles": self.quantiles}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str) -> "_NumberField":
+        return cls(meta["name"], meta["meta"], arrays[f"{prefix}.cuts"], arrays[f"{prefix}.quantiles"],
+                   nullable=bool(meta["nullable"]), grain=meta.get("grain"))
+
+
+def _quantile_bins(ordered: np.ndarray, *, bins: int, exact_up_to: int, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut points (a value goes to bin ``searchsorted(cuts, v, 'right')``) and each bin's quantiles.
+
+    Few distinct values get a bin each (exact); otherwise the cuts are real values at equal-count
+    quantiles, so every bin holds data and a spike (a value repeated a lot) starts its own bin.
+    """
+    if ordered.size == 0:
+        return np.zeros(0), np.zeros((0, points + 1))
+    distinct = np.unique(ordered)
+    if distinct.size <= exact_up_to:
+        cuts = distinct[1:]
+    else:
+        levels = np.linspace(0, 1, bins + 1)[1:-1]
+        cuts = np.unique(np.quantile(ordered, levels, method="inverted_cdf"))
+        cuts = cuts[cuts > ordered[0]]
+    size = np.bincount(np.searchsorted(cuts, ordered, side="right"), minlength=cuts.size + 1)
+    start = np.cumsum(size) - size
+    at = start[:, None] + (size[:, None] - 1) * np.linspace(0, 1, points + 1)[None, :]
+    low = np.floor(at).astype(np.int64)
+    high = np.minimum(low + 1, (start + size - 1)[:, None])
+    quantiles = ordered[low] + (at - low) * (ordered[high] - ordered[low])
+    return cuts, quantiles
+
+
+class _TextField:
+    """Tokenizer ids shifted by two (null, end), then the end token; cut to ``width`` tokens."""
+
+    text = True
+
+    def __init__(self, name: str, tokenizer: TextTokenizer, width: int, nullable: bool, only_null: bool) -> None:
+        self.name, self.tokenizer, self.width, self.nullable = name, tokenizer, int(width), nullable
+        self.only_null = only_null  # never held a text: not even an empty one may be written
+        self.size = 2 + tokenizer.size
+
+    @classmethod
+    def fit(cls, name: str, series: pd.Series, params: AutoregressiveParams) -> "_TextField":
+        texts = series.dropna().astype(str)
+        tokenizer = TextTokenizer.fit(texts, max_words=params.max_words, min_count=params.min_count,
+                                      max_chars=params.max_chars)
+        _, lengths = tokenizer.encode_many(texts, limit=params.max_text_tokens)
+        longest = int(np.quantile(lengths, 0.99)) if lengths.size else 0  # a few very long texts are cut
+        width = min(params.max_text_tokens, longest + 1)
+        return cls(name, tokenizer, width, nullable=bool(series.isna().any()), only_null=texts.empty)
+
+    def encoded(self, series: pd.Series) -> pd.Series:
+        return series
+
+    def tokens(self, series: pd.Series) -> np.ndarray:
+        nulls = series.isna().to_numpy()
+        texts = series.astype(object).where(~nulls, "").astype(str)
+        ids, lengths = self.tokenizer.encode_many(texts, limit=self.width - 1)
+        out = np.full((len(series), self.width), -1, dtype=np.int64)
+        out[:, : self.width - 1] = np.where(ids >= 0, ids + 2, -1)
+        out[np.arange(len(series)), lengths] = END
+        out[nulls, 0] = NULL
+        out[nulls, 1:] = -1
+        return out
+
+    def values(self, tokens: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        ended = np.cumsum(tokens <= END, axis=1) > 0  # the end token and all after it
+        ids = np.where(ended, -1, tokens - 2)
+        out = np.array(self.tokenizer.decode_many(ids), dtype=object)
+        out[tokens[:, 0] == NULL] = None
+        return out
+
+    def to_meta(self) -> dict:
+        return {"type": "text", "name": self.name, "tokenizer": self.tokenizer.to_meta(), "width": self.width,
+                "nullable": self.nullable, "only_null": self.only_null}
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {}
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray], prefix: str) -> "_TextField":
+        return cls(meta["name"], TextTokenizer.from_meta(meta["tokenizer"]), meta["width"],
+                   nullable=bool(meta["nullable"]), only_null=bool(meta["only_null"]))
+
+
+_FIELD_TYPES = {"category": _CategoryField, "number": _NumberField, "text": _TextField}
+
+
+def _fit_field(name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams):
+    if kind is Kind.TEXT:
+        return _TextField.fit(name, series, params)
+    if kind in _CATEGORY_KINDS:
+        return _CategoryField.fit(name, series, kind, params)
+    return _NumberField.fit(name, series, kind, params)
+
+
+# ---------------------------------------------------------------- the row as one token sequence
+
+
+class _Layout:
+    """Where each field's tokens live: its block of the shared vocabulary and its slot in a row.
+
+    A row is stored as an (n, total_width) matrix of global token ids ("slots"), field after
+    field in a fixed order, -1 where a text ended early; training shuffles the fields' slots.
+    """
+
+    def __init__(self, fields_: list, n_context: int) -> None:
+        self.fields = fields_
+        self.n_context = n_context
+        self.sizes = np.array([f.size for f in fields_], dtype=np.int64)
+        self.widths = np.array([f.width for f in fields_], dtype=np.int64)
+        self.offsets = np.cumsum(self.sizes) - self.sizes
+        self.starts = np.cumsum(self.widths) - self.widths
+        self.vocab = int(self.sizes.sum())
+        self.total_width = int(self.widths.sum())
+        self.max_width = int(self.widths.max(initial=1))
+        self.slot_field = np.repeat(np.arange(len(fields_)), self.widths)
+        self.slot_at = np.arange(self.total_width) - np.repeat(self.starts, self.widths)
+        self.is_text = np.array([f.text for f in fields_], dtype=bool)
+        self.nullable = np.array([f.nullable for f in fields_], dtype=bool)
+        self.only_null = np.array([f.only_null for f in fields_], dtype=bool)
+
+    def slots(self, columns: list, rows: int) -> np.ndarray:
+        """Global ids of every field's local tokens (one (n, width) array per field), -1 kept."""
+        blocks = [np.where(tokens >= 0, tokens + self.offsets[f], -1) for f, tokens in enumerate(columns)]
+        return np.hstack(blocks) if blocks else np.zeros((rows, 0), dtype=np.int64)
+
+    def shuffled(self, slots: np.ndarray, rng: np.random.Generator, *, text_last_share: float):
+        """Tokens, their fields and positions in the field, for rows in random field orders.
+
+        Context fields stay first; texts come after every other field in ``text_last_share`` of the
+        rows (the order used at sampling), and anywhere in the others.
+        """
+        rows, n_fields = slots.shape[0], len(self.fields)
+        keys = rng.random((rows, n_fields))
+        keys[:, : self.n_context] = -1.0 - (self.n_context - np.arange(self.n_context))
+        keys[:, self.is_text] += rng.random((rows, 1)) < text_last_share
+        return self._gather(slots, np.argsort(keys, axis=1))
+
+    def _gather(self, slots: np.ndarray, order: np.ndarray):
+        rows = slots.shape[0]
+        widths = self.widths[order]
+        candidate = self.starts[order][:, :, None] + np.arange(self.max_width)
+        columns = candidate[np.arange(self.max_width) < widths[:, :, None]].reshape(rows, self.total_width)
+        tokens = np.take_along_axis(slots, columns, axis=1)
+        to_end = np.argsort(tokens < 0, axis=1, kind="stable")  # unused text slots move to the end
+        columns = np.take_along_axis(columns, to_end, axis=1)
+        tokens = np.take_along_axis(tokens, to_end, axis=1)
+        length = int((tokens >= 0).sum(axis=1).max(initial=0))
+        columns = columns[:, :length]
+        return tokens[:, :length], self.slot_field[columns], self.slot_at[columns]
+
+
+# ---------------------------------------------------------------- the network (torch, loaded lazily)
+
+
+@functools.cache
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ModelError("the autoregressive family needs PyTorch", hint="pip install 'relsynth[neural]'") from None
+    return torch
+
+
+@functools.cache
+def _network_class():
+    torch = _torch()
+    nn, functional = torch.nn, torch.nn.functional
+
+    class Block(nn.Module):
+        """Pre-norm causal self-attention and feed-forward; appends to ``cache`` when given one."""
+
+        def __init__(self, width: int, heads: int, dropout: float) -> None:
+            super().__init__()
+            self.heads, self.dropout = heads, dropout
+            self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+            self.qkv, self.out = nn.Linear(width, 3 * width), nn.Linear(width, width)
+            # a narrow ReLU feed-forward: on a CPU the wide GELU one costs more than it brings
+            self.feed = nn.Sequential(nn.Linear(width, 2 * width), nn.ReLU(), nn.Linear(2 * width, width))
+            self.drop = nn.Dropout(dropout)
+
+        def forward(self, x, cache: list | None = None):
+            batch, steps, width = x.shape
+            q, k, v = self.qkv(self.norm1(x)).view(batch, steps, 3, self.heads, width // self.heads).permute(
+                2, 0, 3, 1, 4)
+            if cache is not None:  # one new step: attend to everything before it
+                if cache:
+                    k, v = torch.cat((cache[0], k), dim=2), torch.cat((cache[1], v), dim=2)
+                cache[:] = [k, v]
+            mixed = functional.scaled_dot_product_attention(
+                q, k, v, is_causal=cache is None, dropout_p=self.dropout if self.training else 0.0)
+            x = x + self.drop(self.out(mixed.transpose(1, 2).reshape(batch, steps, width)))
+            return x + self.drop(self.feed(self.norm2(x)))
+
+    class RowTransformer(nn.Module):
+        """Input at step t: the previous token (and its place in its field) plus the field and
+        place of the token to predict, so any field order can be trained and prompted."""
+
+        def __init__(self, *, vocab: int, n_fields: int, max_width: int, width: int, heads: int,
+                     layers: int, dropout: float) -> None:
+            super().__init__()
+            self.begin = vocab  # the token fed before the first one
+            self.token = nn.Embedding(vocab + 1, width)
+            self.came_at = nn.Embedding(max_width, width)
+            self.field = nn.Embedding(max(n_fields, 1), width)
+            self.at = nn.Embedding(max_width, width)
+            self.drop = nn.Dropout(dropout)
+            self.blocks = nn.ModuleList(Block(width, heads, dropout) for _ in range(layers))
+            self.norm = nn.LayerNorm(width)
+            self.head = nn.Linear(width, max(vocab, 1))
+
+        def forward(self, previous, previous_at, field, at, caches: list | None = None):
+            x = self.drop(self.token(previous) + self.came_at(previous_at) + self.field(field) + self.at(at))
+            for i, block in enumerate(self.blocks):
+                x = block(x, None if caches is None else caches[i])
+            return self.norm(x)
+
+        def logits(self, hidden, first: int, size: int):
+            """Scores of one field's tokens only."""
+            return functional.linear(hidden, self.head.weight[first:first + size], self.head.bias[first:first + size])
+
+    return RowTransformer
+
+
+def _device(params: AutoregressiveParams):
+    torch = _torch()
+    if params.device:
+        return torch.device(params.device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _build_network(layout: _Layout, params: AutoregressiveParams):
+    return _network_class()(vocab=layout.vocab, n_fields=len(layout.fields), max_width=layout.max_width,
+                            width=params.width, heads=params.heads, layers=params.layers, dropout=params.dropout)
+
+
+# ---------------------------------------------------------------- training
+
+
+def _training_plan(n_rows: int, params: AutoregressiveParams) -> tuple[int, int]:
+    """(batch size, epochs): small tables get small batches and more passes, big ones fewer."""
+    batch = int(np.clip(n_rows // 16, 16, params.batch_size))
+    steps_per_epoch = math.ceil(n_rows / batch)
+    epochs = int(np.clip(math.ceil(params.target_steps / steps_per_epoch), params.min_epochs, params.max_epochs))
+    return batch, epochs
+
+
+def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams, rng: np.random.Generator,
+           device) -> list[float]:
+    """Fit the network on rows in random field orders; the mean loss of each epoch."""
+    torch = _torch()
+    n_rows = slots.shape[0]
+    batch, epochs = _training_plan(n_rows, params)
+    total = epochs * math.ceil(n_rows / batch)
+    optimizer = torch.optim.AdamW(net.parameters(), lr=params.learning_rate, weight_decay=0.01)
+    warmup = max(1, total // 20)
+    schedule = torch.optim.lr_scheduler.LambdaLR(  # warm up, then cosine down to a tenth
+        optimizer, lambda step: min(1.0, (step + 1) / warmup) * (0.55 + 0.45 * math.cos(math.pi * step / total)))
+    net.train()
+    losses = []
+    for _ in range(epochs):
+        epoch_loss, batches = 0.0, 0
+        for rows in np.array_split(rng.permutation(n_rows), math.ceil(n_rows / batch)):
+            tokens, field, at = layout.shuffled(slots[rows], rng, text_last_share=params.text_last_share)
+            loss = _batch_loss(net, layout, *(torch.from_numpy(a).to(device) for a in (tokens, field, at)))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            epoch_loss, batches = epoch_loss + float(loss.detach()), batches + 1
+        losses.append(epoch_loss / max(batches, 1))
+    net.eval()
+    return losses
+
+
+def _batch_loss(net, layout: _Layout, tokens, field, at):
+    """Mean cross-entropy of the table's tokens, each scored among its own field's tokens."""
+    torch = _torch()
+    begin = torch.full_like(tokens[:, :1], net.begin)
+    previous = torch.cat((begin, tokens[:, :-1].clamp(min=0)), dim=1)
+    previous_at = torch.cat((torch.zeros_like(at[:, :1]), at[:, :-1]), dim=1)
+    hidden = net(previous, previous_at, field, at)
+    target = (tokens >= 0) & (field >= layout.n_context)
+    total, count = hidden.new_zeros(()), 0
+    for f in torch.unique(field[target]).tolist():
+        chosen = target & (field == f)
+        first, size = int(layout.offsets[f]), int(layout.sizes[f])
+        logits = net.logits(hidden[chosen], first, size)
+        total = total + torch.nn.functional.cross_entropy(logits, tokens[chosen] - first, reduction="sum")
+        count += int(chosen.sum())
+    return total / max(count, 1)
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def _generate(net, layout: _Layout, known: np.ndarray, order: np.ndarray, params: AutoregressiveParams,
+              seed: int, device) -> np.ndarray:
+    """Slots of every row: ``known`` tokens (>= 0) are fed as given, the others generated.
+
+    Fields are visited in each row's ``order``; all rows advance together, one token per step.
+    """
+    torch = _torch()
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+    out = np.empty_like(known)
+    with torch.no_grad():
+        for first in range(0, known.shape[0], params.sample_batch):
+            chunk = slice(first, first + params.sample_batch)
+            out[chunk] = _generate_chunk(net, layout, torch.from_numpy(known[chunk]).to(device),
+                                         torch.from_numpy(order[chunk]).to(device), params, generator).cpu().numpy()
+    return out
+
+
+def _generate_chunk(net, layout: _Layout, known, order, params: AutoregressiveParams, generator):
+    torch = _torch()
+    device = known.device
+    tables = {name: torch.from_numpy(getattr(layout, name)).to(device)
+              for name in ("offsets", "starts", "widths", "is_text")}
+    rows, n_fields = order.shape
+    index = torch.arange(rows, device=device)
+    slots = known.clone()
+    step = torch.zeros(rows, dtype=torch.long, device=device)  # how many fields each row has finished
+    at = torch.zeros_like(step)
+    previous = torch.full_like(step, net.begin)
+    previous_at = torch.zeros_like(step)
+    caches: list = [[] for _ in net.blocks]
+    while n_fields and bool((step < n_fields).any()):
+        active = step < n_fields
+        field = order[index, step.clamp(max=n_fields - 1)]
+        column = tables["starts"][field] + at
+        hidden = net(previous[:, None], previous_at[:, None], field[:, None], at[:, None], caches)[:, 0]
+        token = slots[index, column]
+        free = active & (token < 0)
+        for f in torch.unique(field[free]).tolist():
+            chosen = free & (field == f)
+            token[chosen] = _draw(net, layout, f, hidden[chosen], at[chosen], params, generator)
+        slots[index[active], column[active]] = token[active]
+        local = token - tables["offsets"][field]
+        ended = (at + 1 >= tables["widths"][field]) | (tables["is_text"][field] & (local <= END))
+        previous = torch.where(active, token, torch.full_like(token, net.begin))
+        previous_at = at
+        step = step + (ended & active).long()
+        at = torch.where(ended, torch.zeros_like(at), at + 1)
+    return slots
+
+
+def _draw(net, layout: _Layout, f: int, hidden, at, params: AutoregressiveParams, generator):
+    """Global ids of one field's next tokens, drawn from the network's scores."""
+    torch = _torch()
+    first, size = int(layout.offsets[f]), int(layout.sizes[f])
+    logits = net.logits(hidden, first, size)
+    text = bool(layout.is_text[f])
+    if layout.only_null[f]:
+        return torch.full_like(at, NULL + first)
+    if not layout.nullable[f]:
+        logits[:, NULL] = -math.inf
+    if text:
+        logits[at > 0, NULL] = -math.inf  # a text is null as a whole or not at all
+        last = at + 1 >= int(layout.widths[f])
+        logits[last] = torch.where(torch.arange(size, device=logits.device) == END, logits[last], -math.inf)
+        logits = logits / params.text_temperature
+        if 0 < params.text_top_k < size:
+            cut = torch.topk(logits, params.text_top_k, dim=1).values[:, -1:]
+            logits = logits.masked_fill(logits < cut, -math.inf)
+    else:
+        logits = logits / params.temperature
+    return torch.multinomial(torch.softmax(logits, dim=1), 1, generator=generator)[:, 0] + first
+
+
+# ---------------------------------------------------------------- the table model
+
+
+@register("autoregressive")
+class AutoregressiveModel:
+    """Rows written token by token by a small transformer; any subset of fields can be given."""
+
+    family: ClassVar[str] = "autoregressive"
+    handles_text: ClassVar[bool] = True
+
+    def __init__(self, *, params: AutoregressiveParams | None = None, **overrides: Any) -> None:
+        base = params or AutoregressiveParams()
+        self.params = AutoregressiveParams(**{**asdict(base), **overrides})
+        self._columns: list[str] = []
+        self._context_columns: list[str] = []
+        self._layout: _Layout | None = None
+        self._net = None
+        self._rows_seen = 0
+        self.losses: list[float] = []
+
+    # -- fit
+
+    def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
+            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None:
+        torch = _torch()
+        columns = _checked_columns(table, kinds)
+        if context is not None and len(context) != len(table):
+            raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
+                             hint="pass one parent row per table row (row i of context is the parent of row i)")
+        if len(table) > self.params.max_rows:
+            keep = np.sort(rng.choice(len(table), size=self.params.max_rows, replace=False))
+            table = table.iloc[keep]
+            context = context.iloc[keep] if context is not None else None
+        context_kinds = context_kinds or {}
+        self._context_columns = [str(c) for c in (context.columns if context is not None else [])
+                                 if c in context_kinds and Kind(context_kinds[c]).modeled]
+        context_fields = [_fit_field(str(c), context[c], Kind(context_kinds[c]), self.params)
+                          for c in self._context_columns]
+        for f in context_fields:
+            f.nullable = True  # a row may have no parent
+        table_fields = [_fit_field(str(c), table[c], Kind(kinds[c]), self.params) for c in columns]
+        self._columns = [str(c) for c in columns]
+        self._layout = _Layout(context_fields + table_fields, n_context=len(context_fields))
+        self._rows_seen = len(table)
+        slots = self._slots(table.set_axis([str(c) for c in table.columns], axis=1),
+                            context.set_axis([str(c) for c in context.columns], axis=1)
+                            if context is not None else None)
+        device = _device(self.params)
+        with torch.random.fork_rng(devices=[]):  # seeded from rng, without touching the caller's torch state
+            torch.manual_seed(int(rng.integers(2**63 - 1)))
+            self._net = _build_network(self._layout, self.params).to(device)
+            learn = len(table) and len(table_fields)
+            self.losses = _train(self._net, self._layout, slots, self.params, rng, device) if learn else []
+
+    def _slots(self, table: pd.DataFrame | None, context: pd.DataFrame | None, *, rows: int | None = None,
+               given: np.ndarray | None = None) -> np.ndarray:
+        """Token slots of the context and table cells; -1 for cells not given (``given`` False)."""
+        layout = self._layout
+        blocks = []
+        for f, field in enumerate(layout.fields):
+            source = context if f < layout.n_context else table
+            if source is None or field.name not in source.columns:
+                blocks.append(np.full((rows, field.width), -1, dtype=np.int64))
+                continue
+            tokens = field.tokens(field.encoded(source[field.name].reset_index(drop=True)))
+            if given is not None and f >= layout.n_context:
+                tokens[~given[:, f - layout.n_context]] = -1
+            blocks.append(tokens)
+        return layout.slots(blocks, rows if rows is not None else len(table))
+
+    # -- sample
+
+    def sample(self, *, n: int | None = None, context: pd.DataFrame | None = None,
+               rng: np.random.Generator, fixed: pd.DataFrame | None = None) -> pd.DataFrame:
+        if self._layout is None or self._net is None:
+            raise ModelError("the model is not fitted yet", hint="call fit() (or train) before sampling")
+        n = self._rows_to_sample(n, context, fixed)
+        fixed = self._checked_fixed(fixed, n)
+        given = np.zeros((n, len(self._columns)), dtype=bool)
+        if fixed is not None:
+            given = np.column_stack([fixed[c].notna().to_numpy() if c in fixed.columns else np.zeros(n, bool)
+                                     for c in self._columns]) if self._columns else given
+        if self._context_columns:
+            missing = [c for c in self._context_columns if c not in context.columns]
+            if missing:
+                raise ModelError(f"context lacks the column(s) the model was trained with: {', '.join(missing)}")
+        context = context.reset_index(drop=True) if context is not None else None
+        known = self._slots(fixed, context, rows=n, given=given)
+        if self._rows_seen == 0:  # nothing was learned: every free cell is null
+            known = np.where(known >= 0, known, np.repeat(self._layout.offsets, self._layout.widths)[None, :])
+            slots = known
+        else:
+            slots = _generate(self._net, self._layout, known, self._order(given), self.params,
+                              int(rng.integers(2**63 - 1)), next(self._net.parameters()).device)
+        return self._frame(slots, fixed, given, rng)
+
+    def _order(self, given: np.ndarray) -> np.ndarray:
+        """Each row's field order: context, given fields, free fields; texts after the others."""
+        layout = self._layout
+        n, n_fields = given.shape[0], len(layout.fields)
+        group = np.zeros((n, n_fields), dtype=np.int64)
+        table_text = layout.is_text[layout.n_context:]
+        group[:, layout.n_context:] = np.where(given, 1, 3) + table_text[None, :]
+        return np.argsort(group * n_fields + np.arange(n_fields), axis=1).astype(np.int64)
+
+    def _frame(self, slots: np.ndarray, fixed: pd.DataFrame | None, given: np.ndarray,
+               rng: np.random.Generator) -> pd.DataFrame:
+        layout = self._layout
+        columns = {}
+        for j, name in enumerate(self._columns):
+            f = layout.n_context + j
+            field = layout.fields[f]
+            block = slots[:, layout.starts[f]: layout.starts[f] + layout.widths[f]]
+            values = field.values(np.where(block >= 0, block - layout.offsets[f], -1), rng)
+            columns[name] = self._column(field, values, fixed, given[:, j])
+        return pd.DataFrame(columns, index=pd.RangeIndex(slots.shape[0]), columns=self._columns)
+
+    @staticmethod
+    def _column(field, values: np.ndarray, fixed: pd.DataFrame | None, given: np.ndarray) -> pd.Series:
+        """The decoded column, with the fixed cells exactly as given."""
+        if field.text:
+            if given.any():
+                values[given] = fixed[field.name].to_numpy(dtype=object)[given]
+            return pd.Series(values, dtype=object, name=field.name)
+        if given.any():
+            values[given] = field.encoded(fixed[field.name].reset_index(drop=True))[given]
+        series = encoding.decode(values, field.meta, name=field.name).reset_index(drop=True)
+        if given.any() and Kind(field.meta["kind"]) in _EXACT_KINDS:  # decoding rounds to the training scale
+            exact = series.to_numpy(dtype=np.float64, copy=True)
+            exact[given] = values[given]
+            series = pd.Series(exact, name=field.name)
+        return series
+
+    def _rows_to_sample(self, n: int | None, context: pd.DataFrame | None, fixed: pd.DataFrame | None) -> int:
+        if self._context_columns and context is None:
+            raise ModelError("this model was trained with parent context: pass context= to sample")
+        sizes = {len(frame) for frame in (context, fixed) if frame is not None}
+        if n is not None:
+            if n < 0:
+                raise ModelError(f"cannot sample n={n} rows")
+            sizes.add(int(n))
+        if not sizes:
+            raise ModelError("pass n (the number of rows), context or fixed to sample")
+        if len(sizes) > 1:
+            raise ModelError(f"n, context and fixed disagree on the number of rows ({sorted(sizes)})",
+                             hint="context and fixed give one row per output row; leave n out")
+        return sizes.pop()
+
+    def _checked_fixed(self, fixed: pd.DataFrame | None, n: int) -> pd.DataFrame | None:
+        """``fixed`` with a fresh index, after refusing values the model cannot condition on."""
+        if fixed is None:
+            return None
+        fixed = fixed.set_axis([str(c) for c in fixed.columns], axis=1).reset_index(drop=True)
+        unknown = [c for c in fixed.columns if c not in self._columns]
+        if unknown:
+            raise ModelError(f"fixed has column(s) the model does not know: {', '.join(unknown)}",
+                             hint=f"the model's columns: {', '.join(self._columns)}")
+        for field in self._layout.fields[self._layout.n_context:]:
+            if field.name in fixed.columns and not field.text:
+                _refuse_unseen(field, fixed[field.name])
+        return fixed
+
+    # -- storage
+
+    def state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        if self._layout is None or self._net is None:
+            raise ModelError("the model is not fitted yet", hint="call fit() before saving")
+        layout = self._layout
+        arrays: dict[str, np.ndarray] = {f"net.{name}": value.detach().cpu().numpy().astype(np.float32)
+                                         for name, value in self._net.state_dict().items()}
+        for f, field in enumerate(layout.fields):
+            arrays.update(field.arrays(f"field{f}"))
+        meta = {"family": self.family, "params": self.params.to_meta(), "columns": self._columns,
+                "context_columns": self._context_columns, "n_context": layout.n_context,
+                "fields": [field.to_meta() for field in layout.fields], "rows_seen": self._rows_seen,
+                "losses": self.losses}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray]) -> "AutoregressiveModel":
+        torch = _torch()
+        model = cls(params=AutoregressiveParams.from_meta(meta.get("params", {})))
+        model._columns = list(meta["columns"])
+        model._context_columns = list(meta["context_columns"])
+        fields_ = [_FIELD_TYPES[spec["type"]].from_state(spec, arrays, f"field{f}")
+                   for f, spec in enumerate(meta["fields"])]
+        model._layout = _Layout(fields_, n_context=int(meta["n_context"]))
+        model._rows_seen = int(meta["rows_seen"])
+        model.losses = list(meta.get("losses", []))
+        net = _build_network(model._layout, model.params)
+        weights = {name[len("net."):]: torch.from_numpy(np.array(value, dtype=np.float32))
+                   for name, value in arrays.items() if name.startswith("net.")}
+        net.load_state_dict(weights)
+        model._net = net.to(_device(model.params)).eval()
+        return model
+
+
+def _checked_columns(table: pd.DataFrame, kinds: Mapping[str, Kind]) -> list:
+    """The table's columns in the order of ``kinds``, after checking each kind can be learned."""
+    for column in table.columns:
+        if column not in kinds:
+            raise ModelError(f"no kind given for column {column!r}")
+        kind = Kind(kinds[column])
+        if not (kind.modeled or kind is Kind.TEXT):
+            raise ModelError(f"column {column!r} has kind {kind.value!r}, which the autoregressive model does "
+                             "not learn", hint="pass modeled columns and free text (kind 'text') only")
+    return [c for c in kinds if c in table.columns]
+
+
+def _refuse_unseen(field, series: pd.Series) -> None:
+    """A fixed value the model never saw cannot be a prompt: raise ModelError naming it."""
+    series = series.reset_index(drop=True).astype(object)  # numpy scalars are shown as plain values
+    encoded = field.encoded(series)
+    present = series.notna().to_numpy()
+    if isinstance(field, _CategoryField):
+        seen = np.concatenate((field.kept, field.tail_codes)).astype(np.float64)
+        bad = np.flatnonzero(present & ~np.isin(encoded, seen))
+        if bad.size:
+            raise ModelError(f"column {field.name!r}: value {series.iloc[bad[0]]!r} never appeared in training",
+                             hint="fix only values the model has seen, or leave the cell NA to let the model "
+                                  "choose")
+        return
+    lo, hi = field.meta.get("min"), field.meta.get("max")
+    outside = present & (np.isnan(encoded) | (encoded < (lo if lo is not None else np.inf))
+                         | (encoded > (hi if hi is not None else -np.inf)))
+    bad = np.flatnonzero(outside)
+    if bad.size:
+        if lo is None:
+            raise ModelError(f"column {field.name!r}: value {series.iloc[bad[0]]!r} given, but the column was "
+                             "always null in training", hint="leave the cell NA")
+        shown = encoding.decode(np.array([lo, hi]), field.meta).tolist()
+        raise ModelError(f"column {field.name!r}: value {series.iloc[bad[0]]!r} is outside the training range "
+                         f"[{shown[0]}, {shown[1]}]",
+                         hint="this model cannot extrapolate: fix values inside the range, or leave the cell NA")
+
+
+__all__ = ["AutoregressiveModel", "AutoregressiveParams"]

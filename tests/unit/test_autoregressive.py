@@ -1,0 +1,189 @@
+"""The autoregressive family writes texts that follow the row, and can be prompted with any fields."""
+
+import datetime as dt
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from relsynth.errors import ModelError  # noqa: E402
+from relsynth.models import get_family  # noqa: E402
+from relsynth.models.autoregressive import AutoregressiveModel  # noqa: E402
+from relsynth.models.base import load_model, save_model  # noqa: E402
+from relsynth.models.tokenizer import TextTokenizer  # noqa: E402
+from relsynth.schema.kinds import Kind  # noqa: E402
+
+torch.set_num_threads(1)  # tests share the machine
+
+GOOD = ["great", "love", "excellent", "perfect", "happy"]
+BAD = ["broken", "refund", "awful", "terrible", "waste"]
+NEUTRAL = ["the", "item", "arrived", "it", "is", "and", "this", "was", "ok"]
+SMALL = {"target_steps": 300, "max_epochs": 25}  # enough to learn the planted patterns, fast on one core
+
+
+def share_with(texts: pd.Series, words: list[str]) -> float:
+    """Share of (non-null) texts holding at least one of ``words``."""
+    texts = texts.dropna()
+    return float(texts.str.split().map(lambda ws: bool(set(ws) & set(words))).mean())
+
+
+def make_reviews(n: int, seed: int = 0) -> pd.DataFrame:
+    """Ratings 1-5; good ratings use positive words, bad ones negative words; price follows category."""
+    rng = np.random.default_rng(seed)
+    rating = rng.choice([1, 2, 3, 4, 5], size=n, p=[0.2, 0.1, 0.15, 0.25, 0.3])
+    category = rng.choice(["book", "game", "phone"], size=n, p=[0.5, 0.3, 0.2])
+    price = np.select([category == "book", category == "game"], [12.0, 40.0], 600.0) * rng.lognormal(0, 0.2, n)
+    mood = np.where(rating >= 4, 0, np.where(rating <= 2, 1, 2))
+    pools = [np.array(GOOD), np.array(BAD), np.array(GOOD + BAD)]
+    texts = []
+    for m in mood:
+        words = list(rng.choice(NEUTRAL, size=rng.integers(2, 6))) + list(rng.choice(pools[m], size=rng.integers(1, 3)))
+        rng.shuffle(words)
+        texts.append(" ".join(words))
+    review = pd.Series(texts, dtype=object)
+    review[rng.random(n) < 0.1] = None
+    return pd.DataFrame({"rating": rating, "category": pd.Series(category, dtype=object), "price": price.round(2),
+                         "review": review})
+
+
+KINDS = {"rating": Kind.INTEGER, "category": Kind.CATEGORICAL, "price": Kind.FLOAT, "review": Kind.TEXT}
+
+
+@pytest.fixture(scope="module")
+def reviews():
+    table = make_reviews(2000)
+    model = AutoregressiveModel(**SMALL)
+    model.fit(table, kinds=KINDS, rng=np.random.default_rng(1))
+    return table, model, model.sample(n=2000, rng=np.random.default_rng(2))
+
+
+def test_samples_keep_the_columns_their_order_and_dtypes(reviews):
+    table, _, synth = reviews
+    assert list(synth.columns) == list(KINDS)
+    assert synth.index.equals(pd.RangeIndex(len(table)))
+    assert synth.dtypes.to_dict() == table.dtypes.to_dict()
+    assert synth.rating.between(1, 5).all() and set(synth.category) <= {"book", "game", "phone"}
+
+
+def test_texts_are_null_at_about_the_real_rate(reviews):
+    table, _, synth = reviews
+    assert abs(synth.review.isna().mean() - table.review.isna().mean()) < 0.04
+
+
+def test_generated_texts_use_the_training_vocabulary(reviews):
+    _, _, synth = reviews
+    words = synth.review.dropna().str.split().explode()
+    assert words.isin(GOOD + BAD + NEUTRAL).mean() > 0.98
+    assert synth.review.dropna().str.len().gt(0).mean() > 0.95
+
+
+def test_texts_follow_the_rating(reviews):
+    _, _, synth = reviews
+    top, bottom = synth[synth.rating == 5].review, synth[synth.rating == 1].review
+    assert share_with(top, GOOD) - share_with(bottom, GOOD) > 0.5
+    assert share_with(bottom, BAD) - share_with(top, BAD) > 0.5
+
+
+def test_a_fixed_low_rating_prompts_negative_texts(reviews):
+    _, model, _ = reviews
+    synth = model.sample(fixed=pd.DataFrame({"rating": [1] * 400}), rng=np.random.default_rng(3))
+    assert (synth.rating == 1).all()
+    assert share_with(synth.review, BAD) > 0.75 and share_with(synth.review, GOOD) < 0.25
+
+
+def test_fixed_cells_come_out_unchanged_and_na_cells_are_free(reviews):
+    _, model, _ = reviews
+    price = pd.array([13.37, None, 599.999, None] * 50, dtype="Float64")
+    category = pd.Series(["phone", "book", None, None] * 50, dtype=object)
+    synth = model.sample(fixed=pd.DataFrame({"price": price, "category": category}), rng=np.random.default_rng(5))
+    given = ~pd.isna(price)
+    assert (synth.price.to_numpy()[given] == np.asarray(price[given], dtype=float)).all()
+    assert (synth.category[category.notna()] == category[category.notna()]).all()
+    assert synth.price[~given].notna().all() and synth.category.notna().all()
+    # a free price follows its fixed category
+    free_phones = synth.price[~given & (category == "book").to_numpy()]
+    assert free_phones.median() < 30
+
+
+def test_the_category_price_relation_survives(reviews):
+    table, _, synth = reviews
+    real, fake = table.groupby("category").price.median(), synth.groupby("category").price.median()
+    assert ((fake - real).abs() / real).max() < 0.15
+
+
+def test_a_category_never_seen_is_refused(reviews):
+    _, model, _ = reviews
+    with pytest.raises(ModelError, match="'toy'.*never appeared") as caught:
+        model.sample(fixed=pd.DataFrame({"category": ["book", "toy"]}), rng=np.random.default_rng(0))
+    assert caught.value.hint
+
+
+def test_a_number_outside_the_training_range_is_refused(reviews):
+    table, model, _ = reviews
+    with pytest.raises(ModelError, match=r"'price'.*5000.*outside the training range") as caught:
+        model.sample(fixed=pd.DataFrame({"price": [12.0, 5000.0]}), rng=np.random.default_rng(0))
+    assert str(table.price.max()) in str(caught.value) and "extrapolate" in caught.value.hint
+
+
+def test_save_and_load_give_identical_samples_for_the_same_seed(reviews, tmp_path):
+    _, model, _ = reviews
+    save_model(model, tmp_path, "reviews")
+    loaded = load_model(tmp_path, "reviews")
+    assert isinstance(loaded, AutoregressiveModel)
+    fixed = pd.DataFrame({"rating": [5, None, 1] * 20}, dtype="Int64")
+    pd.testing.assert_frame_equal(model.sample(fixed=fixed, rng=np.random.default_rng(7)),
+                                  loaded.sample(fixed=fixed, rng=np.random.default_rng(7)))
+
+
+def test_parent_context_conditions_the_children():
+    rng = np.random.default_rng(0)
+    n = 1500
+    segment = rng.choice(["retail", "wholesale"], size=n)
+    context = pd.DataFrame({"parent.segment": segment, "parent.since": rng.integers(2000, 2020, n).astype(float)})
+    context.loc[rng.random(n) < 0.05, "parent.segment"] = np.nan  # rows without a parent
+    amount = np.where(segment == "wholesale", 900.0, 30.0) * rng.lognormal(0, 0.1, n)
+    table = pd.DataFrame({"amount": amount, "paid": rng.random(n) < np.where(segment == "wholesale", 0.9, 0.2)})
+    model = AutoregressiveModel(**SMALL)
+    model.fit(table, kinds={"amount": Kind.FLOAT, "paid": Kind.BOOLEAN}, context=context,
+              context_kinds={"parent.segment": Kind.CATEGORICAL, "parent.since": Kind.FLOAT},
+              rng=np.random.default_rng(1))
+    asked = pd.DataFrame({"parent.segment": ["retail", "wholesale"] * 200, "parent.since": 2010.0})
+    synth = model.sample(context=asked, rng=np.random.default_rng(2))
+    wholesale = (asked["parent.segment"] == "wholesale").to_numpy()
+    assert synth.amount[wholesale].median() > 600 and synth.amount[~wholesale].median() < 60
+    assert synth.paid[wholesale].mean() - synth.paid[~wholesale].mean() > 0.5
+    with pytest.raises(ModelError, match="context"):
+        model.sample(n=5, rng=np.random.default_rng(0))
+
+
+def test_the_tokenizer_spells_rare_words_in_characters_and_gives_the_text_back():
+    tokenizer = TextTokenizer.fit(["good day", "good night", "good day!"] * 3 + ["Zyx"], min_count=3)
+    assert " day" in tokenizer.words and "Zyx" not in tokenizer.words
+    ids, lengths = tokenizer.encode_many(["good Zyx day!", "good  day", "good ~"], limit=10)
+    assert lengths.tolist() == [7, 6, 2]  # " Zyx" is 4 characters, "  " 2 and "day" 3; "~" is unknown
+    assert tokenizer.decode_many(ids) == ["good Zyx day!", "good  day", "good "]
+    assert TextTokenizer.from_meta(tokenizer.to_meta()).vocabulary == tokenizer.vocabulary
+
+
+def test_the_family_is_registered_and_importing_models_stays_torch_free():
+    assert get_family("autoregressive") is AutoregressiveModel and AutoregressiveModel.handles_text
+    code = "import sys, relsynth.models; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_times_and_timestamps_keep_their_grain():
+    rng = np.random.default_rng(0)
+    n = 400
+    table = pd.DataFrame({
+        "clock": pd.Series([dt.time(int(h), int(m)) for h, m in zip(rng.integers(0, 24, n), rng.integers(0, 60, n))],
+                           dtype=object),
+        "at": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 10**5, n), unit="min")})
+    model = AutoregressiveModel(target_steps=30, max_epochs=3)
+    model.fit(table, kinds={"clock": Kind.TIME, "at": Kind.DATETIME}, rng=np.random.default_rng(1))
+    synth = model.sample(n=300, rng=np.random.default_rng(2))
+    assert all(t.second == 0 and t.microsecond == 0 for t in synth.clock)
+    assert (synth["at"].dt.second == 0).all()
