@@ -4,6 +4,7 @@ Only some fields steer synthesis; the rest (types, row counts, primary keys) are
 user sees the whole picture while editing, and are ignored on load:
 
     exclude: [audit_log]              # tables left out of the clone
+    model: trees                      # the model family of every table without its own
     tables:
       orders:
         context: customers            # the parent whose rows condition this table ("none": no parent)
@@ -70,6 +71,7 @@ class Config(_Strict):
     source: str | None = None         # informational: where it was inspected (no password)
     schema_name: str | None = Field(default=None, alias="schema")
     exclude: list[str] = Field(default_factory=list)
+    model: str | None = None          # the model family of every table without its own
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     conditions: ConditionsConfig = Field(default_factory=ConditionsConfig)
 
@@ -77,6 +79,21 @@ class Config(_Strict):
         """The context parents the user chose: table -> parent, or None for "no parent"."""
         return {name: None if t.context in (None, "none") else t.context
                 for name, t in self.tables.items() if "context" in t.model_fields_set}
+
+
+def with_models(config: Config, choices: list[str]) -> Config:
+    """``--model`` choices applied to ``config``: ``FAMILY`` for every table, ``TABLE=FAMILY`` for one."""
+    tables = dict(config.tables)
+    default = config.model
+    for choice in choices:
+        table, sep, family = choice.partition("=")
+        if not sep:
+            default = choice.strip()
+            continue
+        table, family = table.strip(), family.strip()
+        current = tables.get(table, TableConfig())
+        tables[table] = current.model_copy(update={"model": family})
+    return config.model_copy(update={"tables": tables, "model": default})
 
 
 def load_config(path: str | Path | None) -> Config:

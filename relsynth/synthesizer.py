@@ -67,7 +67,8 @@ class Synthesizer:
             conditions.validate(self.schema)
         self.plan = make_plan(self.schema, contexts=self.config.contexts())
         families = {name: t.model for name, t in self.config.tables.items() if t.model}
-        for family in set(families.values()):
+        default_family = self.config.model or DEFAULT_FAMILY
+        for family in set(families.values()) | {default_family}:
             get_family(family)  # an unknown family fails before any training
         metadata = reflect_metadata(engine, schema_name=self.schema.name, only=list(self.plan.order))
         rng = np.random.default_rng(seed)
@@ -97,9 +98,9 @@ class Synthesizer:
                 table = self.schema[step.table]
                 sa_table = metadata.tables[f"{self.schema.name}.{table.name}" if self.schema.name else table.name]
                 frame = read_table(engine, sa_table)
-                synth = TableSynth.fit(table, step, frame, family=families.get(table.name, DEFAULT_FAMILY),
+                synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
                                        parents=real, rng=rng,
-                                       parent_kinds={p: self.tables[p].modeled for p in real}, conditions=conditions)
+                                       parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions)
                 self.tables[table.name] = synth
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
@@ -122,7 +123,7 @@ class Synthesizer:
                     summarized_as[table.name] = found
                     unread[fk.parent].discard(table.name)
                     if self._is_parent(table.name):
-                        ancestors[table.name] = ancestry(fk.parent, parent_rows, self.tables[fk.parent].modeled,
+                        ancestors[table.name] = ancestry(fk.parent, parent_rows, self.tables[fk.parent].learned,
                                                          ancestors.get(fk.parent, {}), positions)
                 for fk in step.others:  # the parent's room: how many rows point at each of its rows
                     parent_rows = real[fk.parent]
@@ -144,7 +145,7 @@ class Synthesizer:
                     parent = parent_of[name]
                     self.tables[name].fit_model(
                         data, rng=rng, summaries=summaries.get(name), positions=positions,
-                        parent=real.get(parent), parent_modeled=self.tables[parent].modeled if parent else None,
+                        parent=real.get(parent), parent_modeled=self.tables[parent].learned if parent else None,
                         parent_summaries=summaries.get(parent), summarized_as=summarized_as.get(name),
                         parent_ancestry=ancestors.get(parent) if parent else None)
                     advance(1)

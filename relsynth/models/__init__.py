@@ -43,7 +43,7 @@ def get_family(name: str) -> type:
 
 
 def _module_exists(name: str) -> bool:
-    if name in {"base", "encoding"}:  # helpers, not families
+    if name in {"base", "encoding", "tokenizer"}:  # helpers, not families
         return False
     return importlib.util.find_spec(f"{__name__}.{name}") is not None
 

@@ -90,13 +90,13 @@ def request(table: Table, conditions: Conditions, *, modeled: Mapping[str, Kind]
     if seeds is not None:
         for column in seeds.columns:
             values = seeds[column].reset_index(drop=True)
-            if column in modeled:
+            if column in metas:
                 values = _typed(values, metas[column], what=f"seed rows of {table.name}, column {column}")
             give(str(column), values.to_numpy())
     for condition in mine.where:
         if condition.equality:
             value = condition.value
-            if condition.column in modeled:
+            if condition.column in metas:
                 meta = metas[condition.column]
                 value = encoding.decode(np.array([encoded_value(value, meta, what=str(condition))]), meta).iloc[0]
             give(condition.column, np.full(count, value, dtype=object))

@@ -39,8 +39,9 @@ def wanted_name(label: str, column: str | None = None) -> str:
 
 
 def wanted_columns(parent_kinds: dict[str, Kind]) -> dict[str, Kind]:
-    """The parent's modeled columns a child row learns to want (the first :data:`MAX_WANTED`)."""
-    return dict(list(parent_kinds.items())[:MAX_WANTED])
+    """The parent's modeled columns a child row learns to want (the first :data:`MAX_WANTED`; not
+    free text, which a text-writing family models too)."""
+    return dict([(c, k) for c, k in parent_kinds.items() if Kind(k).modeled][:MAX_WANTED])
 
 
 def wanted_frame(label: str, parent: pd.DataFrame, columns: dict[str, Kind], positions: np.ndarray, *,

@@ -120,12 +120,13 @@ class TableSynth:
         conditions = conditions or Conditions()
         synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
         fk_columns = table.fk_columns
+        writes_text = getattr(get_family(family), "handles_text", False)  # e.g. autoregressive
         for col in table.columns:
             if col.name in fk_columns:
                 continue
             if col.kind == Kind.KEY:
                 synth.key_formats[col.name] = _learn_key(col, frame[col.name], table)
-            elif col.kind.modeled:
+            elif col.kind.modeled or (col.kind == Kind.TEXT and writes_text):
                 synth.modeled[col.name] = col.kind
             else:
                 synth.formats[col.name] = learn_format(col.kind, frame[col.name],
@@ -138,7 +139,7 @@ class TableSynth:
             if wanted or presence:
                 synth.references[fk.label] = {"kinds": {c: k.value for c, k in wanted.items()},
                                               "presence": presence, "room": None}
-        synth.column_metas = {c: encoding.analyze(frame[c], k) for c, k in synth.modeled.items()}
+        synth.column_metas = {c: encoding.analyze(frame[c], k) for c, k in synth.modeled.items() if k.modeled}
         synth.leading = [c for c in conditions.leading(table.name) if c in synth.modeled]
         kept = list(conditions.retain.get(table.name, ()))
         if kept:
@@ -150,6 +151,11 @@ class TableSynth:
         if len(table.primary_key) == 1 and synth.key_formats.get(table.primary_key[0], {}).get("type") == "integer":
             synth.key_order = rules.learn_key_order(frame, table.primary_key[0], synth.modeled)
         return synth
+
+    @property
+    def learned(self) -> dict[str, Kind]:
+        """The modeled columns a child may be conditioned on (free text written by the model is not)."""
+        return {c: k for c, k in self.modeled.items() if k.modeled}
 
     def _related(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame],
                  parent_kinds: Mapping[str, Mapping[str, Kind]]) -> rules.Related:
@@ -234,6 +240,7 @@ class TableSynth:
         # knowing both
         order = self.leading + list(wanted) + [c for c in self.modeled if c not in self.leading]
         table = data[order].reset_index(drop=True)
+        self.column_metas.update({c: encoding.analyze(table[c], k) for c, k in wanted.items()})
         if self.latents:
             own = pd.DataFrame({s.name: s.values for s in summaries}, index=table.index)
             table = pd.concat([table, own], axis=1)
@@ -397,8 +404,17 @@ class TableSynth:
             ref, positions = self.references[fk.label], chosen[fk.label]
             actual = references.wanted_frame(fk.label, frames[fk.parent], ref["kinds"], positions,
                                              with_presence=ref["presence"])
-            fixed.update({c: actual[c] for c in actual.columns})
+            fixed.update({c: self._learned_range(c, actual[c]) for c in actual.columns})
         return self._draw(context, asked, request, rng, extra=pd.DataFrame(fixed, index=pd.RangeIndex(n)))
+
+    def _learned_range(self, column: str, values: pd.Series) -> pd.Series:
+        """A generated parent's values as the model learned them: numbers and times clipped to the
+        range seen in training, categories it never saw left free (a model may refuse the rest)."""
+        meta = self.column_metas.get(column)
+        if meta is None:
+            return values
+        codes = encoding.encode(values.reset_index(drop=True), meta)
+        return encoding.decode(codes, meta, name=column)  # decode clips, unknown categories are NaN
 
     def _draw(self, context: pd.DataFrame | None, asked: pd.DataFrame, request: conditioned.Request | None,
               rng: np.random.Generator, *, extra: pd.DataFrame | None = None,
