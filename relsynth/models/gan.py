@@ -3,9 +3,10 @@
 How a table row looks to the networks (one block per column, in column order):
 
 * numbers, timestamps, dates and times (``encoding``'s numeric form): standardized, then
-  *mode-specific normalization*: a small Bayesian Gaussian mixture per column says which mode a
-  value belongs to (a one-hot) and where it sits in it (a scalar in [-1, 1]). A nullable column
-  gets one more slot in that one-hot meaning "null", so the null rate is learned with the modes.
+  *mode-specific normalization*: a small Gaussian mixture per column (its size chosen by BIC)
+  says which mode a value belongs to (a one-hot) and where it sits in it (a scalar in [-1, 1]).
+  A column with few distinct values gets one exact mode per value. A nullable column gets one
+  more slot in that one-hot meaning "null", so the null rate is learned with the modes.
 * categoricals and booleans: a one-hot over the ``max_categories`` most frequent values, one
   "other" slot for the rest, and a "null" slot when the column had nulls. Rows that come out as
   "other" get a value drawn from the real frequencies of the rare ones. We chose this over an
@@ -19,11 +20,12 @@ How a table row looks to the networks (one block per column, in column order):
 Training follows CTGAN: a conditional vector over the discrete columns filled by
 *training-by-sampling* (pick a column, a value by log-frequency, a real row having it), a
 generator penalized when it ignores the vector, and a WGAN-GP critic that judges packs of rows
-(PacGAN) so a collapsed generator is visible. Unlike CTGAN, a share of training rows gets an empty
-vector with a uniformly drawn real row, and conditioned rows also reveal some of their other
-discrete values. The empty vector is what plain sampling uses, so a categorical still follows the
-parent's context (a vector drawn from marginal frequencies would override it); revealing several
-values lets ``fixed`` condition on more than one discrete column at once.
+(PacGAN). Departures, each for a measured reason: half the training rows get an empty vector
+and a uniformly drawn real row, and conditioned rows reveal their other discrete values at a
+random rate; sampling runs the generator twice, first for the discrete columns (empty vector, so
+they follow the parent's context), then for the numbers with every discrete value in the vector
+(the conditional path learns "category -> price" far sooner than the unconditioned joint); the
+generator kept is a moving average of its weights (GAN marginals swing from step to step).
 
 ``fixed`` cells: discrete ones go through the conditional vector; numeric ones are matched by
 rejection (a draw is kept when it lands within a tolerance of the fixed value, measured in the
@@ -57,11 +59,12 @@ except ImportError as exc:  # the registry turns this into a one-line error for 
 
 _DISCRETE = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})
 _WHOLE = frozenset({Kind.INTEGER, Kind.DATE})  # encoded in whole units: a fixed value matches its unit
-_MIN_STD = 1e-3           # a mode narrower than this (standardized units) is a spike; keeps alpha finite
+_MIN_STD = 1e-3           # narrowest mode (standardized units): spikes keep a finite alpha
 _MIN_MODE_WEIGHT = 0.005  # mixture components lighter than this are dropped
 _ALPHA_SPAN = 4.0         # a mode's scalar covers mean ± 4 std
 _QUANTILES = 33           # grid points mapping a numeric context column into [-1, 1]
 _CHUNK = 8192             # rows generated at once when sampling
+_PACKS = 50               # packs the critic judges per step, at least, when the batch allows
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class GanParams:
 
     max_rows: int = 200_000      # training subsample
     batch_size: int = 500
-    pac: int = 10                # rows per critic decision (PacGAN); fewer on tiny tables
+    pac: int = 10                # rows per critic decision (PacGAN); fewer on small batches
     epochs: int = 300            # nominal passes over the data, bounded by the step limits
     min_steps: int = 300
     max_steps: int = 3000        # bounds fit time on big tables (CPU)
@@ -85,10 +88,10 @@ class GanParams:
     max_categories: int = 50     # one-hot slots per categorical before "other"
     context_categories: int = 20
     free_share: float = 0.5      # training rows with an empty conditional vector
-    reveal: float = 0.25         # chance each other discrete value of a conditioned row is revealed
     fixed_rounds: int = 8        # redraw rounds for rows whose fixed numbers were not matched
     fixed_candidates: int = 8    # draws per unmatched row and round
     fixed_tolerance: float = 0.5  # match width in stds of the fixed value's mode (grows 25% a round)
+    threads: int = 0             # torch CPU threads while fitting/sampling; 0 keeps torch's own setting
 
     def to_meta(self) -> dict:
         return asdict(self)
@@ -99,10 +102,14 @@ class GanParams:
         return cls(**{k: v for k, v in meta.items() if k in known})
 
     def batch_shape(self, n_rows: int) -> tuple[int, int]:
-        """(pac, batch): the batch is a multiple of pac and no larger than the table."""
-        pac = max(1, min(self.pac, n_rows // 20))  # small tables: small packs, still several per batch
-        batch = max(pac, min(self.batch_size, n_rows) // pac * pac)
-        return pac, batch
+        """(pac, batch): the batch is a multiple of pac and no larger than the table.
+
+        Packs shrink with the batch so the critic still judges about 50 of them per step (CTGAN:
+        10 rows x 50 packs): fewer, larger packs made it learn conditional relations much slower.
+        """
+        rows = max(1, min(self.batch_size, n_rows))
+        pac = max(1, min(self.pac, rows // _PACKS))
+        return pac, max(pac, rows // pac * pac)
 
     def steps(self, n_rows: int, batch: int) -> int:
         per_epoch = -(-n_rows // batch)
@@ -117,13 +124,23 @@ def _device() -> "torch.device":
 
 
 @contextlib.contextmanager
-def _seeded(rng: np.random.Generator) -> Iterator[None]:
-    """Torch's global generators seeded from ``rng`` for the block, restored afterwards."""
+def _seeded(rng: np.random.Generator, threads: int = 0) -> Iterator[None]:
+    """Torch's global generators seeded from ``rng`` (and its CPU threads set) for the block, restored after.
+
+    Threads matter on a shared machine: with more threads than free cores, OpenMP workers
+    spin-wait and a fit burned 20x the CPU time of a single thread.
+    """
     seed = int(rng.integers(2**63 - 1))
     devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
+    before = torch.get_num_threads()
+    if threads > 0:
+        torch.set_num_threads(threads)
+    try:
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class _Residual(nn.Module):
@@ -358,12 +375,13 @@ class _Layout:
     numeric: np.ndarray      # column indices of numeric columns
     discrete: np.ndarray     # column indices of discrete columns
     cond_start: np.ndarray   # position of each discrete column's block in the conditional vector
+    unseen: np.ndarray       # output positions of discrete values never seen in training (never drawn)
     width: int
     cond_width: int
 
     @classmethod
     def of(cls, transforms: list[dict]) -> "_Layout":
-        alpha_at, start, size, numeric, discrete, cond_start = [], [], [], [], [], []
+        alpha_at, start, size, numeric, discrete, cond_start, unseen = [], [], [], [], [], [], []
         position = cond = 0
         for j, transform in enumerate(transforms):
             if transform["type"] == "numeric":
@@ -373,18 +391,20 @@ class _Layout:
             else:
                 discrete.append(j)
                 cond_start.append(cond)
+                unseen += [position + k for k, count in enumerate(transform["freq"]) if count == 0]
                 cond += _slot_count(transform)
             start.append(position)
             size.append(_slot_count(transform))
             position += size[-1]
         as_int = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
         return cls(as_int(alpha_at), as_int(start), as_int(size), as_int(numeric), as_int(discrete),
-                   as_int(cond_start), position, cond)
+                   as_int(cond_start), as_int(unseen), position, cond)
 
 
-def _activate(raw: "torch.Tensor", layout: _Layout, numeric: set[int], tau: float = 0.2) -> "torch.Tensor":
+def _activate(raw: "torch.Tensor", layout: _Layout, tau: float = 0.2) -> "torch.Tensor":
     """Training output: tanh scalars, Gumbel-softmax slots (differentiable, nearly one-hot)."""
     pieces = []
+    numeric = set(layout.numeric.tolist())
     for j, (start, size) in enumerate(zip(layout.start.tolist(), layout.size.tolist())):
         if j in numeric:
             pieces.append(torch.tanh(raw[:, start - 1:start]))
@@ -401,7 +421,6 @@ class _CondSampler:
     def __init__(self, slots: np.ndarray, sizes: np.ndarray, params: GanParams) -> None:
         self.slots = slots  # (rows, discrete columns)
         self.free_share = params.free_share if slots.shape[1] else 1.0
-        self.reveal = params.reveal
         self.order, self.first, self.count, self.cum = [], [], [], []
         for d, size in enumerate(sizes.tolist()):
             count = np.bincount(slots[:, d], minlength=size)
@@ -424,8 +443,11 @@ class _CondSampler:
             slot = np.searchsorted(cum, rng.random(mine.size) * cum[-1], side="right")
             offset = (rng.random(mine.size) * self.count[d][slot]).astype(np.int64)
             rows[mine] = self.order[d][self.first[d][slot] + offset]
+        # the other discrete values are revealed at a rate drawn per row, so every pattern from
+        # "this column only" (fixing one column) to "all of them" (sampling's second pass) is seen
+        rate = rng.random(batch)[:, None]
         shown = conditioned[:, None] & ((column[:, None] == np.arange(n_discrete))
-                                        | (rng.random((batch, n_discrete)) < self.reveal))
+                                        | (rng.random((batch, n_discrete)) < rate))
         targets[shown] = self.slots[rows][shown]
         return rows, targets
 
@@ -476,7 +498,7 @@ class GanModel:
         self._context_transforms = [_fit_context(context_values[:, j], meta, self.params.context_categories)
                                     for j, meta in enumerate(self._context_metas.values())]
         alphas, slots = self._row_parts(encoded, rng)
-        with _seeded(rng):  # weight init, noise and dropout all come from the seeded torch generator
+        with _seeded(rng, self.params.threads):  # weight init, noise and dropout: all from the seeded generator
             self._generator = self._new_generator()
             if len(table) and self._columns:
                 self._train(alphas, slots, _context_features(context_values, self._context_transforms), rng)
@@ -527,32 +549,43 @@ class GanModel:
         sampler = _CondSampler(slots[:, layout.discrete], layout.size[layout.discrete], params)
         hot = torch.as_tensor(slots + layout.start, device=device)  # output position of each row's slots
         alphas_t, context_t = torch.as_tensor(alphas, device=device), torch.as_tensor(context, device=device)
-        numeric = set(layout.numeric.tolist())
         alpha_at = torch.as_tensor(layout.alpha_at, device=device)
+        steps = params.steps(n_rows, batch)
+        average = _WeightAverage(generator, steps)
         generator.train()
-        for _ in range(params.steps(n_rows, batch)):
+        for _ in range(steps):
             rows, targets = sampler.draw(batch, rng)
             rows_t, targets_t = torch.as_tensor(rows, device=device), torch.as_tensor(targets, device=device)
-            cond = self._cond_vector(targets_t)
-            given = torch.cat([cond, context_t[rows_t]], dim=1)
+            given = torch.cat([self._cond_vector(targets_t), context_t[rows_t]], dim=1)
             real = torch.zeros(batch, layout.width, device=device).scatter_(1, hot[rows_t], 1.0)
             real[:, alpha_at] = alphas_t[rows_t]
-            # critic step
-            fake = _activate(generator(self._generator_input(given)), layout, numeric)
-            real_in, fake_in = torch.cat([real, given], 1), torch.cat([fake.detach(), given], 1)
-            c_loss = critic(fake_in).mean() - critic(real_in).mean() \
-                + params.gradient_penalty * _gradient_penalty(critic, real_in, fake_in, pac)
-            c_opt.zero_grad(set_to_none=True)
-            c_loss.backward()
-            c_opt.step()
-            # generator step: fool the critic and obey the conditional vector
-            raw = generator(self._generator_input(given))
-            fake = _activate(raw, layout, numeric)
-            g_loss = -critic(torch.cat([fake, given], 1)).mean() + self._cond_loss(raw, targets_t)
-            g_opt.zero_grad(set_to_none=True)
-            g_loss.backward()
-            g_opt.step()
+            self._critic_step(critic, c_opt, real, given, pac)
+            self._generator_step(critic, g_opt, given, targets_t)
+            average.update(generator)
+        average.copy_to(generator)
         generator.eval()
+
+    def _critic_step(self, critic: _Critic, optimizer: "torch.optim.Optimizer", real: "torch.Tensor",
+                     given: "torch.Tensor", pac: int) -> None:
+        """One WGAN-GP update: real rows up, generated rows down, gradients near norm 1 in between."""
+        with torch.no_grad():  # the generator is not updated here: no graph needed
+            fake = _activate(self._generator(self._generator_input(given)), self._layout)
+        real_in, fake_in = torch.cat([real, given], 1), torch.cat([fake, given], 1)
+        loss = critic(fake_in).mean() - critic(real_in).mean() \
+            + self.params.gradient_penalty * _gradient_penalty(critic, real_in, fake_in, pac)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def _generator_step(self, critic: _Critic, optimizer: "torch.optim.Optimizer", given: "torch.Tensor",
+                        targets: "torch.Tensor") -> None:
+        """One generator update: fool the critic and obey the conditional vector."""
+        raw = self._generator(self._generator_input(given))
+        fake = _activate(raw, self._layout)
+        loss = -critic(torch.cat([fake, given], 1)).mean() + self._cond_loss(raw, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
 
     def _generator_input(self, given: "torch.Tensor") -> "torch.Tensor":
         noise = torch.randn(given.shape[0], self.params.noise_dim, device=given.device)
@@ -588,7 +621,7 @@ class GanModel:
         features = self._context_input(context, n)
         fixed_values, fixed_mask = self._fixed_cells(fixed, n)
         cond_targets = self._fixed_targets(fixed_values, fixed_mask)
-        with _seeded(rng):
+        with _seeded(rng, self.params.threads):
             values, slots = self._draw(features, cond_targets, rng)
             if fixed_mask.any():
                 values, unmatched = self._match_fixed(values, slots, features, cond_targets,
@@ -629,7 +662,29 @@ class GanModel:
 
     def _draw(self, features: "torch.Tensor", targets: np.ndarray,
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Encoded values (rows, columns) and their slots for one generator pass per row."""
+        """Encoded values (rows, columns) and their slots, in two generator passes.
+
+        The first pass draws the discrete columns (given the context and the ``targets``); the
+        second draws the numbers with every discrete value in the conditional vector. The
+        conditional path learns "category -> price" much sooner than the unconditioned joint.
+        """
+        layout = self._layout
+        alphas, slots = self._generate(features, targets)
+        if layout.discrete.size and layout.numeric.size:
+            drawn = slots[:, layout.discrete]
+            alphas, second = self._generate(features, np.where(targets >= 0, targets, drawn))
+            slots[:, layout.numeric] = second[:, layout.numeric]
+        values = np.empty(slots.shape, dtype=np.float64)
+        for j, transform in enumerate(self._transforms):
+            if transform["type"] == "numeric":
+                k = int(np.searchsorted(layout.numeric, j))
+                values[:, j] = _numeric_values(alphas[:, k], slots[:, j], transform)
+            else:
+                values[:, j] = _discrete_values(slots[:, j], transform, self._tails.get(j, np.zeros(0)), rng)
+        return values, slots
+
+    def _generate(self, features: "torch.Tensor", targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One generator pass: (rows, numeric columns) scalars and (rows, columns) drawn slots."""
         layout = self._layout
         alpha_at = torch.as_tensor(layout.alpha_at, device=self._device)
         n = features.shape[0]
@@ -643,14 +698,7 @@ class GanModel:
                 raw = self._generator(self._generator_input(given))
                 alphas[part] = torch.tanh(raw[:, alpha_at]).cpu().numpy()
                 slots[part] = _pick_slots(raw, layout).cpu().numpy()
-        values = np.empty(slots.shape, dtype=np.float64)
-        for j, transform in enumerate(self._transforms):
-            if transform["type"] == "numeric":
-                k = int(np.searchsorted(layout.numeric, j))
-                values[:, j] = _numeric_values(alphas[:, k], slots[:, j], transform)
-            else:
-                values[:, j] = _discrete_values(slots[:, j], transform, self._tails.get(j, np.zeros(0)), rng)
-        return values, slots
+        return alphas, slots
 
     # -- fixed cells
 
@@ -773,6 +821,28 @@ class GanModel:
         return model
 
 
+class _WeightAverage:
+    """Exponential moving average of the generator's weights, sampled from after training.
+
+    GAN outputs oscillate from step to step (a marginal share swings by several points); the
+    average over the last tenth of training is steadier than wherever the last step landed.
+    """
+
+    def __init__(self, module: nn.Module, steps: int) -> None:
+        self.decay = float(np.clip(1 - 10 / max(steps, 1), 0.9, 0.999))
+        self.weights = [p.detach().clone() for p in module.parameters()]
+
+    @torch.no_grad()
+    def update(self, module: nn.Module) -> None:
+        for average, current in zip(self.weights, module.parameters()):
+            average.lerp_(current, 1 - self.decay)
+
+    @torch.no_grad()
+    def copy_to(self, module: nn.Module) -> None:
+        for average, current in zip(self.weights, module.parameters()):
+            current.copy_(average)
+
+
 def _gradient_penalty(critic: _Critic, real: "torch.Tensor", fake: "torch.Tensor", pac: int) -> "torch.Tensor":
     """WGAN-GP on points between real and fake packs (one mixing weight per pack)."""
     packs = real.shape[0] // pac
@@ -785,6 +855,7 @@ def _gradient_penalty(critic: _Critic, real: "torch.Tensor", fake: "torch.Tensor
 def _pick_slots(raw: "torch.Tensor", layout: _Layout) -> "torch.Tensor":
     """One slot per column, drawn from the softmax of its logits (Gumbel-max)."""
     noisy = raw - torch.log(-torch.log(torch.rand_like(raw).clamp(1e-12, 1 - 1e-7)))
+    noisy[:, torch.as_tensor(layout.unseen, device=raw.device)] = -torch.inf
     picks = [noisy[:, s:s + k].argmax(dim=1) for s, k in zip(layout.start.tolist(), layout.size.tolist())]
     if not picks:
         return torch.zeros(raw.shape[0], 0, dtype=torch.int64, device=raw.device)
