@@ -91,7 +91,9 @@ class GanParams:
     fixed_rounds: int = 8        # redraw rounds for rows whose fixed numbers were not matched
     fixed_candidates: int = 8    # draws per unmatched row and round
     fixed_tolerance: float = 0.5  # match width in stds of the fixed value's mode (grows 25% a round)
-    threads: int = 0             # torch CPU threads while fitting/sampling; 0 keeps torch's own setting
+    # torch CPU threads while fitting/sampling (0: torch's own setting). The networks are small, so
+    # one thread loses little on idle cores, while two on a busy 2-core machine took 4x as long
+    threads: int = 1
 
     def to_meta(self) -> dict:
         return asdict(self)

@@ -23,8 +23,6 @@ from relsynth.models.base import TableModel, load_model, save_model  # noqa: E40
 from relsynth.models.gan import GanModel, GanParams  # noqa: E402
 from relsynth.schema.kinds import Kind  # noqa: E402
 
-torch.set_num_threads(1)  # the test machine is shared; tiny models gain nothing from threads
-
 SMALL = {"width": 64, "batch_size": 250, "min_steps": 700, "max_steps": 700}
 TINY = {"width": 16, "batch_size": 50, "min_steps": 20, "max_steps": 20}
 
