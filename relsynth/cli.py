@@ -128,6 +128,27 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
 
 
 @app.command()
+def impute(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
+           target: str = typer.Argument(..., help="Target database URL, SQLite path, or a .csv / .parquet file."),
+           table: str = typer.Option(..., "--table", "-t", help="The table whose NULLs to fill."),
+           columns: Optional[str] = typer.Option(None, "--columns", help="Columns to fill, comma-separated "
+                                                                      "(default: every column with NULLs that can be)."),
+           seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
+           replace: bool = REPLACE, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Fill the NULLs of TABLE's rows with values drawn given the rest of each row and its parent.
+
+    Observed values are never changed; the filled table goes to TARGET (a database or a file)."""
+    from relsynth.impute import impute as run
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+        result = run(source, target, table=table, columns=wanted, seed=seed, config=config, schema=schema,
+                     replace=replace, reporter=reporter)
+    filled = ", ".join(f"{c} {n:,}" for c, n in result.filled.items())
+    typer.echo(f"{result.table}: {result.rows:,} rows written to {result.target}; cells filled: {filled}")
+
+
+@app.command()
 def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database URL or SQLite path."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write it all as an editable YAML config."),
             config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, debug: bool = DEBUG) -> None:

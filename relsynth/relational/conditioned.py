@@ -31,6 +31,7 @@ class Check:
     op: str
     value: float          # in the model's encoding of the column
     label: str            # the condition as the user wrote it
+    forced: Any = None    # not None: rows that never meet it by chance get this value fixed
 
 
 @dataclass
@@ -110,9 +111,10 @@ def request(table: Table, conditions: Conditions, *, modeled: Mapping[str, Kind]
         value = encoding.decode(np.array([code]), meta).iloc[0]
         chosen = np.zeros(count, dtype=bool)
         chosen[rng.choice(count, size=int(round(balance.share * count)), replace=False)] = True
-        fixed = np.full(count, None, dtype=object)
-        fixed[chosen] = value
-        out[FIXED + balance.column] = fixed
+        # the chosen rows are drawn until they come out with the value (moving to parents where it
+        # happens, so their parents and siblings look like the real ones'), else get it fixed
+        checks.append(Check(balance.column, "==", code, f"rebalance {balance}", forced=value))
+        out[f"{CHECK}{len(checks) - 1}"] = chosen
         checks.append(Check(balance.column, "!=", code, f"rebalance {balance}"))
         out[f"{CHECK}{len(checks) - 1}"] = ~chosen   # the other rows: anything but that value
     frame = pd.DataFrame(out, index=pd.RangeIndex(count))

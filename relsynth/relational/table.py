@@ -463,6 +463,7 @@ class TableSynth:
             if movers is not None:
                 parents[1][bad[found]] = movers[take]
             bad = bad[~found]
+        bad = self._force(sampled, bad, asked, request, context, parents, rng)
         if bad.size:
             missed = [c.label for i, c in enumerate(request.checks)
                       if asked[f"{conditioned.CHECK}{i}"].to_numpy(dtype=bool)[bad].any()]
@@ -471,6 +472,30 @@ class TableSynth:
                                  hint="the model reaches it too rarely: widen the range, or give seed rows "
                                       "(--seed-rows) whose other values make it likely")
         return sampled
+
+    def _force(self, sampled: pd.DataFrame, bad: np.ndarray, asked: pd.DataFrame, request: conditioned.Request,
+               context: pd.DataFrame | None, parents, rng: np.random.Generator) -> np.ndarray:
+        """Rows that missed only checks with a forced value: drawn again with those values fixed
+        (in their latest parent). Returns the rows still missing."""
+        forcible = [i for i, c in enumerate(request.checks) if c.forced is not None]
+        if not bad.size or not forcible:
+            return bad
+        rows_asked = asked.iloc[bad].reset_index(drop=True)
+        values = {}
+        for i in forcible:
+            applies = rows_asked[f"{conditioned.CHECK}{i}"].to_numpy(dtype=bool)
+            column = request.checks[i].column
+            values.setdefault(column, np.full(bad.size, None, dtype=object))[applies] = request.checks[i].forced
+        if parents is not None:
+            context = parents[0].reindex(parents[1]).reset_index(drop=True)
+        fixed = request.fixed(rows_asked)
+        fixed = pd.DataFrame(values) if fixed is None else fixed.assign(**values)
+        redo = self._draw(context.iloc[bad].reset_index(drop=True) if context is not None else None,
+                          rows_asked, None, rng, extra=fixed)
+        for column in sampled.columns:
+            _set_rows(sampled, column, bad, redo[column].to_numpy())
+        return bad[request.failing(redo, rows_asked.assign(**{f"{conditioned.CHECK}{i}": False for i in forcible}),
+                                   self.column_metas)]
 
     def _forced_positions(self, fk: ForeignKey, parent: pd.DataFrame, counts: np.ndarray, rows: int,
                           conditions: Conditions, rng: np.random.Generator) -> np.ndarray:
