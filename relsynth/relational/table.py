@@ -23,7 +23,7 @@ from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
-from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions
+from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_value
 from relsynth.models import encoding
 from relsynth.relational import checks, conditioned, keys, latents, references, rules
 from relsynth.relational.cardinality import CardinalityModel
@@ -34,6 +34,7 @@ from relsynth.schema.sqltypes import INTEGER_GENERICS
 CHECK_ROUNDS = 10
 OVERSAMPLE_ROWS = 2_000_000   # candidate rows drawn at most in one round of a range's redraws
 MOVE_AFTER = 3                # rounds with a row's own parent before other parents are tried
+PROBES = 16                   # children drawn per parent to see how often they meet a condition
 _ASKED = "\x00asked:"     # marks the user's per-row requests while they travel in a frame
 MAX_DEPTH = 2          # a table hands on its parent's and grandparent's columns: children see 3 levels up
 MAX_HANDED_ON = 8      # columns of one ancestor handed on, at most
@@ -283,6 +284,8 @@ class TableSynth:
                 counts = np.minimum(counts, 1)  # one child at most per parent (one-to-one)
             if self.filled:
                 parent_context = latents.fill_missing(parent_context, self.filled, counts, rng)
+            if forced is None and conditions and self.model is not None and self.context_kinds:
+                counts = self._fitting_parents(parent_context, counts, conditions, rng)
             if forced is None:
                 positions = np.repeat(np.arange(len(parent)), counts)
                 orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
@@ -496,6 +499,27 @@ class TableSynth:
             _set_rows(sampled, column, bad, redo[column].to_numpy())
         return bad[request.failing(redo, rows_asked.assign(**{f"{conditioned.CHECK}{i}": False for i in forcible}),
                                    self.column_metas)]
+
+    def _fitting_parents(self, parent_context: pd.DataFrame, counts: np.ndarray, conditions: Conditions,
+                         rng: np.random.Generator) -> np.ndarray:
+        """Children counts moved towards the parents whose children meet the table's value
+        conditions (a refund goes to an account that gets refunds): each parent's rate is probed
+        with a few unconditioned children, and the same number of rows is spread over the parents
+        in proportion to count x rate."""
+        asked = [c for c in conditions.for_table(self.table.name).where if c.equality and c.column in self.column_metas]
+        if not asked or not len(parent_context) or counts.sum() == 0:
+            return counts
+        probe = self.model.sample(context=parent_context.iloc[np.repeat(np.arange(len(parent_context)), PROBES)]
+                                  .reset_index(drop=True), rng=rng)
+        meets = np.ones(len(probe), dtype=bool)
+        for condition in asked:
+            meta = self.column_metas[condition.column]
+            meets &= encoding.encode(probe[condition.column], meta) == encoded_value(condition.value, meta,
+                                                                                     what=str(condition))
+        hits = meets.reshape(-1, PROBES).sum(axis=1)
+        # shrunk towards the overall rate by one pseudo-probe: never zero, a guess rather than a verdict
+        rate = (hits + max(meets.mean(), 1.0 / meets.size)) / (PROBES + 1)
+        return references.apportion(counts * rate, int(counts.sum()), rng)
 
     def _forced_positions(self, fk: ForeignKey, parent: pd.DataFrame, counts: np.ndarray, rows: int,
                           conditions: Conditions, rng: np.random.Generator) -> np.ndarray:

@@ -17,39 +17,8 @@ import relsynth
 from relsynth.conditions import ConditionError, Conditions
 from relsynth.errors import ConfigError
 from relsynth.impute import impute
+from fixtures.bank import build_bank
 from relsynth.synthesizer import Synthesizer
-
-
-def build_bank(path: Path, seed: int = 0) -> Path:
-    rng = np.random.default_rng(seed)
-    n_acc = 600
-    tier = rng.choice(["low", "medium", "high"], n_acc, p=[0.6, 0.3, 0.1])
-    per = rng.poisson(12, n_acc) + 1
-    acc = np.repeat(np.arange(n_acc), per)
-    n = acc.size
-    fraud_p = np.select([tier[acc] == "high", tier[acc] == "medium"], [0.15, 0.04], 0.01)
-    fraud = rng.random(n) < fraud_p
-    amount = np.round(np.where(fraud, rng.lognormal(7.0, 0.5, n), rng.lognormal(4.0, 0.8, n)), 2)
-    status = rng.choice(["settled", "refunded", "pending"], n, p=[0.85, 0.1, 0.05])
-    amount = np.where(status == "refunded", np.round(amount * 2.5, 2), amount)
-    channel = np.where(status == "refunded", rng.choice(["web", "store", "phone"], n, p=[0.8, 0.1, 0.1]),
-                       rng.choice(["web", "store", "phone"], n, p=[0.3, 0.5, 0.2]))
-    note = np.where(rng.random(n) < 0.3, None, rng.choice(["gift", "bill", "rent", "food"], n))
-    con = sqlite3.connect(path)
-    con.executescript("""
-        CREATE TABLE accounts (id INTEGER PRIMARY KEY, tier VARCHAR(10) NOT NULL, opened_year INTEGER NOT NULL);
-        CREATE TABLE transactions (id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),
-            amount NUMERIC(12, 2) NOT NULL CHECK (amount > 0), is_fraud BOOLEAN NOT NULL,
-            status VARCHAR(10) NOT NULL, channel VARCHAR(10) NOT NULL, category VARCHAR(10));
-    """)
-    con.executemany("INSERT INTO accounts VALUES (?, ?, ?)",
-                    [(i + 1, tier[i], int(2010 + i % 14)) for i in range(n_acc)])
-    con.executemany("INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(i + 1, int(acc[i]) + 1, float(amount[i]), bool(fraud[i]), status[i], channel[i], note[i])
-                     for i in range(n)])
-    con.commit()
-    con.close()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +50,14 @@ def shares(values: pd.Series) -> pd.Series:
 
 def tvd(a: pd.Series, b: pd.Series) -> float:
     return float(shares(a).subtract(shares(b), fill_value=0).abs().sum() / 2)
+
+
+def test_a_seeded_child_value_goes_to_parents_that_fit(bank):
+    rows = generated(bank, Conditions.parse(where=["transactions.is_fraud=true"]))["joined"]
+    source = real(bank)
+    real_fraud = source[source.is_fraud.astype(bool)]
+    assert rows.is_fraud.astype(bool).all()
+    assert tvd(rows.tier, real_fraud.tier) < 0.2 < tvd(source.tier, real_fraud.tier)
 
 
 def test_a_seeded_value_is_in_every_row_and_the_rest_follows_it(bank):
