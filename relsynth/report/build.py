@@ -80,27 +80,29 @@ def _table_report(schema: Schema, table: Table, full: dict, samples: dict, *, se
         parent_child=tuple(sorted(_parent_child(schema, name, full, samples), key=lambda link: link.score)),
         correlations=_correlations(real_rows, synth_rows, families),
         detection=detection_auc(features["real"][0], features["synthetic"][0], features["real"][1], seed=seed,
-                                families_of=_sibling_groups(table, real_rows, synth_rows)),
+                                families_of=_sibling_groups(schema, table, real_rows, synth_rows)),
         privacy=privacy(real[list(families)], synth[list(families)], families, rng=rng, max_rows=max_rows),
     )
 
 
-def _sibling_groups(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> np.ndarray | None:
+def _sibling_groups(schema: Schema, table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> np.ndarray | None:
     """Per row (real rows first), the parent whose children it is among, through the foreign key
-    with the most children per parent; None for a table without foreign keys.
+    with the most children per parent among those whose parent brings columns to the features;
+    None when no foreign key does.
 
     Siblings share their parent's columns among the detection features: dealt to different folds,
     they let the classifier learn each parent by heart, and a fresh draw from the very process
     behind the source is "detected" (AUC near 1 on the children of a 40-row table).
     """
-    if not table.foreign_keys or real.empty or synth.empty:
+    telling = [fk for fk in table.foreign_keys if modeled_columns(schema[fk.parent])]
+    if not telling or real.empty or synth.empty:
         return None
 
     def parent_keys(frame: pd.DataFrame, fk) -> pd.Series:
         return frame[list(fk.columns)].astype(str).agg("\x1f".join, axis=1) if len(fk.columns) > 1 \
             else frame[fk.columns[0]].astype(str)
 
-    fk = max(table.foreign_keys, key=lambda f: len(real) / max(real[list(f.columns)].drop_duplicates().shape[0], 1))
+    fk = max(telling, key=lambda f: len(real) / max(real[list(f.columns)].drop_duplicates().shape[0], 1))
     keys = np.concatenate([("r" + parent_keys(real, fk)).to_numpy(), ("s" + parent_keys(synth, fk)).to_numpy()])
     orphan = np.concatenate([real[list(fk.columns)].isna().any(axis=1).to_numpy(),
                              synth[list(fk.columns)].isna().any(axis=1).to_numpy()])

@@ -101,12 +101,15 @@ def _splits(x: np.ndarray, y: np.ndarray, folds: int, seed: int,
     if families_of is not None:
         inverse = _joined(inverse, np.asarray(families_of))
         unique = np.unique(inverse)
+    ungrouped = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y))
     if len(unique) < 4:  # a handful of groups: grouping would leave folds without a class
-        return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, y))
+        return ungrouped
     folds = min(folds, len(unique) // 2)  # a few groups: fewer, bigger folds
     fold_of_group = np.random.default_rng(seed).permutation(len(unique)) % folds
     fold = fold_of_group[inverse]
-    return [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(folds)]
+    splits = [(np.flatnonzero(fold != k), np.flatnonzero(fold == k)) for k in range(folds)]
+    usable = sum(len(np.unique(y[test])) == 2 for _, test in splits)
+    return splits if usable >= 2 else ungrouped  # whole groups left folds of one class
 
 
 def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
