@@ -18,6 +18,8 @@ user sees the whole picture while editing, and are ignored on load:
       where: ["orders.status=refunded", "orders.total>=100"]
       rebalance: ["transactions.is_fraud=true:0.5"]
       seed_rows: {orders: seeds.csv}  # one generated row per seed row
+    privacy:
+      k: 5                            # categories, extremes and combinations fewer real rows share never come out
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ class ConditionsConfig(_Strict):
     seed_rows: dict[str, str] = Field(default_factory=dict)
 
 
+class PrivacyConfig(_Strict):
+    k: int = Field(default=5, ge=1)   # a value or combination fewer real rows share never comes out
+
+
 class Config(_Strict):
     source: str | None = None         # informational: where it was inspected (no password)
     schema_name: str | None = Field(default=None, alias="schema")
@@ -74,6 +80,7 @@ class Config(_Strict):
     model: str | None = None          # the model family of every table without its own
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     conditions: ConditionsConfig = Field(default_factory=ConditionsConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
     def contexts(self) -> dict[str, str | None]:
         """The context parents the user chose: table -> parent, or None for "no parent"."""

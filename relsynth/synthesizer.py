@@ -21,6 +21,7 @@ from relsynth.errors import ArtifactError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
+from relsynth.privacy import protect
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
@@ -100,7 +101,8 @@ class Synthesizer:
                 frame = read_table(engine, sa_table)
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
                                        parents=real, rng=rng,
-                                       parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions)
+                                       parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
+                                       protect_k=self.config.privacy.k)
                 self.tables[table.name] = synth
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
@@ -136,8 +138,11 @@ class Synthesizer:
                     if fk.label in synth.references:
                         synth.references[fk.label]["room"] = room.name
                     unread[fk.parent].discard(table.name)
-                data = pd.concat([synth.wanted_data(frame, real), frame[list(synth.modeled)].reset_index(drop=True)],
-                                 axis=1)
+                own = protect.protect(frame[list(synth.modeled)].reset_index(drop=True), synth.modeled,
+                                      k=self.config.privacy.k, rng=rng,
+                                      keep=set(synth.leading) | set(synth.retained.columns if synth.retained is not None
+                                                                    else ()))
+                data = pd.concat([synth.wanted_data(frame, real), own], axis=1)
                 waiting[table.name] = (data, positions)
                 del frame
                 for name in [n for n in waiting if ready(n)]:

@@ -22,6 +22,7 @@ import pandas as pd
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
+from relsynth.privacy import protect
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
 from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_value
 from relsynth.models import encoding
@@ -101,6 +102,9 @@ class TableSynth:
     leading: list[str] = field(default_factory=list)
     column_metas: dict[str, dict] = field(default_factory=dict)   # value ranges and categories
     retained: pd.DataFrame | None = None
+    # value protection: rows too close to few real people are drawn again
+    quasi: list[str] = field(default_factory=list)      # quasi-identifier columns
+    protect_k: int = 0
 
     # ------------------------------------------------------------------ fit
 
@@ -108,7 +112,7 @@ class TableSynth:
     def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
             parents: Mapping[str, pd.DataFrame], rng: np.random.Generator,
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
-            conditions: Conditions | None = None) -> "TableSynth":
+            conditions: Conditions | None = None, protect_k: int = 0) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
@@ -146,6 +150,11 @@ class TableSynth:
         if kept:
             context_columns = list(step.context.columns) if step.context is not None else []
             synth.retained = frame[list(dict.fromkeys(kept + context_columns))].reset_index(drop=True).copy()
+        if protect_k > 1 and synth.retained is None:  # rows that equal few real people are drawn again
+            synth.protect_k = protect_k
+            synth.quasi = protect.quasi_identifiers(synth.learned)
+            for name, columns in synth._combinations():
+                synth.exclusions[name] = protect.rare_combinations(frame, columns, k=protect_k, key=synth.digest_key)
         related = synth._related(frame, parents, parent_kinds)
         synth.copies = rules.learn_copies(related)
         synth.orders = rules.learn_orders(related)
@@ -615,7 +624,7 @@ class TableSynth:
         still breaks a constraint is dropped, with a warning.
         """
         for _ in range(CHECK_ROUNDS):
-            bad = self._clashes(frame) | self._violations(frame)
+            bad = self._clashes(frame) | self._violations(frame) | self._too_close(frame)
             if not bad.any():
                 break
             self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
@@ -636,11 +645,38 @@ class TableSynth:
             else:
                 keep &= ~clash  # e.g. more children than distinct parents allow
         keep &= ~self._violations(frame)
+        close = self._too_close(frame) & keep
+        if close.any():  # never written: a row that points at a real person
+            warnings.warn(f"{self.table.name}: {int(close.sum())} rows dropped: they kept matching a combination "
+                          f"of values fewer than {self.protect_k} real rows share", stacklevel=2)
+            keep &= ~close
+        if not keep.all() and (~keep).sum() > close.sum():
+            warnings.warn(f"{self.table.name}: {int((~keep).sum() - close.sum())} rows dropped to keep its unique "
+                          "and check constraints", stacklevel=2)
         if not keep.all():
-            warnings.warn(f"{self.table.name}: {int((~keep).sum())} rows dropped to keep its unique and check "
-                          "constraints", stacklevel=2)
             frame = frame[keep].reset_index(drop=True)
         return frame
+
+    def _combinations(self) -> list[tuple[str, list[str]]]:
+        """The column sets whose rare real combinations a generated row must not repeat: the
+        quasi-identifiers together (two or more), and the whole modeled row (three columns or more:
+        one or two values are the categories' and extremes' business)."""
+        out = []
+        if len(self.quasi) >= 2:
+            out.append(("\x00quasi", self.quasi))
+        if len(self.learned) >= 3:
+            out.append(("\x00row", list(self.learned)))
+        return out
+
+    def _too_close(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows whose quasi-identifiers (or whole modeled row) equal a combination fewer than k
+        real rows share (compared by keyed digest)."""
+        bad = np.zeros(len(frame), dtype=bool)
+        for name, columns in self._combinations():
+            rare = self.exclusions.get(name)
+            if rare is not None and rare.size and columns and all(c in frame.columns for c in columns):
+                bad |= np.isin(protect.combination_digests(frame, columns, self.digest_key), rare)
+        return bad
 
     def _clashes(self, frame: pd.DataFrame) -> np.ndarray:
         bad = np.zeros(len(frame), dtype=bool)
@@ -702,6 +738,7 @@ class TableSynth:
                 "filled": self.filled, "references": self.references, "copies": self.copies,
                 "orders": self.orders, "key_order": self.key_order, "passes_down": self.passes_down,
                 "leading": self.leading, "column_metas": self.column_metas, "retained": None,
+                "quasi": self.quasi, "protect_k": self.protect_k,
                 "model": None, "cardinality": None}
         np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
         if self.retained is not None:  # the user asked to keep these real values: they are stored
@@ -729,7 +766,8 @@ class TableSynth:
                     filled=list(meta.get("filled", [])), references=meta.get("references", {}),
                     copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"),
                     passes_down=list(meta.get("passes_down", [])), leading=list(meta.get("leading", [])),
-                    column_metas=meta.get("column_metas", {}))
+                    column_metas=meta.get("column_metas", {}), quasi=list(meta.get("quasi", [])),
+                    protect_k=int(meta.get("protect_k", 0)))
         if meta.get("retained"):
             synth.retained = pd.read_json(directory / meta["retained"], orient="split", convert_dates=False)
         with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
