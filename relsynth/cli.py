@@ -214,6 +214,9 @@ def _report_summary(result) -> None:
     for table, scores in by_table.items():
         grid.add_row(table, *[("" if scores.get(m) is None else f"{scores[m]:.3f}") for m in metrics])
     Console().print(grid)
+    if result.pii_found is not None:
+        found = result.pii_found
+        typer.secho(f"real identifying values found in the synthetic copy: {found}", fg="green" if not found else "red")
 
 
 def _show_schema(schema, the_plan) -> None:

@@ -7,6 +7,8 @@ table and side. Parents and children are always joined from the whole tables.
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from itertools import combinations
 from pathlib import Path
@@ -47,8 +49,10 @@ def build_report(real: str | sa.URL, synthetic: str | sa.URL, *, max_rows: int =
     samples = {side: {t.name: _sample(frames[t.name], max_rows, np.random.default_rng([seed, i, s]))
                       for i, t in enumerate(schema)}
                for s, (side, frames) in enumerate(full.items())}
-    tables = tuple(_table_report(schema, t, full, samples, seed=seed, max_rows=max_rows,
-                                 rng=np.random.default_rng([seed, i, 2]))
+    real_pii = _identifying_values(schema, full["real"])
+    tables = tuple(_with_pii(_table_report(schema, t, full, samples, seed=seed, max_rows=max_rows,
+                                           rng=np.random.default_rng([seed, i, 2])),
+                             t, full["synthetic"][t.name], real_pii)
                    for i, t in enumerate(schema))
     return Report(real=loaded.real_url, synthetic=loaded.synthetic_url, max_rows=max_rows, seed=seed, tables=tables,
                   problems=tuple(loaded.problems), seconds=time.perf_counter() - start)
@@ -108,6 +112,28 @@ def _sibling_groups(schema: Schema, table: Table, real: pd.DataFrame, synth: pd.
                              synth[list(fk.columns)].isna().any(axis=1).to_numpy()])
     keys[orphan] = [f"row{i}" for i in np.flatnonzero(orphan)]  # rows without a parent stand alone
     return np.unique(keys, return_inverse=True)[1]
+
+
+def _identifying_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Per identifying kind, every real value of the columns of that kind in any table, as text
+    (a fake first name equal to a real *last* name identifies nobody)."""
+    parts: dict[str, list] = {}
+    for t in schema:
+        for c in t.columns:
+            if c.kind.identifying and c.name in frames[t.name].columns:
+                parts.setdefault(c.kind.value, []).append(frames[t.name][c.name].dropna().astype(str).to_numpy())
+    return {kind: np.unique(np.concatenate(values)) for kind, values in parts.items()}
+
+
+def _with_pii(report: TableReport, table: Table, synth: pd.DataFrame, real_pii: dict[str, np.ndarray]) -> TableReport:
+    """The table's report with the count of its synthetic identifying values equal to a real
+    value of the same kind."""
+    columns = [c for c in table.columns if c.kind.identifying and c.name in synth.columns]
+    if not columns:
+        return report
+    found = sum(int(np.isin(synth[c.name].dropna().astype(str).to_numpy(), real_pii.get(c.kind.value, [])).sum())
+                for c in columns)
+    return dataclasses.replace(report, privacy=dataclasses.replace(report.privacy, pii_found=found))
 
 
 def _null_share(series: pd.Series) -> float:

@@ -204,6 +204,10 @@ def _detection_privacy(t: TableReport) -> str:
         privacy = (f'exact-match share <b class="{exact}">{fmt(p.exact_match_share)}</b> '
                    f"(real baseline {fmt(p.exact_match_baseline)})")
         if p.dcr_share is not None:
+            if p.pii_found is not None:
+                privacy += f' · real identifying values found <b class="{"good" if not p.pii_found else "poor"}">{p.pii_found}</b>'
+            if p.nndr_median is not None:
+                privacy += f' · NNDR median {fmt(p.nndr_median)} (real rows: {fmt(p.nndr_real_median)})'
             privacy += (f' · DCR share <b class="{grade("dcr_share", p.dcr_share)}">{fmt(p.dcr_share)}</b> '
                         f"(ideal 0.5) · median distance to closest record: synthetic {fmt(p.dcr_synthetic_median)}, "
                         f"real holdout {fmt(p.dcr_real_median)}")

@@ -7,7 +7,13 @@
   of the rest is the "training" reference; ``dcr_share`` is the share of synthetic rows closer to
   the training part than to the holdout (ties count half; 0.5 is right, well above means the
   synthesizer memorized its training rows). The median synthetic-to-training distance is given
-  beside the median holdout-to-training distance: a copy sits far below that real baseline.
+  beside the median holdout-to-training distance: a copy sits far below that real baseline;
+- nearest-neighbour distance ratio (NNDR): per synthetic row, the distance to its nearest real
+  (training-part) row over the distance to the second nearest; the median is given, and a value
+  near 0 means rows sit on one real record rather than among several (real rows among themselves
+  give the baseline);
+- ``pii_found``: how many values of the synthetic identifying columns (emails, names, phones,
+  addresses...) equal a real identifying value anywhere in the real database: must be 0.
 
 Caveat: a synthesizer trained on *every* real row (``relsynth clone``) saw the holdout too, so its
 ``dcr_share`` is ~0.5 whatever it memorized; the medians still show a copy.
@@ -39,12 +45,16 @@ class Privacy:
     dcr_synthetic_median: float | None   # synthetic row -> nearest training-part row
     dcr_real_median: float | None        # holdout row -> nearest training-part row
     columns: int
+    nndr_median: float | None = None     # nearest / second-nearest training-part distance, synthetic rows
+    nndr_real_median: float | None = None  # the same for holdout rows: the baseline
+    pii_found: int | None = None         # synthetic identifying values equal to a real one
 
     def to_dict(self) -> dict:
         r = lambda v: None if v is None else round(float(v), 4)  # noqa: E731
         return {"exact_match_share": r(self.exact_match_share), "exact_match_baseline": r(self.exact_match_baseline),
                 "dcr_share": r(self.dcr_share), "dcr_synthetic_median": r(self.dcr_synthetic_median),
-                "dcr_real_median": r(self.dcr_real_median), "columns": self.columns}
+                "dcr_real_median": r(self.dcr_real_median), "nndr_median": r(self.nndr_median),
+                "nndr_real_median": r(self.nndr_real_median), "pii_found": self.pii_found, "columns": self.columns}
 
 
 def privacy(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *, rng: np.random.Generator,
@@ -59,7 +69,7 @@ def privacy(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *
     n_hold = max(1, int(round(HOLDOUT * len(real))))
     hold, rest = order[:n_hold], order[n_hold:]
     baseline = float(np.isin(real_hash[hold], real_hash[rest]).mean()) if len(rest) else None
-    share = synth_median = real_median = None
+    share = synth_median = real_median = nndr = nndr_real = None
     if len(real) >= MIN_DCR_ROWS:
         n_hold = max(1, int(round(HOLDOUT * min(len(real), max_rows))))
         used = real.iloc[order[:2 * n_hold]]          # the holdout, then the training part
@@ -70,7 +80,16 @@ def privacy(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *
         share = float(np.mean(d_train < d_hold) + 0.5 * np.mean(d_train == d_hold))
         synth_median = float(np.median(d_train))
         real_median = float(np.median(_nearest(train, hold)))
-    return Privacy(exact, baseline, share, synth_median, real_median, len(families))
+        nndr, nndr_real = _nndr(train, x_synth), _nndr(train, hold)
+    return Privacy(exact, baseline, share, synth_median, real_median, len(families), nndr, nndr_real)
+
+
+def _nndr(reference: np.ndarray, query: np.ndarray) -> float | None:
+    if len(reference) < 2:
+        return None
+    distances = NearestNeighbors(n_neighbors=2).fit(reference).kneighbors(query, return_distance=True)[0]
+    ratio = np.divide(distances[:, 0], distances[:, 1], out=np.ones(len(query)), where=distances[:, 1] > 0)
+    return float(np.median(ratio))
 
 
 def _row_hashes(frame: pd.DataFrame) -> np.ndarray:

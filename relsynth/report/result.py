@@ -155,6 +155,12 @@ class Report:
         per_table = [t.scores for t in self.tables]
         return {family: _mean(s[family] for s in per_table) for family in FAMILIES}
 
+    @property
+    def pii_found(self) -> int | None:
+        """Synthetic identifying values equal to a real one, over every table (must be 0)."""
+        counts = [t.privacy.pii_found for t in self.tables if t.privacy.pii_found is not None]
+        return sum(counts) if counts else None
+
     def table(self, name: str) -> TableReport:
         for t in self.tables:
             if t.name == name:
@@ -165,6 +171,7 @@ class Report:
         return {"real": self.real, "synthetic": self.synthetic, "max_rows": self.max_rows, "seed": self.seed,
                 "seconds": round(self.seconds, 2),
                 "overall": {k: _r(v) for k, v in self.overall.items()}, "ideal": dict(IDEAL),
+                "pii_found": self.pii_found,
                 "tables": {t.name: t.to_dict() for t in self.tables}, "problems": list(self.problems)}
 
     def summary_rows(self) -> list[tuple[str, str, float]]:

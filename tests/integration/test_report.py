@@ -55,6 +55,10 @@ def test_a_database_against_itself_scores_one(shop_self):
             assert abs(table.detection.auc - 0.5) <= 0.1, table.name
     assert shop_self.table("customers").privacy.exact_match_share == 1.0
     assert not shop_self.problems
+    # the real database is full of real people: every identifying value is found
+    emails = shop_self.table("customers")
+    assert emails.privacy.pii_found >= 300 and shop_self.pii_found >= emails.privacy.pii_found
+    assert emails.privacy.nndr_median < emails.privacy.nndr_real_median   # copies sit on real rows
 
 
 def test_a_constant_price_hurts_column_shapes(tmp_path, shop_self):
@@ -127,6 +131,9 @@ def test_a_clone_report_has_every_table_and_foreign_key(shop_clone, tmp_path):
 def test_a_clone_copies_almost_no_real_customer(shop_clone):
     report = build_report(str(SHOP), str(shop_clone))
     assert report.table("customers").privacy.exact_match_share < 0.05
+    assert report.pii_found == 0   # no real email, name, phone or address anywhere in the copy
+    nndr = report.table("orders").privacy
+    assert nndr.nndr_median > 0.5 * nndr.nndr_real_median
 
 
 def tiny_pair(tmp_path: Path) -> tuple[Path, Path]:
