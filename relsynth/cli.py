@@ -17,10 +17,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                        "no real person.\n\nURLs are SQLAlchemy URLs or paths to SQLite files; "
                        "env:NAME reads one from an environment variable.")
 
-def _with_models(config: Optional[Path], choices: Optional[list[str]]):
+def _config(config: Optional[Path], models: Optional[list[str]], strict: bool):
+    """The config file with the command line's --model choices and --strict applied."""
     from relsynth.config import load_config, with_models
 
-    return with_models(load_config(config), choices) if choices else config
+    if not models and not strict:
+        return config
+    loaded = with_models(load_config(config), models or [])
+    return loaded.model_copy(update={"strict": True}) if strict else loaded
 
 
 def _conditions(retain, where, rebalance, seed_rows):
@@ -68,6 +72,8 @@ REBALANCE = typer.Option(None, "--rebalance", help="Give a value a share of the 
                          rich_help_panel="Conditions")
 SEED_ROWS = typer.Option(None, "--seed-rows", help="One row per seed row, its cells kept: orders=seeds.csv "
                                                   "(CSV or Parquet; repeatable).", rich_help_panel="Conditions")
+STRICT = typer.Option(False, "--strict", help="Fail before anything is written when a column is neither listed in the "
+                                            "config (reviewed) nor generated: a guard against a column added since.")
 MODEL = typer.Option(None, "--model", "-m", help="Model family: trees (default, fast on a CPU), gan, autoregressive "
                                                 "(free text); FAMILY for every table or TABLE=FAMILY (repeatable).")
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars.")
@@ -78,7 +84,7 @@ DEBUG = typer.Option(False, "--debug", help="Show the traceback of an error.")
 def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
           target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
           scale: float = SCALE, seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
-          replace: bool = REPLACE, model: Optional[list[str]] = MODEL, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
+          replace: bool = REPLACE, strict: bool = STRICT, model: Optional[list[str]] = MODEL, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
           rebalance: Optional[list[str]] = REBALANCE, seed_rows: Optional[list[str]] = SEED_ROWS,
           quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Learn SOURCE and write a synthetic copy of it into TARGET."""
@@ -86,7 +92,7 @@ def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
 
     with _reporter(quiet) as reporter, _errors(debug):
         conditions = _conditions(retain, where, rebalance, seed_rows)
-        result = api.clone(source, target, scale=scale, seed=seed, config=_with_models(config, model), schema=schema,
+        result = api.clone(source, target, scale=scale, seed=seed, config=_config(config, model, strict), schema=schema,
                            replace=replace, reporter=reporter, conditions=conditions)
     _summary(result)
 
@@ -95,7 +101,7 @@ def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
 def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
           output: Path = typer.Option(..., "--output", "-o", help="Directory for the trained model."),
           seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
-          model: Optional[list[str]] = MODEL, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
+          strict: bool = STRICT, model: Optional[list[str]] = MODEL, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
           rebalance: Optional[list[str]] = REBALANCE, seed_rows: Optional[list[str]] = SEED_ROWS,
           quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Learn SOURCE and save the model to a directory (no real rows are stored, but retained columns).
@@ -105,7 +111,7 @@ def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
 
     with _reporter(quiet) as reporter, _errors(debug):
         conditions = _conditions(retain, where, rebalance, seed_rows)
-        api.train(source, config=_with_models(config, model), schema=schema, seed=seed, reporter=reporter,
+        api.train(source, config=_config(config, model, strict), schema=schema, seed=seed, reporter=reporter,
                   conditions=conditions).save(output)
     typer.echo(f"model saved to {output}")
 

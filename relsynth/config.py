@@ -5,6 +5,7 @@ user sees the whole picture while editing, and are ignored on load:
 
     exclude: [audit_log]              # tables left out of the clone
     model: trees                      # the model family of every table without its own
+    strict: true                      # fail when a column is not listed here (one added since review)
     tables:
       orders:
         context: customers            # the parent whose rows condition this table ("none": no parent)
@@ -78,6 +79,7 @@ class Config(_Strict):
     schema_name: str | None = Field(default=None, alias="schema")
     exclude: list[str] = Field(default_factory=list)
     model: str | None = None          # the model family of every table without its own
+    strict: bool = False              # every column must be listed here, or be a key or generated
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     conditions: ConditionsConfig = Field(default_factory=ConditionsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
@@ -101,6 +103,18 @@ def with_models(config: Config, choices: list[str]) -> Config:
         current = tables.get(table, TableConfig())
         tables[table] = current.model_copy(update={"model": family})
     return config.model_copy(update={"tables": tables, "model": default})
+
+
+def unreviewed_columns(config: Config, schema) -> list[str]:
+    """Columns whose values a model learns from, yet that the config does not list: after a
+    schema change, a new column (a national id stored as a number) would otherwise be learned
+    unseen. Keys and generated (identifying) columns never carry real values into the copy."""
+    out = []
+    for table in schema:
+        listed = config.tables.get(table.name, TableConfig()).columns
+        out += [f"{table.name}.{c.name} ({c.kind.value})" for c in table.columns
+                if c.name not in listed and c.kind != Kind.KEY and not c.kind.identifying]
+    return out
 
 
 def load_config(path: str | Path | None) -> Config:

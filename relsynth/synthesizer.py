@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from relsynth import __version__
 from relsynth.conditions import ConditionError, Conditions
-from relsynth.config import Config
-from relsynth.errors import ArtifactError, RelsynthError
+from relsynth.config import Config, unreviewed_columns
+from relsynth.errors import ArtifactError, ConfigError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
@@ -66,6 +66,15 @@ class Synthesizer:
             self.schema = reflect(engine, config=self.config, progress=lambda _t: advance(1))
         if conditions:
             conditions.validate(self.schema)
+        if self.config.strict:
+            unreviewed = unreviewed_columns(self.config, self.schema)
+            if unreviewed:
+                listed = ", ".join(unreviewed[:10]) + (f" and {len(unreviewed) - 10} more" if len(unreviewed) > 10
+                                                       else "")
+                raise ConfigError(f"strict: {len(unreviewed)} column(s) neither reviewed in the config nor generated: "
+                                  f"{listed}",
+                                  hint="check them, then list them under tables.T.columns (relsynth inspect -o writes "
+                                       "every column) or give them a generated kind")
         self.plan = make_plan(self.schema, contexts=self.config.contexts())
         families = {name: t.model for name, t in self.config.tables.items() if t.model}
         default_family = self.config.model or DEFAULT_FAMILY

@@ -66,3 +66,26 @@ def test_quasi_identifiers_are_found_by_name():
     kinds = {"birth_date": Kind.DATE, "zipCode": Kind.CATEGORICAL, "gender": Kind.CATEGORICAL,
              "age": Kind.INTEGER, "salary": Kind.DECIMAL, "page_views": Kind.INTEGER}
     assert protect.quasi_identifiers(kinds) == ["birth_date", "zipCode", "gender", "age"]
+
+
+def test_strict_fails_before_writing_when_a_column_was_added_since_review(tmp_path):
+    from typer.testing import CliRunner
+
+    from relsynth.cli import app
+
+    source = build_people(tmp_path / "people.sqlite")
+    reviewed = tmp_path / "relsynth.yaml"
+    runner = CliRunner()
+    assert runner.invoke(app, ["inspect", str(source), "-o", str(reviewed)]).exit_code == 0
+    target = tmp_path / "copy.sqlite"
+    ok = runner.invoke(app, ["clone", str(source), str(target), "-q", "--strict", "-c", str(reviewed)])
+    assert ok.exit_code == 0, ok.output
+    con = sqlite3.connect(source)   # the schema changes after the review
+    con.execute("ALTER TABLE people ADD COLUMN national_id INTEGER")
+    con.execute("UPDATE people SET national_id = 100000000 + id * 7")
+    con.commit()
+    con.close()
+    target.unlink()
+    failed = runner.invoke(app, ["clone", str(source), str(target), "-q", "--strict", "-c", str(reviewed)])
+    assert failed.exit_code == 1 and "people.national_id" in failed.output and "hint:" in failed.output
+    assert not target.exists()    # nothing was written
