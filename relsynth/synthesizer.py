@@ -22,6 +22,7 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
+from relsynth.privacy.scrub import scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
@@ -147,6 +148,8 @@ class Synthesizer:
                     if fk.label in synth.references:
                         synth.references[fk.label]["room"] = room.name
                     unread[fk.parent].discard(table.name)
+                for column in [c for c, k in synth.modeled.items() if k == Kind.TEXT]:  # text a family writes
+                    frame[column], _found = scrub(frame[column], rng)
                 own = protect.protect(frame[list(synth.modeled)].reset_index(drop=True), synth.modeled,
                                       k=self.config.privacy.k, rng=rng,
                                       keep=set(synth.leading) | set(synth.retained.columns if synth.retained is not None

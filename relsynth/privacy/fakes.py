@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.errors import ConfigError, ModelError
+from relsynth.privacy import identifiers
 from relsynth.schema.detect import as_strings
 from relsynth.schema.kinds import Kind
 
@@ -368,6 +369,12 @@ def _append_suffix(sep: str) -> Callable[[np.ndarray, np.ndarray, int | None], n
             out.append(base + tail)
         return _obj(out)
     return suffix
+
+
+def _no_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
+    """A suffix would break these formats: the column cannot hold more distinct values."""
+    raise ModelError(f"could not draw {len(values)} more distinct values in this format",
+                     hint="lift the column's unique constraint, or give it the kind text in the config")
 
 
 def _text_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None) -> np.ndarray:
@@ -1184,6 +1191,9 @@ _LEARNERS: dict[Kind, Callable[[pd.Series], dict]] = {
     Kind.UUID: _learn_uuid,
     Kind.JSON: _learn_json,
     Kind.BINARY: _learn_binary,
+    Kind.NATIONAL_ID: lambda present: identifiers.learn_shape(as_strings(present)),
+    Kind.CARD_NUMBER: lambda present: identifiers.learn_shape(as_strings(present)),
+    Kind.IP_ADDRESS: lambda present: identifiers.learn_ip(as_strings(present)),
 }
 
 _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = {
@@ -1199,4 +1209,7 @@ _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = 
     Kind.UUID: (_make_uuid, _append_suffix("")),
     Kind.JSON: (_make_json, _json_suffix),
     Kind.BINARY: (_make_binary, _bytes_suffix),
+    Kind.NATIONAL_ID: (lambda fmt, m, ctx: identifiers.make_national_ids(fmt["shape"], m, ctx.rng), _no_suffix),
+    Kind.CARD_NUMBER: (lambda fmt, m, ctx: identifiers.make_cards(fmt["shape"], m, ctx.rng), _no_suffix),
+    Kind.IP_ADDRESS: (lambda fmt, m, ctx: identifiers.make_ips(fmt, m, ctx.rng, attempt=ctx.attempt), _no_suffix),
 }

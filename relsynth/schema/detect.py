@@ -48,6 +48,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from relsynth.privacy import identifiers
 from relsynth.schema.kinds import Kind
 
 MAX_CATEGORIES = 50         # at most this many distinct values ...
@@ -81,6 +82,10 @@ _PHONE_PUNCT_RE = re.compile(r"^\+|[\s().\-/]")
 def detect_kind(*, table: str, column: str, generic: str, values: pd.Series, unique: bool = False) -> Kind:
     """The logical kind of one non-key column (rules in the module docstring)."""
     generic = (generic or "other").lower()
+    if generic in ("integer", "bigint", "decimal") and _identifier_hint(set(_tokens(column)),
+                                                                        "".join(_tokens(column))) in (
+            Kind.NATIONAL_ID, Kind.CARD_NUMBER):
+        return _identifier_hint(set(_tokens(column)), "".join(_tokens(column)))  # an ssn stored as a number
     if generic in _TYPED:
         return _TYPED[generic]
     if generic == "other":
@@ -113,7 +118,7 @@ def _string_kind(table: str, column: str, strs: list[str], unique: bool) -> Kind
         hint = None
     kind = hint or _value_kind(strs)
     if kind in (Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PHONE,
-                Kind.ADDRESS, Kind.UUID):
+                Kind.ADDRESS, Kind.UUID, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS):
         return kind                      # identifying even when repeated
     if not unique and _low_cardinality(strs):
         return Kind.CATEGORICAL
@@ -149,6 +154,9 @@ def _name_hint(table: str, column: str) -> Kind | None:
     tokens = _tokens(column)
     words = set(tokens)
     joined = "".join(t for t in tokens if not t.isdigit())
+    special = _identifier_hint(words, joined)
+    if special is not None:
+        return special
     if "email" in joined or "mail" in words:
         return Kind.EMAIL
     if any(k in joined for k in ("firstname", "givenname", "forename", "middlename")) or "fname" in words:
@@ -167,6 +175,19 @@ def _name_hint(table: str, column: str) -> Kind | None:
     if (words & {"address", "street", "addr", "addressline"} or "address" in joined or "street" in joined) \
             and not words & {"ip", "mac", "web", "url", "host", "wallet", "server", "remote"}:
         return Kind.ADDRESS
+    return None
+
+
+def _identifier_hint(words: set[str], joined: str) -> Kind | None:
+    """National ids, card numbers and IP addresses by name (also for integer-typed columns)."""
+    if words & {"ssn", "sin", "nin", "nino", "passport", "tin"} or any(
+            k in joined for k in ("socialsecurity", "nationalid", "taxid", "nationalnumber", "passportnumber")):
+        return Kind.NATIONAL_ID
+    if words & {"pan", "cc"} and words & {"number", "num", "no"} or any(
+            k in joined for k in ("cardnumber", "creditcard", "debitcard", "ccnumber", "cardno")):
+        return Kind.CARD_NUMBER
+    if words & {"ip", "ipv4", "ipv6"} or "ipaddress" in joined:
+        return Kind.IP_ADDRESS
     return None
 
 
@@ -215,6 +236,10 @@ def _hint_agrees(kind: Kind, strs: list[str]) -> bool:
         return _share(strs, lambda s: sum(c.isdigit() for c in s) >= 5) >= HINT_SHARE
     if kind is Kind.POSTCODE:
         return _share(strs, lambda s: 2 <= len(s.strip()) <= 12 and any(c.isalnum() for c in s)) >= HINT_SHARE
+    if kind in (Kind.NATIONAL_ID, Kind.CARD_NUMBER):
+        return _share(strs, lambda s: sum(c.isdigit() for c in s) >= 6) >= HINT_SHARE
+    if kind is Kind.IP_ADDRESS:
+        return _share(strs, identifiers.looks_like_ip) >= HINT_SHARE
     return _share(strs, lambda s: any(c.isalpha() for c in s)) >= HINT_SHARE
 
 
@@ -231,6 +256,13 @@ def _value_kind(strs: list[str]) -> Kind | None:
         return Kind.EMAIL
     if _share(strs, lambda s: bool(_UUID_RE.match(s.strip()))) >= VALUE_SHARE:
         return Kind.UUID
+    # before phones: an SSN or an IPv4 address has a phone's digits and punctuation
+    if _share(strs, identifiers.looks_like_national_id) >= VALUE_SHARE:
+        return Kind.NATIONAL_ID
+    if _share(strs, identifiers.looks_like_ip) >= VALUE_SHARE:
+        return Kind.IP_ADDRESS
+    if _share(strs, identifiers.looks_like_card) >= VALUE_SHARE:
+        return Kind.CARD_NUMBER
     if _share(strs, _looks_like_phone) >= VALUE_SHARE:
         return Kind.PHONE
     return None

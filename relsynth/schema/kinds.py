@@ -30,6 +30,9 @@ class Kind(str, Enum):
     ADDRESS = "address"
     CITY = "city"
     POSTCODE = "postcode"
+    NATIONAL_ID = "national_id"   # social security and other national numbers
+    CARD_NUMBER = "card_number"   # payment cards
+    IP_ADDRESS = "ip_address"
     UUID = "uuid"
     JSON = "json"
     BINARY = "binary"
@@ -54,7 +57,7 @@ MODELED = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.BOOLEAN, Kind.
                      Kind.DATETIME, Kind.DATE, Kind.TIME})
 IDENTIFYING = frozenset({Kind.TEXT, Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME,
                          Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.POSTCODE, Kind.UUID, Kind.JSON,
-                         Kind.BINARY})
+                         Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS})
 
 
 def parse_kind(value: str) -> Kind:

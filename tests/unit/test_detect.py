@@ -137,7 +137,17 @@ def test_low_cardinality_cities_and_postcodes_stay_categories():
 
 def test_words_that_merely_end_like_a_hint_are_not_taken():
     assert kind("ethnicity", s([f"group {i}" for i in range(300)])) is Kind.TEXT
-    assert kind("ip_address", s([f"10.0.{i // 250}.{i % 250}" for i in range(300)])) is Kind.TEXT
+    assert kind("ip_address", s([f"10.0.{i // 250}.{i % 250}" for i in range(300)])) is Kind.IP_ADDRESS  # not a street
+
+
+def test_national_ids_cards_and_ip_addresses_are_found_by_name_and_by_value():
+    ssns = s([f"{100 + i % 700:03d}-{10 + i % 80:02d}-{1000 + i:04d}" for i in range(300)])
+    assert kind("customer_ref", ssns) is Kind.NATIONAL_ID          # by value, not taken for a phone
+    assert kind("ssn", s([f"{100000000 + i}" for i in range(300)])) is Kind.NATIONAL_ID
+    cards = s(["4111 1111 1111 1111", "5500 0000 0000 0004", "3400 0000 0000 009", "6011 0000 0000 0004"] * 75)
+    assert kind("payment", cards) is Kind.CARD_NUMBER
+    assert kind("visitor", s([f"192.168.{i // 256}.{i % 256}" for i in range(300)])) is Kind.IP_ADDRESS
+    assert kind("client_ip", s([f"2001:0db8:85a3::{i:x}" for i in range(300)])) is Kind.IP_ADDRESS
 
 
 def test_notes_codes_and_titles_with_many_values_are_text():

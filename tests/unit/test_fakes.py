@@ -350,3 +350,17 @@ def test_numbered_addresses_keep_their_pattern_on_example_domains():
     out = generate(learn_format(Kind.EMAIL, emails), 1000, rng(), unique=True)
     assert out.is_unique and out.str.fullmatch(r"customer\d+@example\.\w+").all()
     assert out.str.fullmatch(r"customer(0|[1-9]\d{0,3})@example\.\w+").mean() > 0.9  # clashes are redrawn one digit wider
+
+
+def test_fake_national_ids_cards_and_ips_keep_the_shape_and_can_never_be_real():
+    from relsynth.privacy import identifiers
+
+    ssn = generate(learn_format(Kind.NATIONAL_ID, pd.Series(["123-45-6789", "987-65-4321"] * 20)), 2000, rng(),
+                   unique=True)
+    assert ssn.is_unique and ssn.str.fullmatch(r"9\d\d-\d\d-\d{4}").all()       # 9xx: never issued
+    cards = generate(learn_format(Kind.CARD_NUMBER, pd.Series(["4111-1111-1111-1111"] * 40)), 2000, rng(), unique=True)
+    assert cards.is_unique and cards.str.fullmatch(r"4000-00\d\d-\d{4}-\d{4}").all()
+    assert cards.map(identifiers.luhn_ok).all()                                  # passes validation
+    ips = generate(learn_format(Kind.IP_ADDRESS, pd.Series(["10.1.2.3"] * 40)), 5000, rng(), unique=True)
+    reserved = ips.str.match(r"^(192\.0\.2|198\.51\.100|203\.0\.113|198\.1[89])\.")
+    assert ips.is_unique and reserved.all()

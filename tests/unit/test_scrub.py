@@ -1,0 +1,24 @@
+"""Personal data inside free text is replaced in place, the sentence around it kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from relsynth.privacy.scrub import scrub
+
+
+def test_pii_inside_text_is_replaced_and_the_sentence_kept():
+    notes = pd.Series([
+        "Customer jane.doe@gmail.com called from +1 415-555-0199 about the refund.",
+        "Card 4111 1111 1111 1111 declined, SSN 123-45-6789 on file, login from 81.2.69.160",
+        "Great product, would buy again.",
+        None,
+    ])
+    out, replaced = scrub(notes, np.random.default_rng(0))
+    assert replaced == 5
+    joined = " ".join(out.dropna())
+    for real in ("jane.doe@gmail.com", "415-555-0199", "4111 1111 1111 1111", "123-45-6789", "81.2.69.160"):
+        assert real not in joined
+    assert out[0].startswith("Customer ") and out[0].endswith(" about the refund.") and "@example." in out[0]
+    assert out[2] == "Great product, would buy again." and out[3] is None
