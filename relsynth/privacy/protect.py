@@ -22,6 +22,7 @@ from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
 
 DEFAULT_K = 5
+MIN_ROWS = 100     # in a smaller table nearly every combination is rare: only categories and extremes
 NUMBERS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})
 _QUASI_RE = re.compile(r"(^|_)(birth|dob|born|zip|zipcode|postcode|postal|gender|sex|age|ethnicity|race|"
                        r"nationality|marital)(_|$)")
@@ -59,13 +60,12 @@ def _replace_rare(values: pd.Series, k: int, rng: np.random.Generator) -> pd.Ser
     if not len(rare):
         return values
     frequent = counts[counts >= k]
+    if not len(frequent):  # a table too small for k: nothing to replace them with
+        return values
     hit = values.isin(rare).to_numpy()
     out = values.astype(object).to_numpy(copy=True)
-    if len(frequent):
-        out[hit] = rng.choice(frequent.index.to_numpy(dtype=object), size=int(hit.sum()),
-                              p=(frequent / frequent.sum()).to_numpy())
-    else:  # nothing is frequent: the column says nothing that is not personal
-        out[hit] = None
+    out[hit] = rng.choice(frequent.index.to_numpy(dtype=object), size=int(hit.sum()),
+                          p=(frequent / frequent.sum()).to_numpy())
     return pd.Series(out, index=values.index, name=values.name)
 
 

@@ -150,7 +150,8 @@ class TableSynth:
         if kept:
             context_columns = list(step.context.columns) if step.context is not None else []
             synth.retained = frame[list(dict.fromkeys(kept + context_columns))].reset_index(drop=True).copy()
-        if protect_k > 1 and synth.retained is None:  # rows that equal few real people are drawn again
+        if protect_k > 1 and synth.retained is None and len(frame) >= protect.MIN_ROWS:
+            # rows that equal a combination few real people share are drawn again
             synth.protect_k = protect_k
             synth.quasi = protect.quasi_identifiers(synth.learned)
             for name, columns in synth._combinations():
@@ -663,9 +664,9 @@ class TableSynth:
         one or two values are the categories' and extremes' business)."""
         out = []
         if len(self.quasi) >= 2:
-            out.append(("\x00quasi", self.quasi))
+            out.append(("__protect__.quasi", self.quasi))
         if len(self.learned) >= 3:
-            out.append(("\x00row", list(self.learned)))
+            out.append(("__protect__.row", list(self.learned)))
         return out
 
     def _too_close(self, frame: pd.DataFrame) -> np.ndarray:
