@@ -76,27 +76,8 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # KiB on Linux
 
 
-def clone_timed(family: str, source: str, target: str, seed: int) -> dict:
-    """What `relsynth clone --model FAMILY` does, with fit, sample and write timed apart."""
-    from relsynth.synthesizer import Synthesizer
-    from relsynth.urls import resolve_url, target_url
-    from relsynth.write import write_database
-
-    t0 = time.perf_counter()
-    synth = Synthesizer(config=_config(family)).fit(resolve_url(source), seed=seed)
-    t1 = time.perf_counter()
-    frames = synth.sample(scale=1.0, seed=seed)
-    t2 = time.perf_counter()
-    Path(target).unlink(missing_ok=True)
-    write_database(synth.schema, frames, target_url(resolve_url(target)), order=synth.plan.order,
-                   deferred=synth.plan.deferred, replace=True)
-    t3 = time.perf_counter()
-    return {"fit_s": t1 - t0, "sample_s": t2 - t1, "write_s": t3 - t2,
-            "rows": {name: len(f) for name, f in frames.items()}}
-
-
 def fit_timed(family: str, source: str, _target: str, seed: int) -> dict:
-    """Fit and sample only (the timing mode): nothing is written."""
+    """Fit and sample with FAMILY for every table, timed apart (the timing mode stops here)."""
     from relsynth.synthesizer import Synthesizer
     from relsynth.urls import resolve_url
 
@@ -104,8 +85,22 @@ def fit_timed(family: str, source: str, _target: str, seed: int) -> dict:
     synth = Synthesizer(config=_config(family)).fit(resolve_url(source), seed=seed)
     t1 = time.perf_counter()
     frames = synth.sample(scale=1.0, seed=seed)
-    t2 = time.perf_counter()
-    return {"fit_s": t1 - t0, "sample_s": t2 - t1, "rows": {name: len(f) for name, f in frames.items()}}
+    return {"fit_s": t1 - t0, "sample_s": time.perf_counter() - t1,
+            "rows": {name: len(f) for name, f in frames.items()}, "_synth": synth, "_frames": frames}
+
+
+def clone_timed(family: str, source: str, target: str, seed: int) -> dict:
+    """What `relsynth clone --model FAMILY` does, with fit, sample and write timed apart."""
+    from relsynth.urls import resolve_url, target_url
+    from relsynth.write import write_database
+
+    result = fit_timed(family, source, target, seed)
+    synth, frames = result["_synth"], result["_frames"]
+    start = time.perf_counter()
+    Path(target).unlink(missing_ok=True)
+    write_database(synth.schema, frames, target_url(resolve_url(target)), order=synth.plan.order,
+                   deferred=synth.plan.deferred, replace=True)
+    return {**result, "write_s": time.perf_counter() - start}
 
 
 CHILD_JOBS = {"clone": clone_timed, "fit": fit_timed}
@@ -116,6 +111,7 @@ def child(job: str, family: str, source: str, target: str, seed: int) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = CHILD_JOBS[job](family, source, target, seed)
+    result = {k: v for k, v in result.items() if not k.startswith("_")}   # drop the live objects
     result["peak_mb"] = _peak_mb()
     print(json.dumps(result))
 
