@@ -17,7 +17,8 @@ Bodies are one to five sentences (5 to 45 words), so relsynth sees them as free 
 Measures (``text_measures``), the same code on the real and any synthetic copy:
 
 * vocabulary: share of the synthetic words that are real words, and share of the real top-200
-  words that appear in the synthetic bodies;
+  words that appear in the synthetic bodies; and the share of synthetic bodies that are a real
+  body verbatim (privacy: should stay near 0);
 * relation: a word-count classifier (multinomial naive Bayes) trained on real bodies to predict
   the rating class (1-2 / 3 / 4-5) or the ticket category, scored on the copy's own rows (on real
   rows its accuracy is the ceiling, on bodies that ignore their row it falls to chance); and the
@@ -281,7 +282,8 @@ def vocabulary_scores(real: pd.Series, synth: pd.Series, top: int = 200) -> dict
     vocabulary = pd.Index(real_words.unique())
     top_words = real_words.value_counts().index[:top]
     return {"in_vocab": float(synth_words.isin(vocabulary).mean()) if len(synth_words) else float("nan"),
-            "top200_kept": float(pd.Index(top_words).isin(synth_words.unique()).mean())}
+            "top200_kept": float(pd.Index(top_words).isin(synth_words.unique()).mean()),
+            "copied": float(synth.isin(set(real.dropna())).mean()) if len(synth) else float("nan")}
 
 
 def _labels(table: str, frame: pd.DataFrame) -> pd.Series:
