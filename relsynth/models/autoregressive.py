@@ -24,6 +24,7 @@ numpy arrays, the vocabularies and bins as JSON meta, so nothing is pickled.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Mapping
@@ -71,6 +72,7 @@ class AutoregressiveParams:
     learning_rate: float = 1e-2
     text_last_share: float = 0.5   # share of training rows whose texts come after all other fields
     temperature: float = 1.0       # for categories and bins
+    threads: int = 1               # torch CPU threads (0: torch's own); more than free cores spin-wait
     text_temperature: float = 1.0
     text_top_k: int = 40           # 0: no cut
     sample_batch: int = 2048       # rows generated together
@@ -590,6 +592,20 @@ def _draw(net, layout: _Layout, f: int, hidden, at, params: AutoregressiveParams
 # ---------------------------------------------------------------- the table model
 
 
+@contextlib.contextmanager
+def _threads(count: int):
+    """Torch's CPU threads for the block, restored after: with more threads than free cores the
+    workers spin-wait (a shared 2-core machine fitted several times slower with 2)."""
+    torch = _torch()
+    before = torch.get_num_threads()
+    if count > 0:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @register("autoregressive")
 class AutoregressiveModel:
     """Rows written token by token by a small transformer; any subset of fields can be given."""
@@ -635,7 +651,7 @@ class AutoregressiveModel:
                             context.set_axis([str(c) for c in context.columns], axis=1)
                             if context is not None else None)
         device = _device(self.params)
-        with torch.random.fork_rng(devices=[]):  # seeded from rng, without touching the caller's torch state
+        with _threads(self.params.threads), torch.random.fork_rng(devices=[]):  # seeded, caller's state kept
             torch.manual_seed(int(rng.integers(2**63 - 1)))
             self._net = _build_network(self._layout, self.params).to(device)
             learn = len(table) and len(table_fields)
@@ -679,8 +695,9 @@ class AutoregressiveModel:
             known = np.where(known >= 0, known, np.repeat(self._layout.offsets, self._layout.widths)[None, :])
             slots = known
         else:
-            slots = _generate(self._net, self._layout, known, self._order(given), self.params,
-                              int(rng.integers(2**63 - 1)), next(self._net.parameters()).device)
+            with _threads(self.params.threads):
+                slots = _generate(self._net, self._layout, known, self._order(given), self.params,
+                                  int(rng.integers(2**63 - 1)), next(self._net.parameters()).device)
         return self._frame(slots, fixed, given, rng)
 
     def _order(self, given: np.ndarray) -> np.ndarray:
