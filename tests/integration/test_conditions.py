@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import relsynth
 from relsynth.conditions import ConditionError, Conditions
 from relsynth.errors import ConfigError
 from relsynth.impute import impute
