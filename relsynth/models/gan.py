@@ -47,7 +47,7 @@ import pandas as pd
 
 from relsynth.errors import ArtifactError, ModelError
 from relsynth.models import encoding, register
-from relsynth.models.trees import _check_kinds, analyze_frame, encode_frame, subsample
+from relsynth.models.trees import analyze_frame, encode_frame, training_rows
 from relsynth.schema.kinds import Kind
 
 try:
@@ -481,17 +481,8 @@ class GanModel:
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
             context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None:
-        _check_kinds(table, kinds)
-        if context is not None and len(context) != len(table):
-            raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
-                             hint="pass one parent row per table row (row i of context is the parent of row i)")
-        keep = subsample(len(table), self.params.max_rows, rng)
-        if keep is not None:
-            table = table.iloc[keep]
-            context = context.iloc[keep] if context is not None else None
-        self._columns = [str(c) for c in table.columns]
-        self._metas = {str(c): encoding.analyze(table[c], Kind(kinds[c])) for c in table.columns}
-        table = table.set_axis(self._columns, axis=1)
+        table, context, self._metas = training_rows(table, kinds, context, max_rows=self.params.max_rows, rng=rng)
+        self._columns = list(self._metas)
         encoded = encode_frame(table, self._metas, what="table")
         self._fit_transforms(encoded, rng)
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}

@@ -326,6 +326,22 @@ def as_predictors(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values - offsets, dtype=np.float32)
 
 
+def training_rows(table: pd.DataFrame, kinds: Mapping[str, Kind], context: pd.DataFrame | None, *, max_rows: int,
+                  rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, dict]]:
+    """The rows a model learns from, checked and subsampled to ``max_rows``: the table with its
+    column names as text (metas are keyed by them), the row-aligned context, each column's meta."""
+    _check_kinds(table, kinds)
+    if context is not None and len(context) != len(table):
+        raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
+                         hint="pass one parent row per table row (row i of context is the parent of row i)")
+    keep = subsample(len(table), max_rows, rng)
+    if keep is not None:
+        table = table.iloc[keep]
+        context = context.iloc[keep] if context is not None else None
+    metas = {str(c): encoding.analyze(table[c], Kind(kinds[c])) for c in table.columns}
+    return table.set_axis(list(metas), axis=1), context, metas
+
+
 def subsample(n_rows: int, limit: int, rng: np.random.Generator) -> np.ndarray | None:
     """Sorted row positions of a uniform subsample, or None when every row is kept."""
     if n_rows <= limit:
@@ -362,17 +378,8 @@ class TreesModel:
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
             context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None:
-        _check_kinds(table, kinds)
-        if context is not None and len(context) != len(table):
-            raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
-                             hint="pass one parent row per table row (row i of context is the parent of row i)")
-        keep = subsample(len(table), self.params.max_rows, rng)
-        if keep is not None:
-            table = table.iloc[keep]
-            context = context.iloc[keep] if context is not None else None
-        self._columns = [str(c) for c in table.columns]
-        self._metas = {str(c): encoding.analyze(table[c], Kind(kinds[c])) for c in table.columns}
-        table = table.set_axis(self._columns, axis=1)  # metas are keyed by name as text
+        table, context, self._metas = training_rows(table, kinds, context, max_rows=self.params.max_rows, rng=rng)
+        self._columns = list(self._metas)
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         encoded = np.hstack([encode_frame(context, self._context_metas) if context is not None
                              else np.empty((len(table), 0)),
@@ -509,4 +516,4 @@ def _check_kinds(table: pd.DataFrame, kinds: Mapping[str, Kind]) -> None:
 
 
 __all__ = ["TreesModel", "TreeParams", "DonorTree", "analyze_frame", "encode_frame", "centers",
-           "as_predictors", "subsample"]
+           "as_predictors", "subsample", "training_rows"]
