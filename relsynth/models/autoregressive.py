@@ -36,6 +36,7 @@ import pandas as pd
 
 from relsynth.errors import ModelError
 from relsynth.models import encoding, register
+from relsynth.models.trees import check_kinds
 from relsynth.models.tokenizer import TextTokenizer
 from relsynth.schema.kinds import Kind
 
@@ -803,13 +804,7 @@ class AutoregressiveModel:
 
 def _checked_columns(table: pd.DataFrame, kinds: Mapping[str, Kind]) -> list:
     """The table's columns in the order of ``kinds``, after checking each kind can be learned."""
-    for column in table.columns:
-        if column not in kinds:
-            raise ModelError(f"no kind given for column {column!r}")
-        kind = Kind(kinds[column])
-        if not (kind.modeled or kind is Kind.TEXT):
-            raise ModelError(f"column {column!r} has kind {kind.value!r}, which the autoregressive model does "
-                             "not learn", hint="pass modeled columns and free text (kind 'text') only")
+    check_kinds(table, kinds, text=True)
     return [c for c in kinds if c in table.columns]
 
 

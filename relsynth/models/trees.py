@@ -330,7 +330,7 @@ def training_rows(table: pd.DataFrame, kinds: Mapping[str, Kind], context: pd.Da
                   rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, dict]]:
     """The rows a model learns from, checked and subsampled to ``max_rows``: the table with its
     column names as text (metas are keyed by them), the row-aligned context, each column's meta."""
-    _check_kinds(table, kinds)
+    check_kinds(table, kinds)
     if context is not None and len(context) != len(table):
         raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
                          hint="pass one parent row per table row (row i of context is the parent of row i)")
@@ -504,16 +504,17 @@ def _sample_column(steps: _ColumnSteps, predictors: np.ndarray, *, n: int, rng: 
     return values
 
 
-def _check_kinds(table: pd.DataFrame, kinds: Mapping[str, Kind]) -> None:
+def check_kinds(table: pd.DataFrame, kinds: Mapping[str, Kind], *, text: bool = False) -> None:
+    """Every column has a kind the model learns: the modeled ones, and free text when ``text``."""
     for column in table.columns:
         if column not in kinds:
             raise ModelError(f"no kind given for column {column!r}")
         kind = Kind(kinds[column])
-        if not kind.modeled:
-            raise ModelError(f"column {column!r} has kind {kind.value!r}, which the table model does not learn",
+        if not (kind.modeled or (text and kind is Kind.TEXT)):
+            raise ModelError(f"column {column!r} has kind {kind.value!r}, which this model does not learn",
                              hint="pass only modeled columns (integer, float, decimal, boolean, categorical, "
-                                  "datetime, date, time)")
+                                  "datetime, date, time)" + (" and free text (kind 'text')" if text else ""))
 
 
 __all__ = ["TreesModel", "TreeParams", "DonorTree", "analyze_frame", "encode_frame", "centers",
-           "as_predictors", "subsample", "training_rows"]
+           "as_predictors", "subsample", "training_rows", "check_kinds"]
