@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 from relsynth.errors import RelsynthError  # noqa: E402
 
-__all__ = ["RelsynthError", "Synthesizer", "clone", "__version__"]
+__all__ = ["RelsynthError", "Synthesizer", "clone", "mask", "__version__"]
 
 
 def __getattr__(name: str):
@@ -12,7 +12,7 @@ def __getattr__(name: str):
     if name == "Synthesizer":
         from relsynth.synthesizer import Synthesizer
         return Synthesizer
-    if name == "clone":
-        from relsynth.api import clone
-        return clone
+    if name in ("clone", "mask"):
+        from relsynth import api
+        return getattr(api, name)
     raise AttributeError(name)

@@ -1,17 +1,25 @@
-"""The public functions behind the CLI: clone, train, generate."""
+"""The public functions behind the CLI: clone, train, generate, mask."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 
 from relsynth.conditions import Conditions
-from relsynth.config import Config, load_config
+from relsynth.config import Config, check_strict, load_config
+from relsynth.extract import read_table
+from relsynth.graph import Plan, plan as make_plan
+from relsynth.privacy.masking import mask_frame
+from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.progress import Reporter
+from relsynth.schema.model import Schema
+from relsynth.schema.reflect import reflect, reflect_metadata
 from relsynth.synthesizer import Synthesizer
-from relsynth.urls import resolve_url, shown, target_url
+from relsynth.urls import resolve_url, shown, source_engine, target_url
 from relsynth.write import verify_database, write_database
 from relsynth.write.verify import Check
 
@@ -61,6 +69,12 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
     reporter = reporter or Reporter()
     url = target_url(_url(target), source=_url(source) if source is not None else None)
     frames = synth.sample(scale=scale, seed=seed, reporter=reporter, conditions=conditions_of(synth.config, conditions))
+    return _write(synth.schema, synth.plan, frames, url, replace=replace, reporter=reporter)
+
+
+def _write(schema: Schema, plan: Plan, frames: dict[str, pd.DataFrame], url: sa.URL, *, replace: bool,
+           reporter: Reporter) -> CloneResult:
+    """Write ``frames`` into ``url`` (all or nothing) and check every constraint there."""
     total = sum(len(f) for f in frames.values())
     written: dict[str, int] = {}
     with reporter.task("writing the target", total=total) as advance:
@@ -68,12 +82,12 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
             advance(rows_so_far - written.get(table, 0))
             written[table] = rows_so_far
 
-        rows = write_database(synth.schema, frames, url, order=synth.plan.order, deferred=synth.plan.deferred,
+        rows = write_database(schema, frames, url, order=plan.order, deferred=plan.deferred,
                               replace=replace, progress=on_progress)
     with reporter.task("checking constraints in the target"):
-        checks = verify_database(synth.schema, url)
+        checks = verify_database(schema, url)
     return CloneResult(target=shown(url), rows=dict(rows), checks=tuple(checks),
-                       source_rows={t.name: t.row_count for t in synth.schema})
+                       source_rows={t.name: t.row_count for t in schema})
 
 
 def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
@@ -89,6 +103,39 @@ def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, see
     synth = train(source_url, config=config, schema=schema, seed=seed, reporter=reporter, conditions=conditions)
     return generate(synth, target, scale=scale, seed=seed, replace=replace, source=source_url, reporter=reporter,
                     conditions=conditions)
+
+
+def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | Path | None = None,
+         schema: str | None = None, replace: bool = False, reporter: Reporter | None = None) -> CloneResult:
+    """The real rows of ``source`` written into ``target`` with every identifying column replaced by
+    its keyed pseudonym (:mod:`relsynth.privacy.pseudonyms`): joins on natural keys keep working,
+    and the same salt gives the same fakes in every run. Every other value stays real: when no
+    real record may appear, use :func:`clone`."""
+    reporter = reporter or Reporter()
+    config = _config(config, schema)
+    source_url = _url(source)
+    url = target_url(_url(target), source=source_url)
+    salt = salt_from_env(config.privacy.salt_env)
+    if salt is None:
+        warnings.warn(f"{config.privacy.salt_env} is not set: a random salt is used, so another run gives other "
+                      "fakes; set it to keep the mapping", stacklevel=2)
+    pseudonyms, identities = Pseudonyms(salt or random_salt()), {}
+    engine = source_engine(source_url)
+    try:
+        with reporter.task("reflecting the schema") as advance:
+            reflected = reflect(engine, config=config, progress=lambda _t: advance(1))
+        check_strict(config, reflected)
+        the_plan = make_plan(reflected, contexts=config.contexts())
+        metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
+        frames = {}
+        with reporter.task("masking tables", total=len(the_plan.order)) as advance:
+            for name in the_plan.order:     # parents first: a foreign key takes its parent's mapping
+                sa_table = metadata.tables[f"{reflected.name}.{name}" if reflected.name else name]
+                frames[name] = mask_frame(reflected[name], read_table(engine, sa_table), pseudonyms, identities)
+                advance(1)
+    finally:
+        engine.dispose()
+    return _write(reflected, the_plan, frames, url, replace=replace, reporter=reporter)
 
 
 def _url(value: str | sa.URL) -> sa.URL:

@@ -134,6 +134,24 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
 
 
 @app.command()
+def mask(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
+         target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
+         config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, replace: bool = REPLACE,
+         strict: bool = STRICT, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Copy SOURCE's real rows into TARGET with every identifying column replaced by a keyed fake.
+
+    The same value gets the same fake in every table and run under one secret salt (the environment
+    variable RELSYNTH_SALT, or the config's privacy.salt_env), so joins on e-mails and other natural
+    keys keep working. Numbers, dates and categories stay real: use clone when no real record may appear."""
+    from relsynth import api
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        result = api.mask(source, target, config=_config(config, None, strict), schema=schema, replace=replace,
+                          reporter=reporter)
+    _summary(result, what="masked")
+
+
+@app.command()
 def impute(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source database URL or SQLite path."),
            target: str = typer.Argument(..., help="Target database URL, SQLite path, or a .csv / .parquet file."),
            table: str = typer.Option(..., "--table", "-t", help="The table whose NULLs to fill."),
@@ -254,16 +272,16 @@ def _show_schema(schema, the_plan) -> None:
         console.print(f"  {i:>2}. {step.table}: " + "; ".join(parts))
 
 
-def _summary(result) -> None:
+def _summary(result, what: str = "synthetic") -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
-    console.print(f"synthetic database written to [bold]{result.target}[/bold]")
+    console.print(f"{what} database written to [bold]{result.target}[/bold]")
     grid = Table(show_edge=False)
     grid.add_column("table")
     grid.add_column("source rows", justify="right")
-    grid.add_column("synthetic rows", justify="right")
+    grid.add_column(f"{what} rows", justify="right")
     for name, rows in result.rows.items():
         grid.add_row(name, f"{result.source_rows.get(name, 0):,}", f"{rows:,}")
     console.print(grid)

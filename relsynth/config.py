@@ -21,6 +21,7 @@ user sees the whole picture while editing, and are ignored on load:
       seed_rows: {orders: seeds.csv}  # one generated row per seed row
     privacy:
       k: 5                            # categories, extremes and combinations fewer real rows share never come out
+      salt_env: RELSYNTH_SALT         # the environment variable holding the secret salt of pseudonyms
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ class ConditionsConfig(_Strict):
 
 class PrivacyConfig(_Strict):
     k: int = Field(default=5, ge=1)   # a value or combination fewer real rows share never comes out
+    # the environment variable holding the pseudonyms' secret salt (never the salt itself: a
+    # config file is shared and committed); unset: a fresh random salt per run
+    salt_env: str = "RELSYNTH_SALT"
 
 
 class Config(_Strict):
@@ -115,6 +119,19 @@ def unreviewed_columns(config: Config, schema) -> list[str]:
         out += [f"{table.name}.{c.name} ({c.kind.value})" for c in table.columns
                 if c.name not in listed and c.kind != Kind.KEY and not c.kind.identifying]
     return out
+
+
+def check_strict(config: Config, schema) -> None:
+    """With ``strict``, fail (before anything is written) naming every unreviewed column."""
+    if not config.strict:
+        return
+    unreviewed = unreviewed_columns(config, schema)
+    if unreviewed:
+        listed = ", ".join(unreviewed[:10]) + (f" and {len(unreviewed) - 10} more" if len(unreviewed) > 10 else "")
+        raise ConfigError(f"strict: {len(unreviewed)} column(s) neither reviewed in the config nor generated: "
+                          f"{listed}",
+                          hint="check them, then list them under tables.T.columns (relsynth inspect -o writes "
+                               "every column) or give them a generated kind")
 
 
 def load_config(path: str | Path | None) -> Config:

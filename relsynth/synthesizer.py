@@ -16,12 +16,14 @@ import sqlalchemy as sa
 
 from relsynth import __version__
 from relsynth.conditions import ConditionError, Conditions
-from relsynth.config import Config, unreviewed_columns
+from relsynth.config import Config, check_strict
 from relsynth.errors import ArtifactError, ConfigError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
+from relsynth.privacy.masking import mask_frame
+from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.privacy.scrub import scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
@@ -67,15 +69,7 @@ class Synthesizer:
             self.schema = reflect(engine, config=self.config, progress=lambda _t: advance(1))
         if conditions:
             conditions.validate(self.schema)
-        if self.config.strict:
-            unreviewed = unreviewed_columns(self.config, self.schema)
-            if unreviewed:
-                listed = ", ".join(unreviewed[:10]) + (f" and {len(unreviewed) - 10} more" if len(unreviewed) > 10
-                                                       else "")
-                raise ConfigError(f"strict: {len(unreviewed)} column(s) neither reviewed in the config nor generated: "
-                                  f"{listed}",
-                                  hint="check them, then list them under tables.T.columns (relsynth inspect -o writes "
-                                       "every column) or give them a generated kind")
+        check_strict(self.config, self.schema)
         self.plan = make_plan(self.schema, contexts=self.config.contexts())
         families = {name: t.model for name, t in self.config.tables.items() if t.model}
         default_family = self.config.model or DEFAULT_FAMILY
@@ -83,6 +77,9 @@ class Synthesizer:
             get_family(family)  # an unknown family fails before any training
         metadata = reflect_metadata(engine, schema_name=self.schema.name, only=list(self.plan.order))
         rng = np.random.default_rng(seed)
+        # retained identifiers and personal data inside text become keyed pseudonyms
+        pseudonyms = Pseudonyms(salt_from_env(self.config.privacy.salt_env) or random_salt())
+        identities: dict = {}
         real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns
         summaries: dict[str, list[latents.Summary]] = {}  # parent -> its children summaries
         summarized_as: dict[str, list[latents.Summary]] = {}  # child -> those of them that summarize it
@@ -114,6 +111,8 @@ class Synthesizer:
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
                                        protect_k=self.config.privacy.k)
                 self.tables[table.name] = synth
+                if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
+                    synth.retained = mask_frame(table, synth.retained, pseudonyms, identities)
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
                                         retained=synth.retained, rng=np.random.default_rng(0),
@@ -149,7 +148,7 @@ class Synthesizer:
                         synth.references[fk.label]["room"] = room.name
                     unread[fk.parent].discard(table.name)
                 for column in [c for c, k in synth.modeled.items() if k == Kind.TEXT]:  # text a family writes
-                    frame[column], _found = scrub(frame[column], rng)
+                    frame[column], _found = scrub(frame[column], pseudonyms)
                 own = protect.protect(frame[list(synth.modeled)].reset_index(drop=True), synth.modeled,
                                       k=self.config.privacy.k, rng=rng,
                                       keep=set(synth.leading) | set(synth.retained.columns if synth.retained is not None

@@ -107,11 +107,11 @@ def make_cards(shape: str, m: int, rng: np.random.Generator) -> np.ndarray:
         shape, width = "9999 9999 9999 9999", 16
     digits = _digits(m, width, rng)
     digits[:, :len(_TEST_PREFIX)] = np.array([int(c) for c in _TEST_PREFIX], dtype=np.uint8)
-    digits[:, -1] = _check_digits(digits[:, :-1])
+    digits[:, -1] = check_digits(digits[:, :-1])
     return _spell(digits, shape)
 
 
-def _check_digits(body: np.ndarray) -> np.ndarray:
+def check_digits(body: np.ndarray) -> np.ndarray:
     """The Luhn check digit of each row of digits (vectorized)."""
     reversed_body = body[:, ::-1].astype(np.int64)
     doubled = reversed_body[:, 0::2] * 2
@@ -122,7 +122,7 @@ def _check_digits(body: np.ndarray) -> np.ndarray:
 
 _V4_BLOCKS = np.array([(192 << 24) | (0 << 16) | (2 << 8), (198 << 24) | (51 << 16) | (100 << 8),
                        (203 << 24) | (0 << 16) | (113 << 8)], dtype=np.int64)
-_BENCHMARK_V4 = (198 << 24) | (18 << 16)   # 198.18.0.0/15: 131,072 addresses
+BENCHMARK_V4 = (198 << 24) | (18 << 16)   # 198.18.0.0/15: 131,072 addresses
 
 
 def make_ips(fmt: dict, m: int, rng: np.random.Generator, *, attempt: int = 0) -> np.ndarray:
@@ -132,7 +132,7 @@ def make_ips(fmt: dict, m: int, rng: np.random.Generator, *, attempt: int = 0) -
     if n4:
         small = rng.random(n4) < (0.5 if attempt == 0 else 0.0)   # redraws go to the big range
         address = np.where(small, _V4_BLOCKS[rng.integers(0, 3, n4)] + rng.integers(1, 255, n4),
-                           _BENCHMARK_V4 + rng.integers(1, 2 ** 17 - 1, n4))
+                           BENCHMARK_V4 + rng.integers(1, 2 ** 17 - 1, n4))
         octets = [(address >> shift) & 255 for shift in (24, 16, 8, 0)]
         out[~v6] = pd.Series(octets[0]).astype(str).str.cat([pd.Series(o).astype(str) for o in octets[1:]],
                                                                sep=".").to_numpy()

@@ -2,9 +2,10 @@
 
 A family that writes text (``autoregressive``) learns it from the real column; an e-mail address,
 a phone number, a national id, a card number or an IP address inside a review or a ticket would
-be material it could spell back. Each is replaced by a fake of the same kind (reserved e-mail
-domains, never-issued ids, test card numbers, documentation addresses), keeping the sentence
-around it.
+be material it could spell back. Each is replaced by its pseudonym (:mod:`relsynth.privacy.pseudonyms`:
+reserved e-mail domains, never-issued ids, test card numbers, documentation addresses), keeping the
+sentence around it; the same address in two tickets, or in a ticket and the customers table of a
+masked copy, becomes the same fake.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.privacy import identifiers
-from relsynth.privacy.fakes import generate, learn_format
+from relsynth.privacy.pseudonyms import Pseudonyms
 from relsynth.schema.kinds import Kind
 
 # order matters: the more specific patterns first, so a card number is not taken for a phone
@@ -31,9 +32,9 @@ PATTERNS: tuple[tuple[Kind, re.Pattern], ...] = (
 _ANY = re.compile("|".join(f"(?P<{kind.value}>{pattern.pattern})" for kind, pattern in PATTERNS))
 
 
-def scrub(values: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:
-    """``values`` with every match of :data:`PATTERNS` replaced by a fake of its kind (one pass:
-    a fake is never matched again), and how many were replaced."""
+def scrub(values: pd.Series, pseudonyms: Pseudonyms) -> tuple[pd.Series, int]:
+    """``values`` with every match of :data:`PATTERNS` replaced by its pseudonym (one pass: a fake
+    is never matched again), and how many were replaced."""
     text = values.astype(object)
     present = np.flatnonzero(text.notna().to_numpy())
     strings = [str(v) for v in text.to_numpy()[present]]
@@ -43,11 +44,10 @@ def scrub(values: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:
             found.setdefault(match.lastgroup, []).append(match.group())
     if not found:
         return values, 0
-    fakes = {kind: iter(generate(learn_format(Kind(kind), pd.Series(real, dtype=object)), len(real), rng)
-                        .fillna("").tolist())
+    fake_of = {kind: dict(zip(real, pseudonyms.map(Kind(kind), np.array(real, dtype=object))))
              for kind, real in found.items()}
     out = np.full(len(text), None, dtype=object)   # NULL stays NULL
-    out[present] = [_ANY.sub(lambda match: next(fakes[match.lastgroup]), s) for s in strings]
+    out[present] = [_ANY.sub(lambda match: fake_of[match.lastgroup][match.group()], s) for s in strings]
     return pd.Series(out, index=values.index, name=values.name, dtype=object), sum(len(v) for v in found.values())
 
 

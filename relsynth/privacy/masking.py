@@ -1,0 +1,97 @@
+"""Replace the identifying columns of real rows by their pseudonyms, table by table.
+
+Used by ``relsynth mask`` (every row real, every identifier replaced) and for retained columns of
+a clone. A column is masked as its *identity kind*:
+
+* an identifying column (e-mail, name, phone, address, ids, cards, IPs, UUIDs, codes) as its kind;
+  free text and JSON keep their words, with the personal data inside replaced in place;
+* a string key holding an identity (an e-mail as primary key) as the kind its values show;
+* a foreign key as the column it points at, so a join on a natural key still matches: the
+  parent's ``ann@corp.net`` and the child's reference to it become the same fake;
+* everything else (numbers, dates, categories, integer keys) is kept as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import MutableMapping
+
+import numpy as np
+import pandas as pd
+
+from relsynth.privacy.pseudonyms import Pseudonyms
+from relsynth.privacy.scrub import scrub
+from relsynth.schema.detect import detect_kind
+from relsynth.schema.kinds import Kind
+from relsynth.schema.model import Table
+
+SCRUB = "scrub"            # free text and JSON: personal data inside replaced, the rest kept
+FREE_TEXT_SHARE = 0.5      # a text column whose values mostly hold a space is prose, not a code
+Identities = MutableMapping[tuple[str, str], "Kind | str | None"]
+
+
+def identity_kinds(table: Table, frame: pd.DataFrame, known: Identities) -> dict[str, Kind | str | None]:
+    """How each column of ``frame`` is masked (None: kept). ``known`` holds the tables already
+    decided, (table, column) -> kind, and gets this one's: a foreign key reads its parent's there."""
+    out: dict[str, Kind | str | None] = {}
+    references = {c: (fk.parent, fk.parent_columns[fk.columns.index(c)])
+                  for fk in table.foreign_keys for c in fk.columns}
+    for col in table.columns:            # own columns first: a self-reference reads them
+        if col.name in frame.columns and col.name not in references:
+            out[col.name] = _own_kind(table, col, frame[col.name])
+            known[(table.name, col.name)] = out[col.name]
+    for column, target in references.items():
+        if column in frame.columns:    # a parent not seen yet (a cycle, one table alone): its values tell
+            out[column] = known[target] if target in known else _key_kind(table, table.column(column),
+                                                                             frame[column])
+            known[(table.name, column)] = out[column]
+    return out
+
+
+def _own_kind(table: Table, col, values: pd.Series) -> Kind | str | None:
+    if col.kind == Kind.KEY:
+        return _key_kind(table, col, values)
+    if col.kind == Kind.JSON:
+        return SCRUB
+    if col.kind == Kind.TEXT:
+        present = values.dropna().astype(str)
+        prose = present.str.contains(r"\s", regex=True).mean() >= FREE_TEXT_SHARE if len(present) else False
+        return SCRUB if prose else Kind.TEXT
+    return col.kind if col.kind.identifying else None
+
+
+def _key_kind(table: Table, col, values: pd.Series) -> Kind | None:
+    """A string key that holds an identity (an e-mail, a phone) is masked as one; codes are not."""
+    if col.type.get("generic") not in ("string", "text", "other", "uuid"):
+        return None
+    kind = detect_kind(table=table.name, column=col.name, generic=col.type.get("generic", "other"),
+                       values=values.dropna().head(10_000), unique=True)
+    return kind if kind.identifying and kind not in (Kind.TEXT, Kind.UUID) else None
+
+
+def mask_frame(table: Table, frame: pd.DataFrame, pseudonyms: Pseudonyms, known: Identities) -> pd.DataFrame:
+    """A copy of ``frame`` with every identifying column replaced by its pseudonyms."""
+    out = frame.copy()
+    for column, kind in identity_kinds(table, frame, known).items():
+        if kind is None:
+            continue
+        if kind == SCRUB:
+            out[column] = _scrub_any(frame[column], pseudonyms)
+        else:
+            out[column] = pseudonyms.replace(kind, frame[column], max_length=table.column(column).type.get("length"))
+    return out
+
+
+def _scrub_any(values: pd.Series, pseudonyms: Pseudonyms) -> pd.Series:
+    """Free text or JSON documents (read back as dicts and lists: scrubbed as JSON text)."""
+    structured = values.map(lambda v: isinstance(v, (dict, list))).to_numpy(dtype=bool)
+    if not structured.any():
+        return scrub(values, pseudonyms)[0]
+    text = values.astype(object).copy()
+    text[structured] = [json.dumps(v, ensure_ascii=False) for v in values[structured]]
+    clean = scrub(text, pseudonyms)[0].to_numpy(dtype=object)
+    clean[structured] = [json.loads(v) for v in clean[structured]]
+    return pd.Series(clean, index=values.index, name=values.name, dtype=object)
+
+
+__all__ = ["identity_kinds", "mask_frame", "SCRUB"]
