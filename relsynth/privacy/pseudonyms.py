@@ -133,7 +133,7 @@ class Pseudonyms:
         for attempt in np.unique(rounds):
             at = np.flatnonzero(rounds == attempt)
             round_seeds = _round(seeds[at], int(attempt))
-            fresh = _BUILDERS[kind](strings[at], round_seeds, self.locale)
+            fresh = _BUILDERS[kind](strings[at], round_seeds, self)
             if attempt == ROUNDS:
                 fresh = _last_resort(kind, fresh, round_seeds)
             out[at] = _fit(fresh, max_length)
@@ -258,7 +258,7 @@ _NORMALIZE: dict[Kind, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-# ====================================================================== builders: (strings, seeds, locale) -> fakes
+# ====================================================================== builders: (strings, seeds, pseudonyms) -> fakes
 
 def _code_points(strings: np.ndarray) -> np.ndarray:
     width = max(1, max((len(s) for s in strings), default=1))
@@ -303,11 +303,11 @@ def _first(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, mask.argmax(axis=1)
 
 
-def _codes_like(strings, seeds, locale):
+def _codes_like(strings, seeds, p):
     return _spell(_keep_layout(strings, seeds)[0])
 
 
-def _phones(strings, seeds, locale):
+def _phones(strings, seeds, p):
     """Layout and a leading ``+CC`` country code kept; the first national digit stays non-zero
     when it was (a trunk 0 stays 0)."""
     codes = _code_points(strings)
@@ -330,14 +330,14 @@ def _phones(strings, seeds, locale):
     return _spell(out)
 
 
-def _national_ids(strings, seeds, locale):
+def _national_ids(strings, seeds, p):
     out, digit = _keep_layout(strings, seeds)
     rows, at = _first(digit)
     out[rows, at[rows]] = ord("9")           # the 9xx area: never issued
     return _spell(out)
 
 
-def _cards(strings, seeds, locale):
+def _cards(strings, seeds, p):
     out, digit = _keep_layout(strings, seeds, letters=False)
     counts = digit.sum(axis=1)
     for count in np.unique(counts):         # one pass per digit count (a handful)
@@ -353,7 +353,7 @@ def _cards(strings, seeds, locale):
     return _spell(out)
 
 
-def _ips(strings, seeds, locale):
+def _ips(strings, seeds, p):
     out = np.empty(len(strings), dtype=object)
     v6 = np.array([":" in s for s in strings], dtype=bool)
     draws = _stream(seeds, 0)
@@ -368,36 +368,52 @@ def _ips(strings, seeds, locale):
     return out
 
 
-def _emails(strings, seeds, locale):
-    first = pd.Series(_pick(fakes._ascii_pool(locale, "first_name"), seeds, 0), dtype=object).str.lower()
-    last = pd.Series(_pick(fakes._ascii_pool(locale, "last_name"), seeds, 1), dtype=object).str.lower()
+def _emails(strings, seeds, p):
+    """``first.last1234@example.com``; a local part made of two names (``ann.lee``, ``ann_lee7``)
+    takes them through the name mappings, so a masked row's e-mail matches its masked name."""
+    local = pd.Series(strings, dtype=object).str.rsplit("@", n=1).str[0].str.casefold()
+    tokens = local.str.replace(r"\d+", "", regex=True).str.strip("._-+").str.split(r"[._\-+]+", regex=True)
+    one, two = (tokens.str[i].astype(object).fillna("") for i in (0, 1))
+    named = (tokens.str.len() == 2) & one.str.isalpha() & two.str.isalpha() & (one.str.len() > 1) & \
+        (two.str.len() > 1)
+    first = pd.Series(_pick(fakes._ascii_pool(p.locale, "first_name"), seeds, 0), dtype=object)
+    last = pd.Series(_pick(fakes._ascii_pool(p.locale, "last_name"), seeds, 1), dtype=object)
+    if named.any():
+        first[named] = _ascii(p.map(Kind.FIRST_NAME, one[named].to_numpy(dtype=object)))
+        last[named] = _ascii(p.map(Kind.LAST_NAME, two[named].to_numpy(dtype=object)))
     number = pd.Series((_stream(seeds, 2) % np.uint64(10_000)).astype(np.int64)).astype(str)
-    tld = pd.Series(strings, dtype=object).str.rsplit(".", n=1).str[-1].str.lower()
+    tld = local.index.map(lambda i: strings[i].rsplit(".", 1)[-1].lower())
     domain = np.empty(len(strings), dtype=object)
     for suffix, names in fakes.EXAMPLE_DOMAINS.items():
-        hit = (tld == suffix).to_numpy() if suffix != "com" else ~tld.isin(["net", "org"]).to_numpy()
+        hit = (tld == suffix) if suffix != "com" else ~tld.isin(["net", "org"])
         domain[hit] = _pick(np.array(names, dtype=object), seeds[hit], 3)
-    return (first + "." + last + number + "@" + domain).to_numpy(dtype=object)
+    return (first.str.lower() + "." + last.str.lower() + number + "@" + domain).to_numpy(dtype=object)
+
+
+def _ascii(names: np.ndarray) -> np.ndarray:
+    """Jürgen -> jurgen, O'Neil -> oneil: what an e-mail's local part can hold."""
+    plain = pd.Series(names, dtype=object).str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    return plain.str.replace(r"[^A-Za-z0-9]", "", regex=True).replace("", "x").to_numpy(dtype=object)
 
 
 def _pool_of(method: str) -> Callable:
-    def build(strings, seeds, locale):
-        fake = pd.Series(_pick(fakes._pool(locale, method), seeds, 0), dtype=object)
+    def build(strings, seeds, p):
+        fake = pd.Series(_pick(fakes._pool(p.locale, method), seeds, 0), dtype=object)
         upper = pd.Series(strings, dtype=object).str.isupper().to_numpy()
         return np.where(upper, fake.str.upper(), fake).astype(object)
     return build
 
 
-def _addresses(strings, seeds, locale):
+def _addresses(strings, seeds, p):
     number = pd.Series((1 + _stream(seeds, 1) % np.uint64(9_999)).astype(np.int64)).astype(str)
-    street = pd.Series(_pick(fakes._pool(locale, "street_name"), seeds, 2), dtype=object)
-    unit = pd.Series(_pick(fakes._pool(locale, "secondary_address"), seeds, 3), dtype=object)
+    street = pd.Series(_pick(fakes._pool(p.locale, "street_name"), seeds, 2), dtype=object)
+    unit = pd.Series(_pick(fakes._pool(p.locale, "secondary_address"), seeds, 3), dtype=object)
     has_unit = np.array([fakes._UNIT_RE.search(s) is not None for s in strings], dtype=bool)
     line = number + " " + street
     return np.where(has_unit, line + " " + unit, line).astype(object)
 
 
-def _uuids(strings, seeds, locale):
+def _uuids(strings, seeds, p):
     nibbles = np.concatenate([_stream(seeds, j, 16) % np.uint64(16) for j in (0, 1)], axis=1)[:, :32]
     nibbles[:, 12] = 4                                              # version 4
     nibbles[:, 16] = 8 + nibbles[:, 16] % np.uint64(4)              # the RFC 4122 variant
@@ -411,7 +427,7 @@ def _uuids(strings, seeds, locale):
     return out.where(text.str.contains("-", regex=False), out.str.replace("-", "", regex=False)).to_numpy(dtype=object)
 
 
-def _binary(raw, seeds, locale):
+def _binary(raw, seeds, p):
     out = np.empty(len(raw), dtype=object)
     for i, (value, seed) in enumerate(zip(raw, seeds)):
         size = len(value) if isinstance(value, (bytes, bytearray, memoryview)) else len(str(value))
@@ -419,7 +435,7 @@ def _binary(raw, seeds, locale):
     return out
 
 
-_BUILDERS: dict[Kind, Callable[[np.ndarray, np.ndarray, str], np.ndarray]] = {
+_BUILDERS: dict[Kind, Callable[[np.ndarray, np.ndarray, "Pseudonyms"], np.ndarray]] = {
     Kind.EMAIL: _emails, Kind.PHONE: _phones, Kind.NATIONAL_ID: _national_ids, Kind.CARD_NUMBER: _cards,
     Kind.IP_ADDRESS: _ips, Kind.FIRST_NAME: _pool_of("first_name"), Kind.LAST_NAME: _pool_of("last_name"),
     Kind.CITY: _pool_of("city"), Kind.ADDRESS: _addresses, Kind.POSTCODE: _codes_like, Kind.TEXT: _codes_like,
@@ -434,7 +450,7 @@ def _last_resort(kind: Kind, fake: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     if kind is Kind.EMAIL:
         return (text.str.replace("@", "." + tag + "@", n=1, regex=False)).to_numpy(dtype=object)
     if kind is Kind.IP_ADDRESS:   # the IPv4 documentation ranges hold 131,070 addresses: go IPv6
-        return _ips(np.array(["::"] * len(fake), dtype=object), seeds, "")
+        return _ips(np.array(["::"] * len(fake), dtype=object), seeds, None)
     if kind is Kind.BINARY:
         return fake
     return (text + "-" + tag).to_numpy(dtype=object)

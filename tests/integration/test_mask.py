@@ -42,6 +42,8 @@ def test_nothing_planted_survives_and_joins_still_match(crm, tmp_path, monkeypat
     assert masked.segment.tolist() == real.segment.tolist()            # other values stay real
     assert masked.email.str.contains(r"@(\w+\.)?example\.net$").all() and masked.email.is_unique
     assert masked.ssn.str.startswith("9").all()
+    named = masked.first_name.str.lower() + "." + masked.last_name.str.lower()
+    assert (masked.email.str.split("@").str[0].str.rstrip("0123456789") == named).mean() > 0.95  # row agrees
     tickets = _read(target, "tickets")
     assert tickets.customer_email.isin(masked.email).all()           # the natural-key join holds
     owner = tickets.customer_email.map(dict(zip(masked.email, masked.id)))
