@@ -255,6 +255,8 @@ def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> di
     conn = connect(engine)
     try:
         conn.exec_driver_sql("SET time_zone = '+00:00'")     # datetimes are written in UTC
+        # a key 0 (a real row's, in relsynth mask) is written as 0, not taken for "next auto value"
+        conn.exec_driver_sql("SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'NO_AUTO_VALUE_ON_ZERO')")
         present = sa.inspect(conn).get_table_names()
         conn.rollback()      # end the inspection's implicit transaction
         existing = [n for n in names if n in set(present)]

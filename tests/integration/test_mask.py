@@ -82,3 +82,35 @@ def test_without_a_salt_mask_warns_and_still_masks(crm, tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="RELSYNTH_SALT is not set"):
         relsynth.mask(str(source), str(tmp_path / "m.sqlite"))
     assert leaked(tmp_path / "m.sqlite", planted) == []
+
+
+@pytest.mark.parametrize("server", [pytest.param("RELSYNTH_TEST_POSTGRES_URL", marks=pytest.mark.postgres),
+                                    pytest.param("RELSYNTH_TEST_MARIADB_URL", marks=pytest.mark.mariadb)])
+def test_a_server_database_with_an_email_primary_key(server, monkeypatch):
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    from tests.conftest import fresh_database
+
+    monkeypatch.setenv("RELSYNTH_SALT", SALT)
+    emails = [f"client{i}@corp-mail.net" for i in range(60)]
+    with fresh_database(server) as source, fresh_database(server) as target:
+        engine = sa.create_engine(source, poolclass=NullPool)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE clients (email VARCHAR(80) PRIMARY KEY, tier VARCHAR(8) NOT NULL)")
+            conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, client_email VARCHAR(80) NOT NULL "
+                                 "REFERENCES clients(email), body TEXT NOT NULL)")
+            conn.execute(sa.text("INSERT INTO clients VALUES (:e, :t)"),
+                         [{"e": e, "t": "gold" if i % 3 else "basic"} for i, e in enumerate(emails)])
+            conn.execute(sa.text("INSERT INTO notes VALUES (:i, :e, :b)"),
+                         [{"i": i, "e": emails[i % 60], "b": f"call back {emails[i % 60]} today"} for i in range(180)])
+        engine.dispose()
+        result = relsynth.mask(source, target)
+        assert result.passed and result.rows == {"clients": 60, "notes": 180}
+        engine = sa.create_engine(target, poolclass=NullPool)
+        with engine.connect() as conn:
+            notes = pd.read_sql("SELECT n.client_email, n.body, c.tier FROM notes n JOIN clients c "
+                                "ON c.email = n.client_email", conn)
+        engine.dispose()
+    assert len(notes) == 180 and not notes.client_email.isin(emails).any()
+    assert (notes.body == "call back " + notes.client_email + " today").all()
