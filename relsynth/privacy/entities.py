@@ -384,7 +384,7 @@ _DE_NL_GATE = re.compile(rf"(?:{_DE_NL_SUFFIX}|{_DE_WORDS}|-Ring)[ \t]+[0-9]")
 _STREET_FIRST_DE_NL = re.compile(
     rf"{UPPER}(?<![\w'’-]{UPPER})(?:{LOWER}*(?:-{UPPER}{LOWER}*)*-?(?:{_DE_NL_SUFFIX})"
     rf"|{LOWER}+(?:er|e)?[ \t]+(?:{_DE_WORDS})"
-    rf"|{LOWER}+(?:-{_CAP})*-Ring)[ \t]+{_HOUSE_NUMBER}{_POSTCODE_CITY}"
+    rf"|{LOWER}+(?:-{_CAP})*-(?:{_DE_WORDS}|Ring))[ \t]+{_HOUSE_NUMBER}{_POSTCODE_CITY}"
 )
 _ES_IT_TYPES = (r"Calle|C/|Avenida|Avda\.|Plaza|Pza\.|Paseo|Carrer|Carretera|Camino|Ronda|Travesía"
                 r"|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Rua|Praça|Travessa")

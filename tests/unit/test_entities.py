@@ -47,6 +47,7 @@ PLANTED = [
     ("Lieferung an Hauptstraße 12, 10115 Berlin bitte", [("Hauptstraße 12, 10115 Berlin", ADDRESS)]),
     ("Neue Adresse: Goethestr. 5", [("Goethestr. 5", ADDRESS)]),
     ("Wohnt jetzt in der Berliner Straße 3a", [("Berliner Straße 3a", ADDRESS)]),
+    ("Paket an Konrad-Adenauer-Straße 98/57 geschickt", [("Konrad-Adenauer-Straße 98/57", ADDRESS)]),
     ("J'habite au 12 rue de la Paix, 75002 Paris", [("12 rue de la Paix, 75002 Paris", ADDRESS)]),
     ("Vivo en Calle Mayor 3, 28013 Madrid", [("Calle Mayor 3, 28013 Madrid", ADDRESS)]),
     ("Abito in Via Roma 10, Milano", [("Via Roma 10, Milano", ADDRESS)]),
