@@ -15,6 +15,7 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.privacy.masking import mask_frame
 from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
+from relsynth.privacy.scrub import Names
 from relsynth.progress import Reporter
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
@@ -119,7 +120,7 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
     if salt is None:
         warnings.warn(f"{config.privacy.salt_env} is not set: a random salt is used, so another run gives other "
                       "fakes; set it to keep the mapping", stacklevel=2)
-    pseudonyms, identities = Pseudonyms(salt or random_salt()), {}
+    pseudonyms, identities, names = Pseudonyms(salt or random_salt()), {}, Names()
     engine = source_engine(source_url)
     try:
         with reporter.task("reflecting the schema") as advance:
@@ -131,7 +132,8 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
         with reporter.task("masking tables", total=len(the_plan.order)) as advance:
             for name in the_plan.order:     # parents first: a foreign key takes its parent's mapping
                 sa_table = metadata.tables[f"{reflected.name}.{name}" if reflected.name else name]
-                frames[name] = mask_frame(reflected[name], read_table(engine, sa_table), pseudonyms, identities)
+                frames[name] = mask_frame(reflected[name], read_table(engine, sa_table), pseudonyms, identities,
+                                          names)
                 advance(1)
     finally:
         engine.dispose()

@@ -24,7 +24,7 @@ from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
 from relsynth.privacy.masking import mask_frame
 from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
-from relsynth.privacy.scrub import scrub
+from relsynth.privacy.scrub import Names, scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
@@ -80,6 +80,7 @@ class Synthesizer:
         # retained identifiers and personal data inside text become keyed pseudonyms
         pseudonyms = Pseudonyms(salt_from_env(self.config.privacy.salt_env) or random_salt())
         identities: dict = {}
+        names = Names()                 # real names read so far, to find them inside text
         real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns
         summaries: dict[str, list[latents.Summary]] = {}  # parent -> its children summaries
         summarized_as: dict[str, list[latents.Summary]] = {}  # child -> those of them that summarize it
@@ -106,13 +107,15 @@ class Synthesizer:
                 table = self.schema[step.table]
                 sa_table = metadata.tables[f"{self.schema.name}.{table.name}" if self.schema.name else table.name]
                 frame = read_table(engine, sa_table)
+                for col in table.columns:
+                    names.add(col.kind, frame[col.name])
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
                                        parents=real, rng=rng,
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
                                        protect_k=self.config.privacy.k)
                 self.tables[table.name] = synth
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
-                    synth.retained = mask_frame(table, synth.retained, pseudonyms, identities)
+                    synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
                                         retained=synth.retained, rng=np.random.default_rng(0),
@@ -148,7 +151,7 @@ class Synthesizer:
                         synth.references[fk.label]["room"] = room.name
                     unread[fk.parent].discard(table.name)
                 for column in [c for c, k in synth.modeled.items() if k == Kind.TEXT]:  # text a family writes
-                    frame[column], _found = scrub(frame[column], pseudonyms)
+                    frame[column], _found = scrub(frame[column], pseudonyms, names)
                 own = protect.protect(frame[list(synth.modeled)].reset_index(drop=True), synth.modeled,
                                       k=self.config.privacy.k, rng=rng,
                                       keep=set(synth.leading) | set(synth.retained.columns if synth.retained is not None

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.privacy.pseudonyms import Pseudonyms
-from relsynth.privacy.scrub import scrub
+from relsynth.privacy.scrub import Names, scrub
 from relsynth.schema.detect import detect_kind
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Table
@@ -69,27 +69,34 @@ def _key_kind(table: Table, col, values: pd.Series) -> Kind | None:
     return kind if kind.identifying and kind not in (Kind.TEXT, Kind.UUID) else None
 
 
-def mask_frame(table: Table, frame: pd.DataFrame, pseudonyms: Pseudonyms, known: Identities) -> pd.DataFrame:
-    """A copy of ``frame`` with every identifying column replaced by its pseudonyms."""
+def mask_frame(table: Table, frame: pd.DataFrame, pseudonyms: Pseudonyms, known: Identities,
+               names: Names | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` with every identifying column replaced by its pseudonyms. ``names``
+    collects the real names of the tables masked so far: text finds them (this table's too)."""
+    names = names if names is not None else Names()
+    kinds = identity_kinds(table, frame, known)
+    for column, kind in kinds.items():
+        if kind in (Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME):
+            names.add(kind, frame[column])
     out = frame.copy()
-    for column, kind in identity_kinds(table, frame, known).items():
+    for column, kind in kinds.items():
         if kind is None:
             continue
         if kind == SCRUB:
-            out[column] = _scrub_any(frame[column], pseudonyms)
+            out[column] = _scrub_any(frame[column], pseudonyms, names)
         else:
             out[column] = pseudonyms.replace(kind, frame[column], max_length=table.column(column).type.get("length"))
     return out
 
 
-def _scrub_any(values: pd.Series, pseudonyms: Pseudonyms) -> pd.Series:
+def _scrub_any(values: pd.Series, pseudonyms: Pseudonyms, names: Names) -> pd.Series:
     """Free text or JSON documents (read back as dicts and lists: scrubbed as JSON text)."""
     structured = values.map(lambda v: isinstance(v, (dict, list))).to_numpy(dtype=bool)
     if not structured.any():
-        return scrub(values, pseudonyms)[0]
+        return scrub(values, pseudonyms, names)[0]
     text = values.astype(object).copy()
     text[structured] = [json.dumps(v, ensure_ascii=False) for v in values[structured]]
-    clean = scrub(text, pseudonyms)[0].to_numpy(dtype=object)
+    clean = scrub(text, pseudonyms, names)[0].to_numpy(dtype=object)
     clean[structured] = [json.loads(v) for v in clean[structured]]
     return pd.Series(clean, index=values.index, name=values.name, dtype=object)
 

@@ -42,13 +42,15 @@ def build_crm(path, n: int = 400, seed: int = 0):
                      for i in range(n)])
     owner = rng.integers(0, n, 3 * n)
     phrases = ["cannot log in", "refund please", "parcel is late", "wrong size", "billing question"]
-    bodies = [f"{rng.choice(phrases)}. Reach me at {email[o]} or {ssn[o]}, card {card[o]}."
-              if k % 3 == 0 else f"{rng.choice(phrases)} again, thanks." for k, o in enumerate(owner)]
+    streets = [f"{rng.integers(1, 999)} {rng.choice(['Elm', 'Birch', 'Harbor'])} Street" for _ in range(n)]
+    bodies = [f"{rng.choice(phrases)}. Reach me at {email[o]} or {ssn[o]}, card {card[o]}.\nRegards, {first[o]} {last[o]}"
+              if k % 3 == 0 else f"{rng.choice(phrases)}, ship to {streets[o]} please." if k % 3 == 1
+              else f"{rng.choice(phrases)} again, thanks." for k, o in enumerate(owner)]
     con.executemany("INSERT INTO tickets VALUES (?, ?, ?, ?)",
                     [(k + 1, email[o], rng.choice(["low", "high"]), bodies[k]) for k, o in enumerate(owner)])
     con.commit()
     con.close()
-    return path, {"email": email, "ssn": ssn, "card": card, "ip": ip,
+    return path, {"email": email, "ssn": ssn, "card": card, "ip": ip, "street": streets,
                   "name": [f"{f} {l}" for f, l in zip(first, last)]}
 
 
@@ -59,7 +61,10 @@ def leaked(target, planted: dict) -> list[str]:
                         for row in con.execute(f"SELECT * FROM {table}") for v in row)
     finally:
         con.close()
-    return [v for kind in ("email", "ssn", "card", "ip") for v in planted[kind] if v in text]
+    with sqlite3.connect(target) as con:
+        bodies = " ".join(str(v) for (v,) in con.execute("SELECT body FROM tickets"))
+    return [v for kind in ("email", "ssn", "card", "ip") for v in planted[kind] if v in text] + \
+        [v for kind in ("name", "street") for v in set(planted[kind]) if v in bodies]
 
 
 @pytest.fixture(scope="module")

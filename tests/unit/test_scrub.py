@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from relsynth.privacy.pseudonyms import Pseudonyms
-from relsynth.privacy.scrub import scrub
+from relsynth.privacy.scrub import Names, scrub
+from relsynth.schema.kinds import Kind
 
 
 def test_pii_inside_text_is_replaced_and_the_sentence_kept():
@@ -34,3 +35,22 @@ def test_the_same_value_in_two_texts_becomes_the_same_fake():
     assert again.tolist() == out.tolist()
     other, _ = scrub(notes, Pseudonyms(b"another salt, 16+ chars"))
     assert other[0] != out[0]
+
+
+def test_names_and_addresses_inside_text_are_replaced_consistently():
+    salt = b"a test salt, 16+ chars"
+    names = Names()
+    names.add(Kind.FIRST_NAME, pd.Series(["Maria", "Tomasz"]))
+    names.add(Kind.LAST_NAME, pd.Series(["Kowalski", "Nowak"]))
+    notes = pd.Series(["Hi, this is Maria Kowalski, 12 Elm Street. Please call back.",
+                       "Kowalski again: parcel never came.",
+                       "May I return it on Monday?"])
+    pseudonyms = Pseudonyms(salt)
+    out, replaced = scrub(notes, pseudonyms, names)
+    assert replaced == 3
+    assert not any(real in " ".join(out) for real in ("Maria", "Kowalski", "Elm Street"))
+    first = pseudonyms.replace(Kind.FIRST_NAME, pd.Series(["Maria"]))[0]
+    last = pseudonyms.replace(Kind.LAST_NAME, pd.Series(["Kowalski"]))[0]
+    assert out[0].startswith(f"Hi, this is {first} {last}, ") and out[0].endswith(". Please call back.")
+    assert out[1] == f"{last} again: parcel never came."        # the lone surname: the same fake
+    assert out[2] == "May I return it on Monday?"
