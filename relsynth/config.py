@@ -21,6 +21,8 @@ user sees the whole picture while editing, and are ignored on load:
       seed_rows: {orders: seeds.csv}  # one generated row per seed row
     privacy:
       k: 5                            # categories, extremes and combinations fewer real rows share never come out
+      qi_days: 30                     # quasi-identifier dates this many days apart point at the same person
+      qi_share: 0.02                  # other quasi-identifier numbers: this share of their range (0: exact only)
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ class ConditionsConfig(_Strict):
 
 class PrivacyConfig(_Strict):
     k: int = Field(default=5, ge=1)   # a value or combination fewer real rows share never comes out
+    # a generated row near (not only equal to) quasi-identifiers fewer than k real rows are near is
+    # drawn again: dates and datetimes within qi_days, other numbers within qi_share of their range
+    qi_days: float = Field(default=30.0, ge=0)   # 0: exact matching only
+    qi_share: float = Field(default=0.02, ge=0, le=1)  # age 18..90: +-1.4 years
 
 
 class Config(_Strict):

@@ -112,7 +112,8 @@ class Synthesizer:
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
                                        parents=real, rng=rng,
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
-                                       protect_k=self.config.privacy.k)
+                                       protect_k=self.config.privacy.k, qi_days=self.config.privacy.qi_days,
+                                       qi_share=self.config.privacy.qi_share)
                 self.tables[table.name] = synth
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
