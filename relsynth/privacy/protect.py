@@ -161,9 +161,15 @@ def near_rare(frame: pd.DataFrame, columns: list[str], metas: Mapping[str, Mappi
         return hit
     scaled, exact = _coordinates(frame, columns, metas, widths, key)
     cells = np.floor(scaled).astype(np.int64)
+    rare = np.sort(rare)   # sorted once: 3**d binary searches instead of 3**d set builds
     for step in itertools.product((-1, 0, 1), repeat=len(widths)):
-        hit |= np.isin(_cell_digests(cells + np.array(step, dtype=np.int64), exact), rare)
+        hit |= _members(_cell_digests(cells + np.array(step, dtype=np.int64), exact), rare)
     return hit
+
+
+def _members(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
 
 
 def count_near_rare(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str],
