@@ -202,10 +202,9 @@ def _coordinates(frame: pd.DataFrame, columns: list[str], metas: Mapping[str, Ma
 
 
 def _exact_values(values: pd.Series, meta: Mapping) -> np.ndarray:
-    """Numbers encoded (the source's 1950-01-02 and a generated date agree), the rest as text."""
-    if Kind(meta["kind"]) in NUMBERS | {Kind.BOOLEAN}:
-        return np.nan_to_num(encoding.encode(values.reset_index(drop=True), meta), nan=np.inf)
-    return values.astype(object).where(values.notna(), "\x00null").astype(str).to_numpy(dtype=object)
+    """Values encoded as the models see them: the source's 1950-01-02 and a generated date agree,
+    and so do a category read as 1.0 (an integer column with NULLs) and a generated 1."""
+    return np.nan_to_num(encoding.encode(values.reset_index(drop=True), meta), nan=np.inf)
 
 
 def _near_counts(ref_scaled: np.ndarray, ref_exact: np.ndarray, scaled: np.ndarray,
