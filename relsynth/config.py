@@ -22,6 +22,8 @@ user sees the whole picture while editing, and are ignored on load:
     privacy:
       k: 5                            # categories, extremes and combinations fewer real rows share never come out
       salt_env: RELSYNTH_SALT         # the environment variable holding the secret salt of pseudonyms
+      qi_days: 30                     # quasi-identifier dates this many days apart point at the same person
+      qi_share: 0.02                  # other quasi-identifier numbers: this share of their range (0: exact only)
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ class PrivacyConfig(_Strict):
     # the environment variable holding the pseudonyms' secret salt (never the salt itself: a
     # config file is shared and committed); unset: a fresh random salt per run
     salt_env: str = "RELSYNTH_SALT"
+    # a generated row near (not only equal to) quasi-identifiers fewer than k real rows are near is
+    # drawn again: dates and datetimes within qi_days, other numbers within qi_share of their range
+    qi_days: float = Field(default=30.0, ge=0)   # 0: exact matching only
+    qi_share: float = Field(default=0.02, ge=0, le=1)  # age 18..90: +-1.4 years
 
 
 class Config(_Strict):

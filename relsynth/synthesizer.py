@@ -112,7 +112,8 @@ class Synthesizer:
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
                                        parents=real, rng=rng,
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
-                                       protect_k=self.config.privacy.k)
+                                       protect_k=self.config.privacy.k, qi_days=self.config.privacy.qi_days,
+                                       qi_share=self.config.privacy.qi_share)
                 self.tables[table.name] = synth
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
                     synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)

@@ -40,6 +40,7 @@ _ASKED = "\x00asked:"     # marks the user's per-row requests while they travel 
 MAX_DEPTH = 2          # a table hands on its parent's and grandparent's columns: children see 3 levels up
 MAX_HANDED_ON = 8      # columns of one ancestor handed on, at most
 _HANDED = "\x00handed:"  # marks handed-on context columns while they travel in a frame
+_NEAR = "__protect__.near"  # digests of the grid cells near real rows few real rows are near
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class TableSynth:
     # value protection: rows too close to few real people are drawn again
     quasi: list[str] = field(default_factory=list)      # quasi-identifier columns
     protect_k: int = 0
+    near: dict[str, float] = field(default_factory=dict)  # numeric quasi-identifiers: tolerance, encoded units
 
     # ------------------------------------------------------------------ fit
 
@@ -112,14 +114,17 @@ class TableSynth:
     def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
             parents: Mapping[str, pd.DataFrame], rng: np.random.Generator,
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
-            conditions: Conditions | None = None, protect_k: int = 0) -> "TableSynth":
+            conditions: Conditions | None = None, protect_k: int = 0, qi_days: float = 0.0,
+            qi_share: float = 0.0) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
         ``parents[name]`` holds the real parent's keys and modeled columns, ``parent_kinds[name]``
         the kinds of those modeled columns. The model comes with :meth:`fit_model`, once the
         summaries of this table's children are known. ``conditions``: the columns they name are
-        learned first; retained columns are kept with their real values.
+        learned first; retained columns are kept with their real values. ``protect_k``: rows
+        matching, or lying near (dates within ``qi_days``, other numbers within ``qi_share`` of
+        their range; 0: equal only), quasi-identifiers fewer real rows share are drawn again.
         """
         parent_kinds = parent_kinds or {}
         conditions = conditions or Conditions()
@@ -156,6 +161,10 @@ class TableSynth:
             synth.quasi = protect.quasi_identifiers(synth.learned)
             for name, columns in synth._combinations():
                 synth.exclusions[name] = protect.rare_combinations(frame, columns, k=protect_k, key=synth.digest_key)
+            if len(synth.quasi) >= 2:
+                synth.near = protect.tolerances(synth.quasi, synth.column_metas, days=qi_days, share=qi_share)
+                synth.exclusions[_NEAR] = protect.rare_neighbourhoods(frame, synth.quasi, synth.column_metas,
+                                                                       synth.near, k=protect_k, key=synth.digest_key)
         related = synth._related(frame, parents, parent_kinds)
         synth.copies = rules.learn_copies(related)
         synth.orders = rules.learn_orders(related)
@@ -648,8 +657,8 @@ class TableSynth:
         keep &= ~self._violations(frame)
         close = self._too_close(frame) & keep
         if close.any():  # never written: a row that points at a real person
-            warnings.warn(f"{self.table.name}: {int(close.sum())} rows dropped: they kept matching a combination "
-                          f"of values fewer than {self.protect_k} real rows share", stacklevel=2)
+            warnings.warn(f"{self.table.name}: {int(close.sum())} rows dropped: they kept matching, or lying near, "
+                          f"a combination of values fewer than {self.protect_k} real rows share", stacklevel=2)
             keep &= ~close
         if not keep.all() and (~keep).sum() > close.sum():
             warnings.warn(f"{self.table.name}: {int((~keep).sum() - close.sum())} rows dropped to keep its unique "
@@ -671,12 +680,16 @@ class TableSynth:
 
     def _too_close(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows whose quasi-identifiers (or whole modeled row) equal a combination fewer than k
-        real rows share (compared by keyed digest)."""
+        real rows share, or whose quasi-identifiers lie within the tolerances of a real row fewer
+        than k real rows are near (compared by keyed digest)."""
         bad = np.zeros(len(frame), dtype=bool)
         for name, columns in self._combinations():
             rare = self.exclusions.get(name)
             if rare is not None and rare.size and columns and all(c in frame.columns for c in columns):
                 bad |= np.isin(protect.combination_digests(frame, columns, self.digest_key), rare)
+        rare = self.exclusions.get(_NEAR)
+        if self.near and rare is not None and rare.size and all(c in frame.columns for c in self.quasi):
+            bad |= protect.near_rare(frame, self.quasi, self.column_metas, self.near, rare, key=self.digest_key)
         return bad
 
     def _clashes(self, frame: pd.DataFrame) -> np.ndarray:
@@ -739,7 +752,7 @@ class TableSynth:
                 "filled": self.filled, "references": self.references, "copies": self.copies,
                 "orders": self.orders, "key_order": self.key_order, "passes_down": self.passes_down,
                 "leading": self.leading, "column_metas": self.column_metas, "retained": None,
-                "quasi": self.quasi, "protect_k": self.protect_k,
+                "quasi": self.quasi, "protect_k": self.protect_k, "near": self.near,
                 "model": None, "cardinality": None}
         np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
         if self.retained is not None:  # the user asked to keep these real values: they are stored
@@ -768,7 +781,7 @@ class TableSynth:
                     copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"),
                     passes_down=list(meta.get("passes_down", [])), leading=list(meta.get("leading", [])),
                     column_metas=meta.get("column_metas", {}), quasi=list(meta.get("quasi", [])),
-                    protect_k=int(meta.get("protect_k", 0)))
+                    protect_k=int(meta.get("protect_k", 0)), near=dict(meta.get("near", {})))
         if meta.get("retained"):
             synth.retained = pd.read_json(directory / meta["retained"], orient="split", convert_dates=False)
         with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from relsynth.config import Config
+from relsynth.config import Config, PrivacyConfig, load_config
 from relsynth.errors import RelsynthError
 from relsynth.report import charts
 from relsynth.report.detection import detection_auc
 from relsynth.report.load import load
 from relsynth.report.metrics import column_shape, ks_statistic, pair_scores, rank_correlations
-from relsynth.report.privacy import privacy
+from relsynth.report.privacy import privacy, quasi_near
 from relsynth.report.relational import (Link, ancestor_columns, children_per_parent, detection_features,
                                         modeled_columns, parent_paths)
 from relsynth.report.result import (CardinalityScore, ColumnScore, Correlations, LinkScore, PairScore, Report,
@@ -42,6 +42,7 @@ def build_report(real: str | sa.URL, synthetic: str | sa.URL, *, max_rows: int =
     if max_rows < 1:
         raise RelsynthError(f"max_rows must be at least 1, not {max_rows}")
     start = time.perf_counter()
+    config = config if isinstance(config, Config) else load_config(config)
     loaded = load(real, synthetic, config=config)
     schema = loaded.schema
     full = {"real": {t.name: _prepare(loaded.real[t.name], t) for t in schema},
@@ -50,9 +51,10 @@ def build_report(real: str | sa.URL, synthetic: str | sa.URL, *, max_rows: int =
                       for i, t in enumerate(schema)}
                for s, (side, frames) in enumerate(full.items())}
     real_pii = _identifying_values(schema, full["real"])
-    tables = tuple(_with_pii(_table_report(schema, t, full, samples, seed=seed, max_rows=max_rows,
-                                           rng=np.random.default_rng([seed, i, 2])),
-                             t, full["synthetic"][t.name], real_pii)
+    tables = tuple(_with_quasi_near(_with_pii(_table_report(schema, t, full, samples, seed=seed, max_rows=max_rows,
+                                                            rng=np.random.default_rng([seed, i, 2])),
+                                              t, full["synthetic"][t.name], real_pii),
+                                    t, loaded.real[t.name], loaded.synthetic[t.name], config.privacy)
                    for i, t in enumerate(schema))
     return Report(real=loaded.real_url, synthetic=loaded.synthetic_url, max_rows=max_rows, seed=seed, tables=tables,
                   problems=tuple(loaded.problems), seconds=time.perf_counter() - start)
@@ -134,6 +136,13 @@ def _with_pii(report: TableReport, table: Table, synth: pd.DataFrame, real_pii: 
     found = sum(int(np.isin(synth[c.name].dropna().astype(str).to_numpy(), real_pii.get(c.kind.value, [])).sum())
                 for c in columns)
     return dataclasses.replace(report, privacy=dataclasses.replace(report.privacy, pii_found=found))
+
+
+def _with_quasi_near(report: TableReport, table: Table, real: pd.DataFrame, synth: pd.DataFrame,
+                     settings: PrivacyConfig) -> TableReport:
+    """The table's report with its synthetic rows near a real row few real rows are near."""
+    found = quasi_near(real, synth, {c.name: c.kind for c in table.columns}, settings)
+    return dataclasses.replace(report, privacy=dataclasses.replace(report.privacy, quasi_near=found))
 
 
 def _null_share(series: pd.Series) -> float:

@@ -206,6 +206,9 @@ def _detection_privacy(t: TableReport) -> str:
         if p.dcr_share is not None:
             if p.pii_found is not None:
                 privacy += f' · real identifying values found <b class="{"good" if not p.pii_found else "poor"}">{p.pii_found}</b>'
+            if p.quasi_near is not None:
+                privacy += (f' · rows near a real person few are near <b class="{"good" if not p.quasi_near else "poor"}">'
+                            f"{p.quasi_near}</b>")
             if p.nndr_median is not None:
                 privacy += f' · NNDR median {fmt(p.nndr_median)} (real rows: {fmt(p.nndr_real_median)})'
             privacy += (f' · DCR share <b class="{grade("dcr_share", p.dcr_share)}">{fmt(p.dcr_share)}</b> '

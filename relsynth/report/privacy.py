@@ -13,7 +13,11 @@
   near 0 means rows sit on one real record rather than among several (real rows among themselves
   give the baseline);
 - ``pii_found``: how many values of the synthetic identifying columns (emails, names, phones,
-  addresses...) equal a real identifying value anywhere in the real database: must be 0.
+  addresses...) equal a real identifying value anywhere in the real database: must be 0;
+- ``quasi_near``: how many synthetic rows lie within the privacy tolerances (``qi_days``,
+  ``qi_share``; categories equal) of a real row that fewer than ``k`` real rows are near, on the
+  quasi-identifiers (birth date, zip code, gender...): 0 on a relsynth clone of a table of at
+  least ``protect.MIN_ROWS`` rows (None: fewer than two quasi-identifiers, or no tolerance).
 
 Caveat: a synthesizer trained on *every* real row (``relsynth clone``) saw the holdout too, so its
 ``dcr_share`` is ~0.5 whatever it memorized; the medians still show a copy.
@@ -29,8 +33,12 @@ import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from relsynth.config import PrivacyConfig
+from relsynth.models import encoding
+from relsynth.privacy import protect
 from relsynth.report.metrics import category_codes
 from relsynth.report.values import NUMERIC
+from relsynth.schema.kinds import Kind
 
 HOLDOUT = 0.2
 MIN_DCR_ROWS = 20
@@ -48,13 +56,14 @@ class Privacy:
     nndr_median: float | None = None     # nearest / second-nearest training-part distance, synthetic rows
     nndr_real_median: float | None = None  # the same for holdout rows: the baseline
     pii_found: int | None = None         # synthetic identifying values equal to a real one
+    quasi_near: int | None = None        # synthetic rows near a real row few real rows are near
 
     def to_dict(self) -> dict:
         r = lambda v: None if v is None else round(float(v), 4)  # noqa: E731
         return {"exact_match_share": r(self.exact_match_share), "exact_match_baseline": r(self.exact_match_baseline),
                 "dcr_share": r(self.dcr_share), "dcr_synthetic_median": r(self.dcr_synthetic_median),
                 "dcr_real_median": r(self.dcr_real_median), "nndr_median": r(self.nndr_median),
-                "nndr_real_median": r(self.nndr_real_median), "pii_found": self.pii_found, "columns": self.columns}
+                "nndr_real_median": r(self.nndr_real_median), "pii_found": self.pii_found, "quasi_near": self.quasi_near, "columns": self.columns}
 
 
 def privacy(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *, rng: np.random.Generator,
@@ -82,6 +91,19 @@ def privacy(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *
         real_median = float(np.median(_nearest(train, hold)))
         nndr, nndr_real = _nndr(train, x_synth), _nndr(train, hold)
     return Privacy(exact, baseline, share, synth_median, real_median, len(families), nndr, nndr_real)
+
+
+def quasi_near(real: pd.DataFrame, synth: pd.DataFrame, kinds: dict[str, Kind], settings: PrivacyConfig) -> int | None:
+    """``quasi_near`` (see above); ``real`` and ``synth`` as read from the databases, ``kinds``
+    the table's column kinds."""
+    quasi = [c for c in protect.quasi_identifiers(kinds) if c in real.columns and c in synth.columns]
+    if len(quasi) < 2 or settings.k <= 1 or real.empty:
+        return None
+    metas = {c: encoding.analyze(real[c], kinds[c]) for c in quasi}
+    widths = protect.tolerances(quasi, metas, days=settings.qi_days, share=settings.qi_share)
+    if not widths:
+        return None
+    return protect.count_near_rare(real, synth, quasi, metas, widths, k=settings.k)
 
 
 def _nndr(reference: np.ndarray, query: np.ndarray) -> float | None:
