@@ -12,6 +12,7 @@ user sees the whole picture while editing, and are ignored on load:
         model: trees                  # the model family for this table
         columns:
           note: {kind: text}          # override a column's logical kind
+          name: {locale: ja_JP}       # this column's fakes from another locale
         foreign_keys:                 # relations the database does not declare
           - {columns: [coupon_id], parent: coupons, parent_columns: [id]}
     conditions:                       # what the generated rows must meet (see relsynth.conditions)
@@ -21,6 +22,7 @@ user sees the whole picture while editing, and are ignored on load:
       seed_rows: {orders: seeds.csv}  # one generated row per seed row
     privacy:
       k: 5                            # categories, extremes and combinations fewer real rows share never come out
+      locale: auto                    # Faker locale of fake names and places (de_DE ...); auto: the source's
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class _Strict(BaseModel):
 
 class ColumnConfig(_Strict):
     kind: Kind | None = None
+    locale: str | None = None  # generated names and places from this Faker locale, not the database's
     type: Any = None          # informational
     nullable: bool | None = None  # informational
 
@@ -72,6 +75,7 @@ class ConditionsConfig(_Strict):
 
 class PrivacyConfig(_Strict):
     k: int = Field(default=5, ge=1)   # a value or combination fewer real rows share never comes out
+    locale: str = "auto"              # Faker locale of generated names and places; auto: detected from the source
 
 
 class Config(_Strict):
@@ -83,6 +87,11 @@ class Config(_Strict):
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     conditions: ConditionsConfig = Field(default_factory=ConditionsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    def column_locales(self, table: str) -> dict[str, str]:
+        """The table's columns whose fakes come from a locale of their own: column -> locale."""
+        columns = self.tables.get(table, TableConfig()).columns
+        return {name: col.locale for name, col in columns.items() if col.locale}
 
     def contexts(self) -> dict[str, str | None]:
         """The context parents the user chose: table -> parent, or None for "no parent"."""
@@ -135,8 +144,9 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(f"config file {path}: {where}: {err['msg']}") from None
 
 
-def config_from_schema(schema, plan, *, source: str | None = None) -> dict[str, Any]:
-    """The whole reflected picture in config form: edit it, pass it back with --config."""
+def config_from_schema(schema, plan, *, source: str | None = None, locale: str | None = None) -> dict[str, Any]:
+    """The whole reflected picture in config form: edit it, pass it back with --config.
+    ``locale``: the one chosen for generated names and places, written so the user sees it."""
     tables: dict[str, Any] = {}
     for step in plan.steps:
         table = schema[step.table]
@@ -147,12 +157,15 @@ def config_from_schema(schema, plan, *, source: str | None = None) -> dict[str, 
         if table.foreign_keys:
             entry["foreign_keys"] = [{**fk.to_dict(), "declared": fk.declared} for fk in table.foreign_keys]
         tables[table.name] = entry
-    return {"source": source, "schema": schema.name, "exclude": [], "tables": tables}
+    out = {"source": source, "schema": schema.name, "exclude": [], "tables": tables}
+    if locale:
+        out["privacy"] = {"locale": locale}
+    return out
 
 
 def dump_config(data: dict[str, Any]) -> str:
     header = ("# relsynth config: edit, then pass back with --config FILE.\n"
-              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind,\n"
-              "# and tables.T.foreign_keys entries the database does not declare. The rest is for reading.\n")
+              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind (and .locale),\n"
+              "# tables.T.foreign_keys entries the database does not declare, and privacy. The rest is for reading.\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120,
                                    default_flow_style=None)  # one line per column
