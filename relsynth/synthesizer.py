@@ -22,6 +22,7 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
+from relsynth.privacy.locales import Detection, source_locale
 from relsynth.privacy.scrub import scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
@@ -46,6 +47,7 @@ class Synthesizer:
     schema: Schema | None = None
     plan: Plan | None = None
     tables: dict[str, TableSynth] = field(default_factory=dict)
+    locale: Detection | None = None   # of generated names and places (also kept in each column's format)
 
     # ------------------------------------------------------------------ fit
 
@@ -82,6 +84,8 @@ class Synthesizer:
         for family in set(families.values()) | {default_family}:
             get_family(family)  # an unknown family fails before any training
         metadata = reflect_metadata(engine, schema_name=self.schema.name, only=list(self.plan.order))
+        with reporter.task("choosing the locale of generated names"):
+            self.locale = source_locale(engine, self.schema, metadata, self.config)
         rng = np.random.default_rng(seed)
         real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns
         summaries: dict[str, list[latents.Summary]] = {}  # parent -> its children summaries
@@ -112,7 +116,8 @@ class Synthesizer:
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
                                        parents=real, rng=rng,
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
-                                       protect_k=self.config.privacy.k)
+                                       protect_k=self.config.privacy.k, locale=self.locale.locale,
+                                       column_locales=self.config.column_locales(table.name))
                 self.tables[table.name] = synth
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
@@ -149,7 +154,8 @@ class Synthesizer:
                         synth.references[fk.label]["room"] = room.name
                     unread[fk.parent].discard(table.name)
                 for column in [c for c, k in synth.modeled.items() if k == Kind.TEXT]:  # text a family writes
-                    frame[column], _found = scrub(frame[column], rng)
+                    locale = self.config.column_locales(table.name).get(column, self.locale.locale)
+                    frame[column], _found = scrub(frame[column], rng, locale=locale)
                 own = protect.protect(frame[list(synth.modeled)].reset_index(drop=True), synth.modeled,
                                       k=self.config.privacy.k, rng=rng,
                                       keep=set(synth.leading) | set(synth.retained.columns if synth.retained is not None
@@ -214,7 +220,8 @@ class Synthesizer:
         for i, name in enumerate(self.plan.order):
             tables[name] = self.tables[name].save(directory, f"t{i:03d}")
         manifest = {"relsynth": __version__, "schema": self.schema.to_dict(), "plan": self.plan.to_dict(),
-                    "tables": tables}
+                    "tables": tables,
+                    "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None}
         (directory / ARTIFACT_FILE).write_text(json.dumps(manifest, indent=1, default=str))
         return directory
 
@@ -233,7 +240,9 @@ class Synthesizer:
                       for i, step in enumerate(plan.steps)}
         except (KeyError, ValueError, OSError) as exc:
             raise ArtifactError(f"{directory} holds a damaged or incompatible model: {exc}") from None
-        return cls(schema=schema, plan=plan, tables=tables)
+        locale = manifest.get("locale")  # informational: each format holds its own locale
+        return cls(schema=schema, plan=plan, tables=tables,
+                   locale=Detection(locale["locale"], locale["evidence"], {}) if locale else None)
 
     def _require_fitted(self) -> None:
         if self.schema is None or self.plan is None:

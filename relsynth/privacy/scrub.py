@@ -31,9 +31,10 @@ PATTERNS: tuple[tuple[Kind, re.Pattern], ...] = (
 _ANY = re.compile("|".join(f"(?P<{kind.value}>{pattern.pattern})" for kind, pattern in PATTERNS))
 
 
-def scrub(values: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:
+def scrub(values: pd.Series, rng: np.random.Generator, *, locale: str | None = None) -> tuple[pd.Series, int]:
     """``values`` with every match of :data:`PATTERNS` replaced by a fake of its kind (one pass:
-    a fake is never matched again), and how many were replaced."""
+    a fake is never matched again), and how many were replaced. ``locale``: of the names in fake
+    e-mail addresses (default en_US)."""
     text = values.astype(object)
     present = np.flatnonzero(text.notna().to_numpy())
     strings = [str(v) for v in text.to_numpy()[present]]
@@ -43,8 +44,8 @@ def scrub(values: pd.Series, rng: np.random.Generator) -> tuple[pd.Series, int]:
             found.setdefault(match.lastgroup, []).append(match.group())
     if not found:
         return values, 0
-    fakes = {kind: iter(generate(learn_format(Kind(kind), pd.Series(real, dtype=object)), len(real), rng)
-                        .fillna("").tolist())
+    fakes = {kind: iter(generate(learn_format(Kind(kind), pd.Series(real, dtype=object)), len(real), rng,
+                                 locale=locale).fillna("").tolist())
              for kind, real in found.items()}
     out = np.full(len(text), None, dtype=object)   # NULL stays NULL
     out[present] = [_ANY.sub(lambda match: next(fakes[match.lastgroup]), s) for s in strings]

@@ -112,14 +112,16 @@ class TableSynth:
     def fit(cls, table: Table, step: PlanStep, frame: pd.DataFrame, *, family: str,
             parents: Mapping[str, pd.DataFrame], rng: np.random.Generator,
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
-            conditions: Conditions | None = None, protect_k: int = 0) -> "TableSynth":
+            conditions: Conditions | None = None, protect_k: int = 0, locale: str | None = None,
+            column_locales: Mapping[str, str] | None = None) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
         ``parents[name]`` holds the real parent's keys and modeled columns, ``parent_kinds[name]``
         the kinds of those modeled columns. The model comes with :meth:`fit_model`, once the
         summaries of this table's children are known. ``conditions``: the columns they name are
-        learned first; retained columns are kept with their real values.
+        learned first; retained columns are kept with their real values. ``locale``: the Faker
+        locale of generated names and places, kept in each format (``column_locales`` per column).
         """
         parent_kinds = parent_kinds or {}
         conditions = conditions or Conditions()
@@ -136,6 +138,9 @@ class TableSynth:
             else:
                 synth.formats[col.name] = learn_format(col.kind, frame[col.name],
                                                        max_length=col.type.get("length"))
+                chosen = (column_locales or {}).get(col.name, locale)
+                if chosen:  # in the format, so a saved model generates the same way after loading
+                    synth.formats[col.name]["locale"] = chosen
                 synth.exclusions[col.name] = np.unique(_digests(frame[col.name].dropna(), synth.digest_key))
         for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
