@@ -31,7 +31,7 @@ CANDIDATES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt
               "sv_SE", "da_DK", "ja_JP")
 AUTO = "auto"
 TOKEN_KINDS = frozenset({Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PERSON_NAME, Kind.CITY, Kind.ADDRESS})
-HINT_KINDS = frozenset({Kind.PHONE, Kind.EMAIL, Kind.POSTCODE})
+HINT_KINDS = {Kind.PHONE: "phone numbers", Kind.EMAIL: "e-mail domains", Kind.POSTCODE: "postcodes"}
 SAMPLE_VALUES = 10_000       # per column: plenty to tell languages apart
 MIN_SHARE = 0.2              # a locale explaining less than this share is no evidence
 MIN_LEAD = 0.01              # a locale must beat en_US by this much ...
@@ -63,7 +63,7 @@ class Detection:
 def source_locale(engine: sa.Engine, schema, metadata: sa.MetaData, config: Config) -> Detection:
     """The locale of the database's fakes: the config's, else detected from a sample of every
     table's name, place, phone and e-mail columns (those with a locale of their own left out)."""
-    for table in schema:
+    for table in schema:  # a misspelt column locale fails too, before any training
         for locale in config.column_locales(table.name).values():
             check_locale(locale)
     if config.privacy.locale != AUTO:
@@ -72,7 +72,7 @@ def source_locale(engine: sa.Engine, schema, metadata: sa.MetaData, config: Conf
     for table in schema:
         own = config.column_locales(table.name)
         sa_table = metadata.tables.get(f"{schema.name}.{table.name}" if schema.name else table.name)
-        wanted = [c.name for c in table.columns if c.kind in TOKEN_KINDS | HINT_KINDS and c.name not in own]
+        wanted = [c.name for c in table.columns if (c.kind in TOKEN_KINDS or c.kind in HINT_KINDS) and c.name not in own]
         if sa_table is not None and wanted:
             sample = _head(engine, sa_table, wanted)
             columns += [(table.column(name).kind, sample[name]) for name in wanted]
@@ -97,7 +97,7 @@ def check_locale(name: str) -> str:
 
 def detect_locale(columns: Iterable[tuple[Kind, pd.Series]]) -> Detection:
     """The candidate locale whose pools best explain these (kind, sample values) columns."""
-    tokens, hints, sources = [], [], set()
+    tokens, hints, sources = [], {}, set()   # hints: per kind of hint, one {locale: share} per column
     for kind, values in columns:
         strings = _strings(values)
         if not len(strings):
@@ -105,14 +105,16 @@ def detect_locale(columns: Iterable[tuple[Kind, pd.Series]]) -> Detection:
         if kind in TOKEN_KINDS:
             tokens.append(strings.str.lower().str.findall(_TOKEN_RE).explode().dropna())
             sources.add("cities" if kind in (Kind.CITY, Kind.ADDRESS) else "names")
+            hints.setdefault("script", []).append({"ja_JP": float(strings.str.contains(_CJK_RE).mean())})
         elif kind in HINT_KINDS:
-            hints.append(_hint_shares(kind, strings))
-            sources.add({Kind.PHONE: "phone numbers", Kind.EMAIL: "e-mail domains",
-                         Kind.POSTCODE: "postcodes"}[kind])
-        if kind in (Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.CITY):
-            hints.append({"ja_JP": float(strings.str.contains(_CJK_RE).mean())})
+            source = HINT_KINDS[kind]
+            hints.setdefault(source, []).append(_hint_shares(kind, strings))
+            sources.add(source)
     shares = _token_shares(pd.concat(tokens) if tokens else pd.Series([], dtype=object))
-    scores = {loc: shares.get(loc, 0.0) + HINT_WEIGHT * sum(h.get(loc, 0.0) for h in hints) for loc in CANDIDATES}
+    # a hint counts once however many columns show it: averaged over its columns
+    hinted = {loc: float(sum(np.mean([h.get(loc, 0.0) for h in found]) for found in hints.values()))
+              for loc in CANDIDATES}
+    scores = {loc: shares.get(loc, 0.0) + HINT_WEIGHT * hinted[loc] for loc in CANDIDATES}
     return _decide(scores, sources)
 
 
