@@ -13,6 +13,7 @@ from relsynth.conditions import Conditions
 from relsynth.config import Config, check_strict, load_config
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
+from relsynth.privacy.locales import source_locale
 from relsynth.privacy.masking import mask_frame
 from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.privacy.scrub import Names
@@ -120,7 +121,6 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
     if salt is None:
         warnings.warn(f"{config.privacy.salt_env} is not set: a random salt is used, so another run gives other "
                       "fakes; set it to keep the mapping", stacklevel=2)
-    pseudonyms, identities, names = Pseudonyms(salt or random_salt()), {}, Names()
     engine = source_engine(source_url)
     try:
         with reporter.task("reflecting the schema") as advance:
@@ -128,6 +128,9 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
         check_strict(config, reflected)
         the_plan = make_plan(reflected, contexts=config.contexts())
         metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
+        with reporter.task("choosing the locale of fake names"):
+            locale = source_locale(engine, reflected, metadata, config).locale
+        pseudonyms, identities, names = Pseudonyms(salt or random_salt(), locale=locale), {}, Names()
         frames = {}
         with reporter.task("masking tables", total=len(the_plan.order)) as advance:
             for name in the_plan.order:     # parents first: a foreign key takes its parent's mapping

@@ -179,7 +179,8 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
     """Show tables, keys, each column's kind and the generation plan."""
     from relsynth.config import config_from_schema, dump_config, load_config
     from relsynth.graph import plan as make_plan
-    from relsynth.schema.reflect import reflect
+    from relsynth.privacy.locales import source_locale
+    from relsynth.schema.reflect import reflect, reflect_metadata
     from relsynth.urls import resolve_url, shown, source_engine
 
     with _errors(debug):
@@ -187,11 +188,16 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
         cfg = load_config(config)
         if schema:
             cfg = cfg.model_copy(update={"schema_name": schema})
-        reflected = reflect(source_engine(url), config=cfg)
+        engine = source_engine(url)
+        reflected = reflect(engine, config=cfg)
         the_plan = make_plan(reflected, contexts=cfg.contexts())
+        metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
+        locale = source_locale(engine, reflected, metadata, cfg)
         _show_schema(reflected, the_plan)
+        typer.echo(f"\nlocale: {locale.describe()}")
         if output:
-            output.write_text(dump_config(config_from_schema(reflected, the_plan, source=shown(url))))
+            written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale)
+            output.write_text(dump_config(written))
             typer.echo(f"config written to {output}")
 
 

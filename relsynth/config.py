@@ -12,6 +12,7 @@ user sees the whole picture while editing, and are ignored on load:
         model: trees                  # the model family for this table
         columns:
           note: {kind: text}          # override a column's logical kind
+          name: {locale: ja_JP}       # this column's fakes from another locale
         foreign_keys:                 # relations the database does not declare
           - {columns: [coupon_id], parent: coupons, parent_columns: [id]}
     conditions:                       # what the generated rows must meet (see relsynth.conditions)
@@ -24,6 +25,7 @@ user sees the whole picture while editing, and are ignored on load:
       salt_env: RELSYNTH_SALT         # the environment variable holding the secret salt of pseudonyms
       qi_days: 30                     # quasi-identifier dates this many days apart point at the same person
       qi_share: 0.02                  # other quasi-identifier numbers: this share of their range (0: exact only)
+      locale: auto                    # Faker locale of fake names and places (de_DE ...); auto: the source's
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class _Strict(BaseModel):
 
 class ColumnConfig(_Strict):
     kind: Kind | None = None
+    locale: str | None = None  # generated names and places from this Faker locale, not the database's
     type: Any = None          # informational
     nullable: bool | None = None  # informational
 
@@ -82,6 +85,7 @@ class PrivacyConfig(_Strict):
     # drawn again: dates and datetimes within qi_days, other numbers within qi_share of their range
     qi_days: float = Field(default=30.0, ge=0)   # 0: exact matching only
     qi_share: float = Field(default=0.02, ge=0, le=1)  # age 18..90: +-1.4 years
+    locale: str = "auto"              # Faker locale of generated names and places; auto: detected from the source
 
 
 class Config(_Strict):
@@ -93,6 +97,11 @@ class Config(_Strict):
     tables: dict[str, TableConfig] = Field(default_factory=dict)
     conditions: ConditionsConfig = Field(default_factory=ConditionsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+
+    def column_locales(self, table: str) -> dict[str, str]:
+        """The table's columns whose fakes come from a locale of their own: column -> locale."""
+        columns = self.tables.get(table, TableConfig()).columns
+        return {name: col.locale for name, col in columns.items() if col.locale}
 
     def contexts(self) -> dict[str, str | None]:
         """The context parents the user chose: table -> parent, or None for "no parent"."""
@@ -158,8 +167,9 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(f"config file {path}: {where}: {err['msg']}") from None
 
 
-def config_from_schema(schema, plan, *, source: str | None = None) -> dict[str, Any]:
-    """The whole reflected picture in config form: edit it, pass it back with --config."""
+def config_from_schema(schema, plan, *, source: str | None = None, locale: str | None = None) -> dict[str, Any]:
+    """The whole reflected picture in config form: edit it, pass it back with --config.
+    ``locale``: the one chosen for generated names and places, written so the user sees it."""
     tables: dict[str, Any] = {}
     for step in plan.steps:
         table = schema[step.table]
@@ -170,12 +180,15 @@ def config_from_schema(schema, plan, *, source: str | None = None) -> dict[str, 
         if table.foreign_keys:
             entry["foreign_keys"] = [{**fk.to_dict(), "declared": fk.declared} for fk in table.foreign_keys]
         tables[table.name] = entry
-    return {"source": source, "schema": schema.name, "exclude": [], "tables": tables}
+    out = {"source": source, "schema": schema.name, "exclude": [], "tables": tables}
+    if locale:
+        out["privacy"] = {"locale": locale}
+    return out
 
 
 def dump_config(data: dict[str, Any]) -> str:
     header = ("# relsynth config: edit, then pass back with --config FILE.\n"
-              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind,\n"
-              "# and tables.T.foreign_keys entries the database does not declare. The rest is for reading.\n")
+              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind (and .locale),\n"
+              "# tables.T.foreign_keys entries the database does not declare, and privacy. The rest is for reading.\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120,
                                    default_flow_style=None)  # one line per column

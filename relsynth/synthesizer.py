@@ -22,6 +22,7 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
+from relsynth.privacy.locales import Detection, source_locale
 from relsynth.privacy.masking import mask_frame
 from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.privacy.scrub import Names, scrub
@@ -48,6 +49,7 @@ class Synthesizer:
     schema: Schema | None = None
     plan: Plan | None = None
     tables: dict[str, TableSynth] = field(default_factory=dict)
+    locale: Detection | None = None   # of generated names and places (also kept in each column's format)
 
     # ------------------------------------------------------------------ fit
 
@@ -76,9 +78,12 @@ class Synthesizer:
         for family in set(families.values()) | {default_family}:
             get_family(family)  # an unknown family fails before any training
         metadata = reflect_metadata(engine, schema_name=self.schema.name, only=list(self.plan.order))
+        with reporter.task("choosing the locale of generated names"):
+            self.locale = source_locale(engine, self.schema, metadata, self.config)
         rng = np.random.default_rng(seed)
         # retained identifiers and personal data inside text become keyed pseudonyms
-        pseudonyms = Pseudonyms(salt_from_env(self.config.privacy.salt_env) or random_salt())
+        pseudonyms = Pseudonyms(salt_from_env(self.config.privacy.salt_env) or random_salt(),
+                                locale=self.locale.locale)
         identities: dict = {}
         names = Names()                 # real names read so far, to find them inside text
         real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns
@@ -113,7 +118,8 @@ class Synthesizer:
                                        parents=real, rng=rng,
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
                                        protect_k=self.config.privacy.k, qi_days=self.config.privacy.qi_days,
-                                       qi_share=self.config.privacy.qi_share)
+                                       qi_share=self.config.privacy.qi_share, locale=self.locale.locale,
+                                       column_locales=self.config.column_locales(table.name))
                 self.tables[table.name] = synth
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
                     synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)
@@ -217,7 +223,8 @@ class Synthesizer:
         for i, name in enumerate(self.plan.order):
             tables[name] = self.tables[name].save(directory, f"t{i:03d}")
         manifest = {"relsynth": __version__, "schema": self.schema.to_dict(), "plan": self.plan.to_dict(),
-                    "tables": tables}
+                    "tables": tables,
+                    "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None}
         (directory / ARTIFACT_FILE).write_text(json.dumps(manifest, indent=1, default=str))
         return directory
 
@@ -236,7 +243,9 @@ class Synthesizer:
                       for i, step in enumerate(plan.steps)}
         except (KeyError, ValueError, OSError) as exc:
             raise ArtifactError(f"{directory} holds a damaged or incompatible model: {exc}") from None
-        return cls(schema=schema, plan=plan, tables=tables)
+        locale = manifest.get("locale")  # informational: each format holds its own locale
+        return cls(schema=schema, plan=plan, tables=tables,
+                   locale=Detection(locale["locale"], locale["evidence"], {}) if locale else None)
 
     def _require_fitted(self) -> None:
         if self.schema is None or self.plan is None:

@@ -16,7 +16,8 @@ A *format* is a plain JSON-able dict; it never holds a real value. What it may h
 (A value with no letter or digit at all, such as ``-``, is its own shape: it identifies no one.)
 
 Generation is vectorized: pools of a few thousand first names, last names, streets,
-cities and words are drawn once per locale from a Faker instance with a fixed seed (no
+cities and words are drawn once per locale (the format's ``locale``, which
+:mod:`relsynth.privacy.locales` picks from the source's names and places) from a Faker instance with a fixed seed (no
 global state, so the same ``rng`` seed gives the same output in every process), then
 combined by numpy indexing; templates are filled as code-point arrays.
 
@@ -126,8 +127,10 @@ def generate(fmt: dict, n: int, rng: np.random.Generator, *, unique: bool = Fals
              locale: str | None = None, exclude: Iterable | None = None) -> pd.Series:
     """``n`` new values in ``fmt`` (nulls at the learned share, None in an object Series).
 
-    ``unique``: every non-null value distinct. ``exclude``: values never to produce (pass
-    the source sample when it is at hand: no phone or street line then equals a real one).
+    ``locale``: the Faker locale of names, places and words; default the format's own
+    ``locale`` (set when the model learned the source), else en_US. ``unique``: every non-null
+    value distinct. ``exclude``: values never to produce (pass the source sample when it is at
+    hand: no phone or street line then equals a real one).
     """
     kind = Kind(fmt["kind"])
     if kind is Kind.KEY:
@@ -135,7 +138,7 @@ def generate(fmt: dict, n: int, rng: np.random.Generator, *, unique: bool = Fals
     n = int(n)
     nulls = _null_mask(fmt.get("null_share", 0.0), n, rng)
     m = n - int(nulls.sum())
-    ctx = _Ctx(rng=rng, locale=locale or DEFAULT_LOCALE, unique=unique, total=m,
+    ctx = _Ctx(rng=rng, locale=locale or fmt.get("locale") or DEFAULT_LOCALE, unique=unique, total=m,
                max_length=fmt.get("max_length"))
     maker, suffix = _MAKERS[kind]
 
@@ -416,7 +419,7 @@ def _bytes_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | Non
 
 # ====================================================================== Faker pools
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)   # locale detection builds pools for a dozen locales
 def _faker(locale: str):
     from faker import Faker
 
@@ -431,10 +434,12 @@ _POOL_SIZES = {"first_name": 4000, "last_name": 4000, "street_name": 3000, "city
                "word": 2000, "secondary_address": 400}
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _pool(locale: str, method: str) -> np.ndarray:
     """Draws (with Faker's own weights, duplicates kept) from one Faker method, fixed seed."""
     fake = _faker(locale)
+    if method == "word" and locale != DEFAULT_LOCALE and not _has_own_words(fake):
+        return _pool(DEFAULT_LOCALE, method)    # English words rather than Faker's lorem ipsum
     fake.seed_instance(POOL_SEED + sorted(_POOL_SIZES).index(method))
     try:
         draw = getattr(fake, method)
@@ -447,6 +452,12 @@ def _pool(locale: str, method: str) -> np.ndarray:
     if not values:                  # secondary_address outside en_*: a plain unit pattern
         values = [f"Apt. {i}" for i in range(1, 400)]
     return _obj(values)
+
+
+def _has_own_words(fake) -> bool:
+    """False when a locale's words are Faker's Latin fallback (en_GB, pt_BR, sv_SE ...)."""
+    return not any(type(p).__module__ in ("faker.providers.lorem", "faker.providers.lorem.la")
+                   for p in fake.providers)
 
 
 def _fold(s: str) -> str:

@@ -115,7 +115,8 @@ class TableSynth:
             parents: Mapping[str, pd.DataFrame], rng: np.random.Generator,
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
             conditions: Conditions | None = None, protect_k: int = 0, qi_days: float = 0.0,
-            qi_share: float = 0.0) -> "TableSynth":
+            qi_share: float = 0.0, locale: str | None = None,
+            column_locales: Mapping[str, str] | None = None) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
@@ -125,6 +126,8 @@ class TableSynth:
         learned first; retained columns are kept with their real values. ``protect_k``: rows
         matching, or lying near (dates within ``qi_days``, other numbers within ``qi_share`` of
         their range; 0: equal only), quasi-identifiers fewer real rows share are drawn again.
+        ``locale``: the Faker locale of generated names and places, kept in each format
+        (``column_locales`` per column).
         """
         parent_kinds = parent_kinds or {}
         conditions = conditions or Conditions()
@@ -141,6 +144,9 @@ class TableSynth:
             else:
                 synth.formats[col.name] = learn_format(col.kind, frame[col.name],
                                                        max_length=col.type.get("length"))
+                chosen = (column_locales or {}).get(col.name, locale)
+                if chosen:  # in the format, so a saved model generates the same way after loading
+                    synth.formats[col.name]["locale"] = chosen
                 synth.exclusions[col.name] = np.unique(_digests(frame[col.name].dropna(), synth.digest_key))
         for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])

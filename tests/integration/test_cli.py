@@ -66,6 +66,7 @@ def test_inspect_writes_a_config_that_steers_the_clone(tmp_path):
     data = yaml.safe_load(config.read_text())
     assert data["tables"]["customers"]["columns"]["email"]["kind"] == "email"
     assert data["tables"]["order_items"]["context"] == "orders"
+    assert "locale: en_US (detected from names" in out.stdout and data["privacy"] == {"locale": "en_US"}
     data["exclude"] = ["exchange_rates"]
     data["tables"]["orders"]["columns"]["note"]["kind"] = "categorical"
     config.write_text(yaml.safe_dump(data))
