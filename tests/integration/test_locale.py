@@ -89,3 +89,12 @@ def test_a_saved_model_keeps_its_locale(german, tmp_path):
     assert loaded.locale.locale == "de_DE"
     frame = loaded.sample(seed=3)["customers"]
     assert in_pool(frame["first_name"], "de_DE", "first_name") > 0.9
+
+
+def test_mask_gives_german_pseudonyms_to_a_german_table(german, tmp_path, monkeypatch):
+    monkeypatch.setenv("RELSYNTH_SALT", "a-secret-salt-for-tests-0123")
+    relsynth.mask(str(german), str(tmp_path / "masked.sqlite"))
+    real, out = customers(german), customers(tmp_path / "masked.sqlite")
+    assert (out.first_name != real.first_name).mean() > 0.9
+    assert in_pool(out.first_name, "de_DE", "first_name") > 0.9 and in_pool(out.last_name, "de_DE", "last_name") > 0.9
+    assert out.phone.str.startswith("+49 ").all()
