@@ -193,7 +193,7 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
         the_plan = make_plan(reflected, contexts=cfg.contexts())
         metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
         locale = source_locale(engine, reflected, metadata, cfg)
-        _show_schema(reflected, the_plan)
+        _show_schema(reflected, the_plan, _personal_data(engine, reflected, metadata))
         typer.echo(f"\nlocale: {locale.describe()}")
         if output:
             written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale)
@@ -249,15 +249,31 @@ def _report_summary(result) -> None:
         typer.secho(f"real identifying values found in the synthetic copy: {found}", fg="green" if not found else "red")
 
 
-def _show_schema(schema, the_plan) -> None:
+def _personal_data(engine, schema, metadata) -> dict[str, dict[str, str]]:
+    """Per table and column, what it tells about a person (from a sample of rows)."""
+    from relsynth.privacy.locales import head
+    from relsynth.privacy.masking import SAMPLE_TEXTS, personal_data
+    from relsynth.privacy.scrub import Names
+
+    names, out = Names(), {}
+    for table in schema:
+        sa_table = metadata.tables.get(f"{schema.name}.{table.name}" if schema.name else table.name)
+        if sa_table is not None:
+            sample = head(engine, sa_table, table.column_names, rows=SAMPLE_TEXTS)
+            out[table.name] = personal_data(table, sample, names)
+    return out
+
+
+def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
+    personal = personal or {}
     for step in the_plan.steps:
         table = schema[step.table]
         grid = Table(title=f"{table.name}  ({table.row_count} rows)", title_justify="left", show_edge=False)
-        for header in ("column", "type", "kind", "null", "role"):
+        for header in ("column", "type", "kind", "null", "role", "personal data"):
             grid.add_column(header)
         for col in table.columns:
             role = []
@@ -266,7 +282,7 @@ def _show_schema(schema, the_plan) -> None:
             role += [f"FK -> {fk.parent}" for fk in table.foreign_keys if col.name in fk.columns]
             role += ["unique" for u in table.unique if u.columns == (col.name,)]
             grid.add_row(col.name, str(col.type.get("native")), col.kind.value, "yes" if col.nullable else "",
-                         ", ".join(role))
+                         ", ".join(role), personal.get(table.name, {}).get(col.name, ""))
         console.print(grid)
         for check in table.checks:
             console.print(f"  check {check.name or ''}: {check.sqltext}")

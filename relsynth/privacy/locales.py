@@ -74,14 +74,14 @@ def source_locale(engine: sa.Engine, schema, metadata: sa.MetaData, config: Conf
         sa_table = metadata.tables.get(f"{schema.name}.{table.name}" if schema.name else table.name)
         wanted = [c.name for c in table.columns if (c.kind in TOKEN_KINDS or c.kind in HINT_KINDS) and c.name not in own]
         if sa_table is not None and wanted:
-            sample = _head(engine, sa_table, wanted)
+            sample = head(engine, sa_table, wanted)
             columns += [(table.column(name).kind, sample[name]) for name in wanted]
     return detect_locale(columns)
 
 
-def _head(engine: sa.Engine, sa_table: sa.Table, columns: list[str]) -> pd.DataFrame:
-    """The first :data:`SAMPLE_VALUES` rows of some columns: enough to tell a language."""
-    query = sa.select(*[sa_table.c[c] for c in columns]).limit(SAMPLE_VALUES)
+def head(engine: sa.Engine, sa_table: sa.Table, columns: list[str], rows: int = SAMPLE_VALUES) -> pd.DataFrame:
+    """The first ``rows`` rows of some columns: enough to tell a language."""
+    query = sa.select(*[sa_table.c[c] for c in columns]).limit(rows)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return pd.DataFrame({c: pd.Series(values, dtype=object)

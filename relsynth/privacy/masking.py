@@ -19,14 +19,16 @@ from collections.abc import MutableMapping
 import numpy as np
 import pandas as pd
 
+from relsynth.privacy import protect
 from relsynth.privacy.pseudonyms import Pseudonyms
-from relsynth.privacy.scrub import Names, scrub
+from relsynth.privacy.scrub import Names, kinds_inside, scrub
 from relsynth.schema.detect import detect_kind
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Table
 
 SCRUB = "scrub"            # free text and JSON: personal data inside replaced, the rest kept
 FREE_TEXT_SHARE = 0.5      # a text column whose values mostly hold a space is prose, not a code
+SAMPLE_TEXTS = 2_000       # texts searched for personal data by relsynth inspect
 Identities = MutableMapping[tuple[str, str], "Kind | str | None"]
 
 
@@ -101,4 +103,29 @@ def _scrub_any(values: pd.Series, pseudonyms: Pseudonyms, names: Names) -> pd.Se
     return pd.Series(clean, index=values.index, name=values.name, dtype=object)
 
 
-__all__ = ["identity_kinds", "mask_frame", "SCRUB"]
+def personal_data(table: Table, sample: pd.DataFrame, names: Names | None = None) -> dict[str, str]:
+    """What each column of ``table`` tells about a person, read from a sample of its rows:
+    ``identifier`` (generated or masked), ``key: email`` (a string key holding identities),
+    ``inside: email, person_name`` (free text), ``quasi-identifier`` (birth date, zip, gender...)."""
+    names = names if names is not None else Names()
+    kinds = identity_kinds(table, sample, {})
+    for column, kind in kinds.items():
+        if kind in (Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME):
+            names.add(kind, sample[column])
+    quasi = set(protect.quasi_identifiers({c.name: c.kind for c in table.columns}))
+    out = {}
+    for col in table.columns:
+        kind = kinds.get(col.name)
+        if kind == SCRUB or (col.kind == Kind.TEXT and col.name in sample.columns):
+            inside = kinds_inside(sample[col.name].head(SAMPLE_TEXTS), names)
+            out[col.name] = "inside: " + ", ".join(k.value for k in inside) if inside else ""
+        elif kind is not None and col.kind == Kind.KEY:
+            out[col.name] = f"key: {Kind(kind).value}"
+        elif kind is not None:
+            out[col.name] = "identifier"
+        else:
+            out[col.name] = "quasi-identifier" if col.name in quasi else ""
+    return out
+
+
+__all__ = ["identity_kinds", "mask_frame", "personal_data", "SCRUB"]

@@ -69,6 +69,14 @@ def scrub(values: pd.Series, pseudonyms: Pseudonyms, names: Names | None = None)
     return pd.Series(out, index=values.index, name=values.name, dtype=object), patterns + found
 
 
+def kinds_inside(values: pd.Series, names: Names | None = None) -> list[Kind]:
+    """The kinds of personal data found inside these texts (for ``relsynth inspect``)."""
+    strings = [str(v) for v in values.dropna()]
+    found = {Kind(m.lastgroup) for s in strings for m in _ANY.finditer(s)}
+    found |= {kind for spans in entities.find(strings, names=(names or Names()).full) for _s, _e, kind in spans}
+    return sorted(found, key=lambda k: k.value)
+
+
 def _replace_patterns(strings: list[str], pseudonyms: Pseudonyms) -> tuple[list[str], int]:
     found: dict[str, list[str]] = {}
     for s in strings:
@@ -115,4 +123,4 @@ def _entity_fakes(pieces: list, pseudonyms: Pseudonyms, names: Names) -> dict[tu
     return out
 
 
-__all__ = ["scrub", "Names", "PATTERNS"]
+__all__ = ["scrub", "kinds_inside", "Names", "PATTERNS"]

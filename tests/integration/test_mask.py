@@ -114,3 +114,17 @@ def test_a_server_database_with_an_email_primary_key(server, monkeypatch):
         engine.dispose()
     assert len(notes) == 180 and not notes.client_email.isin(emails).any()
     assert (notes.body == "call back " + notes.client_email + " today").all()
+
+
+def test_inspect_shows_what_each_column_tells_about_a_person(crm):
+    from typer.testing import CliRunner
+
+    from relsynth.cli import app
+
+    source, _ = crm
+    shown = CliRunner().invoke(app, ["inspect", str(source)], env={"COLUMNS": "200"}).output
+    line = {row.split()[0]: row for row in shown.splitlines() if row.strip() and not row.startswith(" ━")}
+    assert "identifier" in line["ssn"] and "key: email" in line["customer_email"]
+    for kind in ("address", "card_number", "email", "national_id", "person_name"):
+        assert kind in line["body"], kind
+    assert "identifier" not in line["segment"] and "identifier" not in line["priority"]
