@@ -44,7 +44,7 @@ def identity_kinds(table: Table, frame: pd.DataFrame, known: Identities) -> dict
             known[(table.name, col.name)] = out[col.name]
     for column, target in references.items():
         if column in frame.columns:    # a parent not seen yet (a cycle, one table alone): its values tell
-            out[column] = known[target] if target in known else _key_kind(table, table.column(column),
+            out[column] = known[target] if target in known else key_identity(table, table.column(column),
                                                                              frame[column])
             known[(table.name, column)] = out[column]
     return out
@@ -52,7 +52,7 @@ def identity_kinds(table: Table, frame: pd.DataFrame, known: Identities) -> dict
 
 def _own_kind(table: Table, col, values: pd.Series) -> Kind | str | None:
     if col.kind == Kind.KEY:
-        return _key_kind(table, col, values)
+        return key_identity(table, col, values)
     if col.kind == Kind.JSON:
         return SCRUB
     if col.kind == Kind.TEXT:
@@ -62,7 +62,7 @@ def _own_kind(table: Table, col, values: pd.Series) -> Kind | str | None:
     return col.kind if col.kind.identifying else None
 
 
-def _key_kind(table: Table, col, values: pd.Series) -> Kind | None:
+def key_identity(table: Table, col, values: pd.Series) -> Kind | None:
     """A string key that holds an identity (an e-mail, a phone) is masked as one; codes are not."""
     if col.type.get("generic") not in ("string", "text", "other", "uuid"):
         return None
@@ -128,4 +128,4 @@ def personal_data(table: Table, sample: pd.DataFrame, names: Names | None = None
     return out
 
 
-__all__ = ["identity_kinds", "mask_frame", "personal_data", "SCRUB"]
+__all__ = ["identity_kinds", "key_identity", "mask_frame", "personal_data", "SCRUB"]

@@ -77,11 +77,17 @@ def kinds_inside(values: pd.Series, names: Names | None = None) -> list[Kind]:
     return sorted(found, key=lambda k: k.value)
 
 
-def _replace_patterns(strings: list[str], pseudonyms: Pseudonyms) -> tuple[list[str], int]:
+def pattern_values(strings: list[str]) -> dict[str, list[str]]:
+    """Per kind (e-mail, card, national id, IP, phone), the values :data:`PATTERNS` find in ``strings``."""
     found: dict[str, list[str]] = {}
     for s in strings:
         for match in _ANY.finditer(s):
             found.setdefault(match.lastgroup, []).append(match.group())
+    return found
+
+
+def _replace_patterns(strings: list[str], pseudonyms: Pseudonyms) -> tuple[list[str], int]:
+    found = pattern_values(strings)
     if not found:
         return strings, 0
     fake_of = {kind: dict(zip(real, pseudonyms.map(Kind(kind), np.array(real, dtype=object))))
@@ -123,4 +129,4 @@ def _entity_fakes(pieces: list, pseudonyms: Pseudonyms, names: Names) -> dict[tu
     return out
 
 
-__all__ = ["scrub", "kinds_inside", "Names", "PATTERNS"]
+__all__ = ["scrub", "kinds_inside", "pattern_values", "Names", "PATTERNS"]

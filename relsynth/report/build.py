@@ -19,6 +19,8 @@ import sqlalchemy as sa
 
 from relsynth.config import Config, PrivacyConfig, load_config
 from relsynth.errors import RelsynthError
+from relsynth.privacy.masking import key_identity
+from relsynth.privacy.scrub import pattern_values
 from relsynth.report import charts
 from relsynth.report.detection import detection_auc
 from relsynth.report.load import load
@@ -116,25 +118,58 @@ def _sibling_groups(schema: Schema, table: Table, real: pd.DataFrame, synth: pd.
     return np.unique(keys, return_inverse=True)[1]
 
 
+# a lone first or last name (Smith) is shared by thousands: fakes may meet a real one by chance
+LONE_NAMES = frozenset({Kind.FIRST_NAME, Kind.LAST_NAME})
+
+
+def _identity_columns(table: Table, frame: pd.DataFrame) -> dict[str, str]:
+    """Columns holding identities, with their kind: identifying kinds but lone names, and string
+    keys whose values are e-mails or phones (a natural key); free text is ``"text"`` (searched
+    inside)."""
+    out = {}
+    for c in table.columns:
+        if c.name not in frame.columns:
+            continue
+        if c.kind == Kind.TEXT:
+            out[c.name] = "text"
+        elif c.kind.identifying and c.kind not in LONE_NAMES:
+            out[c.name] = c.kind.value
+        elif c.kind == Kind.KEY and (kind := key_identity(table, c, frame[c.name])) is not None:
+            out[c.name] = kind.value
+    return out
+
+
+def _values_of(frame: pd.DataFrame, columns: dict[str, str]) -> dict[str, list[np.ndarray]]:
+    """Per identifying kind, the values of these columns, those inside free text included."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for column, kind in columns.items():
+        present = frame[column].dropna().astype(str)
+        if kind == "text":
+            for inner, values in pattern_values(present.tolist()).items():
+                parts.setdefault(inner, []).append(np.asarray(values, dtype=object))
+        else:
+            parts.setdefault(kind, []).append(present.to_numpy(dtype=object))
+    return parts
+
+
 def _identifying_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Per identifying kind, every real value of the columns of that kind in any table, as text
-    (a fake first name equal to a real *last* name identifies nobody)."""
+    """Per identifying kind, every real value of that kind in any table (columns, string keys,
+    inside text), as text: a fake first name equal to a real *last* name identifies nobody."""
     parts: dict[str, list] = {}
     for t in schema:
-        for c in t.columns:
-            if c.kind.identifying and c.name in frames[t.name].columns:
-                parts.setdefault(c.kind.value, []).append(frames[t.name][c.name].dropna().astype(str).to_numpy())
-    return {kind: np.unique(np.concatenate(values)) for kind, values in parts.items()}
+        for kind, values in _values_of(frames[t.name], _identity_columns(t, frames[t.name])).items():
+            parts.setdefault(kind, []).extend(values)
+    return {kind: np.unique(np.concatenate(values).astype(str)) for kind, values in parts.items()}
 
 
 def _with_pii(report: TableReport, table: Table, synth: pd.DataFrame, real_pii: dict[str, np.ndarray]) -> TableReport:
-    """The table's report with the count of its synthetic identifying values equal to a real
-    value of the same kind."""
-    columns = [c for c in table.columns if c.kind.identifying and c.name in synth.columns]
+    """The table's report with the count of its synthetic identifying values (in columns, string
+    keys and inside text) equal to a real value of the same kind."""
+    columns = _identity_columns(table, synth)
     if not columns:
         return report
-    found = sum(int(np.isin(synth[c.name].dropna().astype(str).to_numpy(), real_pii.get(c.kind.value, [])).sum())
-                for c in columns)
+    found = sum(int(np.isin(np.concatenate(values).astype(str), real_pii.get(kind, [])).sum())
+                for kind, values in _values_of(synth, columns).items())
     return dataclasses.replace(report, privacy=dataclasses.replace(report.privacy, pii_found=found))
 
 

@@ -12,8 +12,11 @@
   (training-part) row over the distance to the second nearest; the median is given, and a value
   near 0 means rows sit on one real record rather than among several (real rows among themselves
   give the baseline);
-- ``pii_found``: how many values of the synthetic identifying columns (emails, names, phones,
-  addresses...) equal a real identifying value anywhere in the real database: must be 0;
+- ``pii_found``: how many values of the synthetic identifying columns (emails, full names, phones,
+  addresses, ids, cards, IPs), of string keys holding them (an e-mail as key) and found inside
+  free text equal a real value of the same kind anywhere in the real database (also inside its
+  text): must be 0. A lone first or last name is not counted: "Smith" identifies no one, and a
+  fake drawn from public name lists meets a real one by chance;
 - ``quasi_near``: how many synthetic rows lie within the privacy tolerances (``qi_days``,
   ``qi_share``; categories equal) of a real row that fewer than ``k`` real rows are near, on the
   quasi-identifiers (birth date, zip code, gender...): 0 on a relsynth clone of a table of at

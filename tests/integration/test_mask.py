@@ -128,3 +128,18 @@ def test_inspect_shows_what_each_column_tells_about_a_person(crm):
     for kind in ("address", "card_number", "email", "national_id", "person_name"):
         assert kind in line["body"], kind
     assert "identifier" not in line["segment"] and "identifier" not in line["priority"]
+
+
+def test_the_report_finds_no_real_identifier_in_a_masked_copy_and_every_one_in_the_real(crm, tmp_path, monkeypatch):
+    import shutil
+
+    from relsynth.report.build import build_report
+
+    source, planted = crm
+    masked, same = tmp_path / "masked.sqlite", tmp_path / "same.sqlite"
+    _mask(source, masked, SALT, monkeypatch)
+    shutil.copy(source, same)
+    assert build_report(str(source), str(masked)).pii_found == 0
+    real = {t.name: t.privacy.pii_found for t in build_report(str(source), str(same)).tables}
+    # customers: 4 identifier columns (lone names are not counted); tickets: the e-mail key and the e-mails, ids, cards inside text
+    assert real["customers"] == 4 * 300 and real["tickets"] >= 900 + 3 * 300
