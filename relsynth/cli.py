@@ -158,16 +158,19 @@ def impute(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source dat
            columns: Optional[str] = typer.Option(None, "--columns", help="Columns to fill, comma-separated "
                                                                       "(default: every column with NULLs that can be)."),
            seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
-           replace: bool = REPLACE, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+           replace: bool = REPLACE,
+           mask: bool = typer.Option(False, "--mask", help="Write the table's identifiers (e-mails, names, phones...) "
+                                                          "as keyed pseudonyms, as relsynth mask does."),
+           quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Fill the NULLs of TABLE's rows with values drawn given the rest of each row and its parent.
 
-    Observed values are never changed; the filled table goes to TARGET (a database or a file)."""
+    Observed values are never changed (but with --mask); the filled table goes to TARGET (a database or a file)."""
     from relsynth.impute import impute as run
 
     with _reporter(quiet) as reporter, _errors(debug):
         wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         result = run(source, target, table=table, columns=wanted, seed=seed, config=config, schema=schema,
-                     replace=replace, reporter=reporter)
+                     replace=replace, reporter=reporter, mask=mask)
     filled = ", ".join(f"{c} {n:,}" for c, n in result.filled.items())
     typer.echo(f"{result.table}: {result.rows:,} rows written to {result.target}; cells filled: {filled}")
 

@@ -4,12 +4,15 @@ Each column to fill is learned from the rows where it is present, *last* in the 
 after every other modeled column and conditioned on the row's context parent: a missing value
 is drawn given everything observed about its row. Observed cells are never touched. The result
 (the whole table) goes to a target database (that one table, without its foreign keys, all or
-nothing) or to a CSV or Parquet file. The source is only read.
+nothing) or to a CSV or Parquet file. The source is only read. With ``mask``, the identifying
+columns of the written table (e-mails, names, phones...) are replaced by their keyed pseudonyms,
+the same ones ``relsynth mask`` gives under the same salt.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +25,9 @@ from relsynth.errors import ConfigError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import plan as make_plan
 from relsynth.models.trees import TreesModel
+from relsynth.privacy.locales import source_locale
+from relsynth.privacy.masking import mask_frame
+from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.progress import Reporter
 from relsynth.relational import checks, keys
 from relsynth.schema.model import Schema, Table
@@ -44,8 +50,9 @@ class ImputeResult:
 
 def impute(source: str | sa.URL, target: str | Path, *, table: str, columns: list[str] | None = None,
            seed: int | None = 0, config: Config | str | Path | None = None, schema: str | None = None,
-           replace: bool = False, reporter: Reporter | None = None) -> ImputeResult:
-    """Fill NULLs of ``table`` (in ``columns``, default: every modeled column with NULLs)."""
+           replace: bool = False, reporter: Reporter | None = None, mask: bool = False) -> ImputeResult:
+    """Fill NULLs of ``table`` (in ``columns``, default: every modeled column with NULLs);
+    ``mask``: write its identifiers as pseudonyms."""
     reporter = reporter or Reporter()
     config = config if isinstance(config, Config) else load_config(config)
     if schema:
@@ -62,6 +69,7 @@ def impute(source: str | sa.URL, target: str | Path, *, table: str, columns: lis
                 raise ConfigError(f"no table {table!r} in the source",
                                   hint=f"tables: {', '.join(t.name for t in reflected)}")
             frame, context, context_kinds = _read(engine, reflected, table)
+            pseudonyms = _pseudonyms(engine, reflected, table, config) if mask else None
     finally:
         engine.dispose()
     spec = reflected[table]
@@ -69,9 +77,21 @@ def impute(source: str | sa.URL, target: str | Path, *, table: str, columns: lis
     with reporter.task("learning and filling"):
         filled_frame, filled = fill(frame, spec, targets, context=context, context_kinds=context_kinds,
                                     rng=np.random.default_rng(seed))
+    if mask:
+        with reporter.task("masking identifiers"):
+            filled_frame = mask_frame(spec, filled_frame, pseudonyms, {})
     with reporter.task("writing"):
         where = _write(filled_frame, spec, reflected, target, to_file=to_file, replace=replace)
     return ImputeResult(target=where, table=table, rows=len(filled_frame), filled=filled)
+
+
+def _pseudonyms(engine: sa.Engine, schema: Schema, table: str, config: Config) -> Pseudonyms:
+    salt = salt_from_env(config.privacy.salt_env)
+    if salt is None:
+        warnings.warn(f"{config.privacy.salt_env} is not set: a random salt is used, so another run gives other "
+                      "fakes; set it to keep the mapping", stacklevel=3)
+    metadata = reflect_metadata(engine, schema_name=schema.name, only=[table])
+    return Pseudonyms(salt or random_salt(), locale=source_locale(engine, schema, metadata, config).locale)
 
 
 def fill(frame: pd.DataFrame, table: Table, targets: list[str], *, context: pd.DataFrame | None,

@@ -143,3 +143,21 @@ def test_the_report_finds_no_real_identifier_in_a_masked_copy_and_every_one_in_t
     real = {t.name: t.privacy.pii_found for t in build_report(str(source), str(same)).tables}
     # customers: 4 identifier columns (lone names are not counted); tickets: the e-mail key and the e-mails, ids, cards inside text
     assert real["customers"] == 4 * 300 and real["tickets"] >= 900 + 3 * 300
+
+
+def test_impute_with_mask_writes_pseudonyms_and_fills_the_nulls(tmp_path, monkeypatch):
+    from relsynth.impute import impute
+    from relsynth.privacy.pseudonyms import Pseudonyms
+    from relsynth.schema.kinds import Kind
+
+    source = tmp_path / "people.sqlite"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, email VARCHAR(80) NOT NULL UNIQUE, age INTEGER)")
+        con.executemany("INSERT INTO people VALUES (?, ?, ?)",
+                        [(i, f"p{i}@corp-mail.net", None if i % 4 == 0 else 20 + i % 50) for i in range(200)])
+    monkeypatch.setenv("RELSYNTH_SALT", SALT)
+    out = tmp_path / "filled.csv"
+    impute(str(source), out, table="people", mask=True)
+    filled, real = pd.read_csv(out), _read(source, "people")
+    assert filled.age.notna().all() and (filled.age[real.age.notna()] == real.age.dropna()).all()
+    assert filled.email.tolist() == Pseudonyms(SALT.encode()).replace(Kind.EMAIL, real.email).tolist()
