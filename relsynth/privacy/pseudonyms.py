@@ -84,17 +84,12 @@ class Pseudonyms:
     def replace(self, kind: Kind | str, values: pd.Series, *, max_length: int | None = None) -> pd.Series:
         """``values`` with every non-null value replaced by its pseudonym of ``kind``."""
         kind = Kind(kind)
-        if kind not in _BUILDERS:
+        if kind not in _BUILDERS and kind is not Kind.PERSON_NAME:
             raise ValueError(f"{kind.value} values have no pseudonym")
         present = values.notna().to_numpy()
         out = np.full(len(values), None, dtype=object)
         if present.any():
-            raw = values.to_numpy(dtype=object)[present]
-            if kind is Kind.PERSON_NAME:
-                fake = _fit(self._person_names(_strings(raw)), max_length)
-            else:
-                fake = self.map(kind, raw, max_length=max_length)
-            out[present] = fake
+            out[present] = self.map(kind, values.to_numpy(dtype=object)[present], max_length=max_length)
         return pd.Series(out, index=values.index, name=values.name, dtype=object)
 
     def map(self, kind: Kind, raw: np.ndarray, *, max_length: int | None = None) -> np.ndarray:
@@ -102,6 +97,8 @@ class Pseudonyms:
         longer than ``max_length`` (a column's length; a shorter column gets its own mapping).
         Values that normalize alike share their fake's content, each in its own layout."""
         strings = raw if kind is Kind.BINARY else _strings(raw)
+        if kind is Kind.PERSON_NAME:       # made of the first- and last-name mappings
+            return _fit(self._person_names(strings), max_length)
         normalize = _NORMALIZE.get(kind, _plain)
         unique, inverse = np.unique(normalize(strings).astype(str), return_inverse=True)
         firsts = np.zeros(len(unique), dtype=np.int64)
@@ -439,7 +436,7 @@ _BUILDERS: dict[Kind, Callable[[np.ndarray, np.ndarray, "Pseudonyms"], np.ndarra
     Kind.EMAIL: _emails, Kind.PHONE: _phones, Kind.NATIONAL_ID: _national_ids, Kind.CARD_NUMBER: _cards,
     Kind.IP_ADDRESS: _ips, Kind.FIRST_NAME: _pool_of("first_name"), Kind.LAST_NAME: _pool_of("last_name"),
     Kind.CITY: _pool_of("city"), Kind.ADDRESS: _addresses, Kind.POSTCODE: _codes_like, Kind.TEXT: _codes_like,
-    Kind.UUID: _uuids, Kind.BINARY: _binary, Kind.PERSON_NAME: _codes_like,   # names: see _person_names
+    Kind.UUID: _uuids, Kind.BINARY: _binary,      # person names: Pseudonyms._person_names
 }
 
 
