@@ -83,6 +83,18 @@ Street St Avenue Ave Av Road Rd Lane Ln Boulevard Blvd Drive Dr Court Ct Way Pla
 Terrace Ter Crescent Cres Close Square Sq Parkway Pkwy Highway Hwy Circle Cir Trail Trl
 Row Mews Grove Gardens Alley Plaza Loop Pike Quay Wharf
 """.split()
+
+
+@lru_cache(maxsize=1)
+def more_street_suffixes() -> tuple[str, ...]:
+    """The rarer US street suffixes (Crossing, Ridge, Ports...): Faker's static list of postal
+    suffixes less the common ones. Many are ordinary words ("3 Service Centers"), so an address
+    ending in one needs a house number of two digits or more; they are not common words for
+    names ("Hill" stays a surname)."""
+    listed = importlib.import_module("faker.providers.address.en_US").Provider.street_suffixes
+    return tuple(sorted(set(listed) - set(STREET_SUFFIXES)))
+
+
 _LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_PT", "pt_BR")
 
 
@@ -355,7 +367,7 @@ _POSTCODE_CITY = rf"(?:,?[ \t]+(?:\d{{5}}|\d{{4}}(?:[ \t]?[A-Z]{{2}})?)[ \t]+{_C
 _UNIT = (r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Flat|Floor|Fl|Room|Rm|#)\.?[ \t]*#?"
          r"[ \t]*\d{1,5}[A-Za-z]?\b)?")
 # a number followed by a unit of time or count is a quantity, not a house number
-_NOT_QUANTITY = (r"(?![ \t]*(?:days?|weeks?|months?|years?|hours?|minutes?|times?|items?|pcs|pieces?"
+_NOT_QUANTITY = (r"(?![ \t]*(?i:days?|weeks?|months?|years?|hours?|minutes?|times?|items?|pcs|pieces?"
                  r"|units?|euros?|dollars?|pounds?|%|x)\b)")
 _HOUSE_NUMBER = rf"\d{{1,4}}[a-zA-Z]?(?:[ \t]*[-/][ \t]*\d{{1,4}}[a-zA-Z]?)?\b{_NOT_QUANTITY}"
 
@@ -363,8 +375,13 @@ _HOUSE_NUMBER = rf"\d{{1,4}}[a-zA-Z]?(?:[ \t]*[-/][ \t]*\d{{1,4}}[a-zA-Z]?)?\b{_
 # ahead to where it could match; word boundaries before the match are checked in Python.
 _HOUSE_FIRST_DIGIT = r"[0-9](?<![\w.,/$€£#-][0-9])"
 _US_UK_REST = (
-    rf"[0-9]{{0,4}}[A-Za-z]?(?:-[0-9]{{1,5}})?[ \t]+"
+    rf"[0-9]{{0,4}}[A-Za-z]?(?:-[0-9]{{1,5}})?{_NOT_QUANTITY}[ \t]+"
     rf"(?:{_STREET_WORD}[ \t]+){{1,4}}(?:{_alternation(STREET_SUFFIXES)})\b\.?"
+    rf"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?{_UNIT}{_CITY_TAIL}"
+)
+_US_MORE_REST = (
+    rf"[0-9]{{1,4}}[A-Za-z]?(?:-[0-9]{{1,5}})?{_NOT_QUANTITY}[ \t]+"
+    rf"(?:{_STREET_WORD}[ \t]+){{1,4}}(?:{_alternation(more_street_suffixes())})\b"
     rf"(?:[ \t]+(?:N|S|E|W|NE|NW|SE|SW)\b)?{_UNIT}{_CITY_TAIL}"
 )
 _FR_TYPES = r"[Rr]ue|[Aa]venue|[Aa]v\.|[Bb]oulevard|[Bb]d|[Pp]lace|[Cc]hemin|[Aa]llée|[Ii]mpasse|[Qq]uai|[Cc]ours|[Rr]oute|[Pp]assage"
@@ -374,7 +391,7 @@ _FR_REST = (
     rf"{UPPER}[\w'’-]*(?:[ \t]+{_FR_LINK}?{UPPER}[\w'’-]*){{0,3}}{_POSTCODE_CITY}"
 )
 # "12 Elm Street", "12 rue de la Paix"
-_NUMBER_FIRST = re.compile(rf"{_HOUSE_FIRST_DIGIT}(?:{_US_UK_REST}|{_FR_REST})")
+_NUMBER_FIRST = re.compile(rf"{_HOUSE_FIRST_DIGIT}(?:{_US_UK_REST}|{_US_MORE_REST}|{_FR_REST})")
 
 _DE_NL_SUFFIX = "straße|strasse|str\\.|weg|gasse|platz|allee|damm|ufer|chaussee|steig|pfad|straat|laan|gracht|plein|kade|singel|dijk"
 _DE_WORDS = "Straße|Strasse|Str\\.|Weg|Platz|Allee|Gasse|Damm"

@@ -81,6 +81,10 @@ ORDINARY = [
     "The USB cable from DHL Express works",
     "Send it to maria.kowalski@example.com, not the old address",
     "Our Black Friday sale starts in November",
+    "We have 3 Service Centers nearby.",          # a rarer street suffix needs a 2+ digit number
+    "Version 2 Pro Club edition is great",
+    "It costs 12 Dollars Point",                  # a quantity in any case
+    "I waited 45 Minutes Square",
 ]
 
 
@@ -130,3 +134,15 @@ def test_spans_are_sorted_non_overlapping_and_longest_wins():
 def test_no_names_list_and_non_strings():
     assert find([], names=()) == []
     assert find(["Thanks,\nAnna Smith", None], names=()) == [[(8, 18, NAME)], []]
+
+
+def test_the_rarer_us_street_suffixes_are_found():
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(3)
+    addresses = [fake.street_address() for _ in range(300)]
+    texts = [f"Please ship to {a} by Friday." for a in addresses]
+    found = [[t[s:e] for s, e, _ in spans] for t, spans in zip(texts, find(texts))]
+    assert sum(any(a.startswith(f) or f.startswith(a.split(" Apt")[0].split(" Suite")[0]) for f in spans)
+               for a, spans in zip(addresses, found)) >= 0.95 * len(addresses)
