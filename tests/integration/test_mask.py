@@ -161,3 +161,16 @@ def test_impute_with_mask_writes_pseudonyms_and_fills_the_nulls(tmp_path, monkey
     filled, real = pd.read_csv(out), _read(source, "people")
     assert filled.age.notna().all() and (filled.age[real.age.notna()] == real.age.dropna()).all()
     assert filled.email.tolist() == Pseudonyms(SALT.encode()).replace(Kind.EMAIL, real.email).tolist()
+
+
+def test_strict_mask_fails_before_writing_when_a_column_is_unreviewed(crm, tmp_path, monkeypatch):
+    from relsynth.config import ColumnConfig, Config, TableConfig
+    from relsynth.errors import ConfigError
+
+    source, _ = crm
+    monkeypatch.setenv("RELSYNTH_SALT", SALT)
+    reviewed = Config(strict=True, tables={"customers": TableConfig(columns={"segment": ColumnConfig()})})
+    target = tmp_path / "never.sqlite"
+    with pytest.raises(ConfigError, match=r"tickets\.priority"):
+        relsynth.mask(str(source), str(target), config=reviewed)
+    assert not target.exists()
