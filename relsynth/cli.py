@@ -179,7 +179,7 @@ def impute(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source dat
 def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database URL or SQLite path."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write it all as an editable YAML config."),
             config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, debug: bool = DEBUG) -> None:
-    """Show tables, keys, each column's kind and the generation plan."""
+    """Show tables, keys, each column's kind and personal data, the generation plan and the locale."""
     from relsynth.config import config_from_schema, dump_config, load_config
     from relsynth.graph import plan as make_plan
     from relsynth.privacy.locales import source_locale
