@@ -8,9 +8,10 @@ Each fixture (``text``: ``text_fixture.py``; ``retail``, ``catalog``, ``chain``:
 fixtures) is cloned with each family for every table, each run in a fresh subprocess that times
 fitting, sampling and writing apart and reports its own peak RSS. Every copy is scored with
 relsynth's ``build_report`` per table (and ``AUC/par``, the fidelity benchmark's detection grouped
-by parent). On text tables two more things: ``AUC+txt``, the report's detection with the body's
-words among the features (the report itself leaves text columns out of detection), and the text
-measures of ``text_fixture.py`` (vocabulary kept, rating/category still readable from the body).
+by parent). On text tables two more things: ``AUC+txt``, the report's detection with this
+script's word counts of the body added (on top of the report's own word features since the report
+sees free text), and the text measures of ``text_fixture.py`` (vocabulary kept, rating/category
+still readable from the body).
 
 ``--timing`` fits one synthetic 50,000-row, 15-column table (numbers, categories, one with 300
 values, dates, timestamps, booleans, a nullable column) with each family; goal: fit <= 300 s.
@@ -148,7 +149,7 @@ def _text_features(bodies: pd.Series, vocabulary: pd.Index, top: pd.Index) -> pd
 
 def text_detection(real_path: Path, synth_path: Path, table: str, seed: int = 0) -> float | None:
     """The report's detection (same features, encoding, classifier, folds by parent) with the
-    body's word features added: the report itself never looks at text columns."""
+    body's word features added (the report's own word features of the body are there too)."""
     from relsynth.report.detection import detection_auc
     from relsynth.report.load import load
     from relsynth.report.relational import detection_features

@@ -31,6 +31,7 @@ from relsynth.report.relational import (Link, ancestor_columns, children_per_par
 from relsynth.report.result import (CardinalityScore, ColumnScore, Correlations, LinkScore, PairScore, Report,
                                     TableReport)
 from relsynth.report.values import comparable, family, text_length
+from relsynth.report.words import is_free_text, word_score
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema, Table
 
@@ -82,7 +83,8 @@ def _table_report(schema: Schema, table: Table, full: dict, samples: dict, *, se
     features = {side: detection_features(schema, name, full[side], samples[side][name]) for side in full}
     return TableReport(
         name=name, rows_real=len(real), rows_synthetic=len(synth),
-        columns=tuple(sorted(_column_scores(table, real, synth), key=lambda c: c.score)),
+        columns=tuple(sorted(_column_scores(table, real, synth) + _word_scores(table, real_rows, synth_rows),
+                             key=lambda c: c.score)),
         pairs=tuple(sorted(_pairs(real_rows, synth_rows, families), key=lambda p: p.score)),
         cardinality=tuple(_cardinality(schema, table, full)),
         parent_child=tuple(sorted(_parent_child(schema, name, full, samples), key=lambda link: link.score)),
@@ -205,6 +207,20 @@ def _column_scores(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> lis
             one_side_empty = (len(r) == 0) != (len(s) == 0)
             score = 0.0 if one_side_empty else 1.0 - abs(nulls["null_real"] - nulls["null_synthetic"])
             out.append(ColumnScore(col.name, col.kind.value, "null_share", score, **nulls))
+    return out
+
+
+def _word_scores(table: Table, real: pd.DataFrame, synth: pd.DataFrame) -> list[ColumnScore]:
+    """A second score for each free-text column, on its words (the sampled rows: every word of
+    every row of a big table would not fit): beside the length, whether the words are the real ones."""
+    out = []
+    for col in table.columns:
+        if col.kind != Kind.TEXT or not is_free_text(real[col.name]):
+            continue
+        score, real_words, synth_words = word_score(real[col.name], synth[col.name])
+        out.append(ColumnScore(col.name, col.kind.value, "word_tvd", score, null_real=_null_share(real[col.name]),
+                               null_synthetic=_null_share(synth[col.name]),
+                               histogram=charts.category_histogram(real_words, synth_words)))
     return out
 
 

@@ -4,6 +4,12 @@
 feature values are kept in the same fold (grouped by a hash of the row): otherwise a real row
 whose exact twin sits in the training folds with the "synthetic" label would be scored as
 synthetic, and an exact copy of the data would come out *below* 0.5.
+
+Free-text columns (family ``text``, values mostly holding a space) enter through their words
+(``relsynth.report.words.word_features``: length, word count, share of vocabulary words, and
+which vocabulary words the row holds reduced to a few numbers), so word salad of the right length
+is caught; the vocabulary is picked from both sides pooled, unlabelled, which keeps a fresh draw
+of the real process at about 0.5. Text without spaces (codes, ids) is left out.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from relsynth.report.metrics import category_codes
-from relsynth.report.values import NUMERIC
+from relsynth.report.values import FREE_TEXT, NUMERIC
+from relsynth.report.words import is_free_text, word_features
 
 MIN_ROWS = 10                 # fewer real or synthetic rows: no score
 SMALL_TABLE_ROWS = 200        # fewer rows on the smaller side: 3 folds instead of 5
@@ -45,21 +52,29 @@ class Detection:
 
 
 def encode(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Both sides as one float matrix; category columns as shared codes (NaN for NULL). Returns
-    the matrix (real rows first) and the mask of category columns."""
+    """Both sides as one float matrix; category columns as shared codes (NaN for NULL), text
+    columns as their word features when the real values are free text (else left out). Returns
+    the matrix (real rows first, possibly without columns) and the mask of category columns."""
     columns, categorical = [], []
     for name, fam in families.items():
         if fam == NUMERIC:
             pooled = np.concatenate([real[name].to_numpy(dtype=float), synth[name].to_numpy(dtype=float)])
             columns.append(_quantile_bins(pooled, NUMBER_BINS))
             categorical.append(False)
+        elif fam == FREE_TEXT:
+            if is_free_text(real[name]):
+                words = word_features(real[name], synth[name], name).to_numpy(dtype=float)
+                columns += [_quantile_bins(column, NUMBER_BINS) for column in words.T]
+                categorical += [False] * words.shape[1]
         else:
             a, b, n = category_codes(real[name], synth[name], top=MAX_CATEGORIES)
             codes = np.concatenate([a, b]).astype(float)
             codes[codes == n - 1] = np.nan  # the NULL code: missing, which the classifier handles itself
             columns.append(codes)
             categorical.append(True)
-    return np.column_stack(columns), np.array(categorical, dtype=bool)
+    rows = len(real) + len(synth)
+    matrix = np.column_stack(columns) if columns else np.empty((rows, 0))
+    return matrix, np.array(categorical, dtype=bool)
 
 
 def _quantile_bins(values: np.ndarray, bins: int) -> np.ndarray:
@@ -78,6 +93,8 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, s
     if not families or min(len(real), len(synth)) < MIN_ROWS:
         return None
     x, categorical = encode(real, synth, families)
+    if x.shape[1] == 0:  # only text columns, none of them free text
+        return None
     y = np.concatenate([np.zeros(len(real), dtype=np.int8), np.ones(len(synth), dtype=np.int8)])
     folds = 5 if min(len(real), len(synth)) >= SMALL_TABLE_ROWS else 3
     splits = _splits(x, y, folds, seed, families_of)

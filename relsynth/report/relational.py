@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from relsynth.report.values import NUMERIC, as_text, family
+from relsynth.report.values import FREE_TEXT, NUMERIC, as_text, family
+from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Schema, Table
 
 
@@ -118,11 +119,12 @@ def ancestor_columns(frames: dict[str, pd.DataFrame], rows: pd.DataFrame, path: 
 
 def detection_features(schema: Schema, name: str, frames: dict[str, pd.DataFrame],
                        rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """What the classifier sees of each row: the table's modeled columns, each parent's modeled
-    columns, and the row's children aggregated (every FK pointing at the table). Keys and
-    identifying columns are left out. Returns the features and their families."""
+    """What the classifier sees of each row: the table's modeled columns and text columns (the
+    family ``text``: seen through their words when free text, see ``relsynth.report.words``), each
+    parent's modeled columns, and the row's children aggregated (every FK pointing at the table).
+    Keys and the other identifying columns are left out. Returns the features and their families."""
     table = schema[name]
-    own = modeled_columns(table)
+    own = {**modeled_columns(table), **{c.name: FREE_TEXT for c in table.columns if c.kind == Kind.TEXT}}
     parts = [rows[list(own)]]
     families = dict(own)
     for fk in table.foreign_keys:

@@ -42,7 +42,7 @@ class Histogram:
 class ColumnScore:
     name: str
     kind: str
-    basis: str                       # ks | tvd | length_ks (identifying kinds) | null_share (nullable FKs)
+    basis: str                       # ks | tvd | length_ks (identifying kinds) | word_tvd (free text) | null_share (FKs)
     score: float
     null_real: float
     null_synthetic: float

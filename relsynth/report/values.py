@@ -20,6 +20,7 @@ from relsynth.schema.kinds import Kind
 
 NUMERIC = "numeric"
 CATEGORY = "category"
+FREE_TEXT = "text"        # not a modeled family: detection sees a text column through its words
 NUMERIC_KINDS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})
 CATEGORY_KINDS = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})
 INSTANT_KINDS = frozenset({Kind.DATETIME, Kind.DATE})

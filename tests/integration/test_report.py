@@ -61,6 +61,20 @@ def test_a_database_against_itself_scores_one(shop_self):
     assert emails.privacy.nndr_median < emails.privacy.nndr_real_median   # copies sit on real rows
 
 
+def test_free_text_is_scored_by_its_words_too(shop_self, shop_clone):
+    """orders.note is free text: beside its length, its words. The clone writes new sentences of
+    the right length in other words, which detection now sees; codes (coupons.code) stay out."""
+    def bases(report, table, name):
+        return {c.basis: c.score for c in report.table(table).columns if c.name == name}
+
+    assert bases(shop_self, "orders", "note") == {"length_ks": pytest.approx(1.0), "word_tvd": pytest.approx(1.0)}
+    report = build_report(str(SHOP), str(shop_clone))
+    clone = bases(report, "orders", "note")
+    assert clone["length_ks"] > 0.8 and clone["word_tvd"] < 0.5
+    assert set(bases(report, "coupons", "code")) == {"length_ks"}
+    assert report.table("products").detection.auc > 0.9   # product names of other words
+
+
 def test_a_constant_price_hurts_column_shapes(tmp_path, shop_self):
     report = build_report(str(SHOP), str(broken_copy(tmp_path, "UPDATE products SET price = 10.99")))
     assert column(report, "products", "price").score < 0.1
