@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.errors import ConfigError, ModelError
-from relsynth.privacy import identifiers
+from relsynth.privacy import identifiers, wordchain
 from relsynth.schema.detect import as_strings
 from relsynth.schema.kinds import Kind
 
@@ -108,8 +108,10 @@ _CLASS_CODES = {k: np.array([ord(c) for c in v], dtype=np.uint32) for k, v in _C
 
 # ====================================================================== public API
 
-def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None = None) -> dict:
-    """The format of one column's sample: JSON-able, without any real value."""
+def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None = None,
+                 k: int = wordchain.DEFAULT_K) -> dict:
+    """The format of one column's sample: JSON-able, without any real value. ``k``: free text
+    keeps only the words and word pairs at least this many rows use (1: all of them)."""
     kind = Kind(kind)
     if kind is Kind.KEY:
         return learn_key_format(values, max_length=max_length)
@@ -119,7 +121,7 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
     fmt: dict[str, Any] = {"kind": kind.value, "version": FORMAT_VERSION, "null_share": round(null_share, 6)}
     if max_length:
         fmt["max_length"] = int(max_length)
-    fmt.update(_LEARNERS[kind](present))
+    fmt.update(_learn_text(present, k=k) if kind is Kind.TEXT else _LEARNERS[kind](present))
     return _jsonable(fmt)
 
 
@@ -850,7 +852,7 @@ def _make_address(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
 
 # ====================================================================== text
 
-def _learn_text(present: pd.Series) -> dict:
+def _learn_text(present: pd.Series, k: int = wordchain.DEFAULT_K) -> dict:
     strs = as_strings(present)
     codes = _learn_codes(strs)
     if codes is not None:
@@ -861,9 +863,13 @@ def _learn_text(present: pd.Series) -> dict:
     if not strs:
         return {"mode": "words", "words": _quantiles([3, 12]), "max_chars": 200, "capital": 1.0, "period": 1.0}
     words = [len(s.split()) for s in strs]
-    return {"mode": "words", "words": _quantiles(words), "max_chars": max(len(s) for s in strs),
-            "capital": round(_share(strs, lambda s: s[:1].isupper()), 6),
-            "period": round(_share(strs, lambda s: s.rstrip().endswith(".")), 6)}
+    fmt = {"mode": "words", "words": _quantiles(words), "max_chars": max(len(s) for s in strs),
+           "capital": round(_share(strs, lambda s: s[:1].isupper()), 6),
+           "period": round(_share(strs, lambda s: s.rstrip().endswith(".")), 6)}
+    chain = wordchain.learn(strs, k)
+    if chain is not None:   # the column's own common words; else Faker words as before
+        fmt["chain"] = chain
+    return fmt
 
 
 def _is_wordish(template: str) -> bool:
@@ -961,6 +967,8 @@ def _word_variants(locale: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _sentences(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     """Word-pool sentences with the learned word counts, joined once and sliced per row."""
+    if fmt.get("chain"):
+        return _chain_sentences(fmt, m, ctx)
     rng = ctx.rng
     if m == 0:
         return np.empty(0, dtype=object)
@@ -977,12 +985,43 @@ def _sentences(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     period = has & (rng.random(m) < float(fmt.get("period", 0.0)))
     token[starts[capital]] += size
     token[(starts + counts - 1)[period]] += 2 * size
-    text = " ".join(variants[token].tolist())
-    offsets = np.concatenate([[0], np.cumsum(lengths[token] + 1)])
+    return _join_rows(variants[token], lengths[token], counts, _char_limit(fmt, ctx), period)
+
+
+def _chain_sentences(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    """Texts walked along the column's word chain, their digits drawn anew."""
+    if m == 0:
+        return np.empty(0, dtype=object)
+    chain = fmt["chain"]
+    targets = np.maximum(_draw_quantiles(fmt.get("words") or [1, 8], m, ctx.rng), 1)
+    ids, counts = wordchain.walk(chain, targets, ctx.rng)
+    variants, _ = _word_variants(ctx.locale)
+    size = len(variants) // 4
+    words = wordchain.render(chain, ids, variants[:size], variants[size:2 * size], ctx.rng)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    last = np.maximum(np.cumsum(counts) - 1, 0)
+    period = (counts > 0) & wordchain.ends_sentence(chain)[ids[last]] if ids.size else np.zeros(m, dtype=bool)
+    numbered = any(c.isdigit() for w in chain["vocab"] + (chain.get("holes") or []) for c in w)
+    return _join_rows(words, lengths, counts, _char_limit(fmt, ctx), period,
+                      transform=(lambda text: wordchain.fill_digits(text, ctx.rng)) if numbered else None)
+
+
+def _char_limit(fmt: dict, ctx: _Ctx) -> int:
+    return max(2, min(int(fmt.get("max_chars") or 10**9), int(ctx.max_length or 10**9)))
+
+
+def _join_rows(words: np.ndarray, lengths: np.ndarray, counts: np.ndarray, limit: int, period: np.ndarray,
+               transform: Callable[[str], str] | None = None) -> np.ndarray:
+    """Each row's ``counts`` words (``words`` flat, in row order) joined by spaces: one join,
+    sliced per row; a row longer than ``limit`` ends on a whole word (and its '.' when it had one)."""
+    text = " ".join(words.tolist())
+    if transform is not None:   # must keep the length: the offsets below stay valid
+        text = transform(text)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)])
     begin = offsets[starts]
     end = np.where(has, offsets[starts + counts] - 1, begin)
-    limit = min(int(fmt.get("max_chars") or 10**9), int(ctx.max_length or 10**9))
-    limit = max(2, limit)
     cut = end > begin + limit
     end = np.where(cut, begin + limit - period, end)       # room for the final '.'
     return _obj([_cut_at_word(text[a:b], p) if c else text[a:b]

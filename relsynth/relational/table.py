@@ -24,6 +24,7 @@ from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
 from relsynth.privacy import protect
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
+from relsynth.privacy.wordchain import DEFAULT_K as TEXT_K
 from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_value
 from relsynth.models import encoding
 from relsynth.relational import checks, conditioned, keys, latents, references, rules
@@ -134,6 +135,7 @@ class TableSynth:
         synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
         fk_columns = table.fk_columns
         writes_text = getattr(get_family(family), "handles_text", False)  # e.g. autoregressive
+        text_k = protect_k if protect_k >= 1 else TEXT_K    # words free text may keep: used by >= text_k rows
         for col in table.columns:
             if col.name in fk_columns:
                 continue
@@ -142,12 +144,13 @@ class TableSynth:
             elif col.kind.modeled or (col.kind == Kind.TEXT and writes_text):
                 synth.modeled[col.name] = col.kind
             else:
-                synth.formats[col.name] = learn_format(col.kind, frame[col.name],
-                                                       max_length=col.type.get("length"))
+                synth.formats[col.name] = learn_format(col.kind, frame[col.name], max_length=col.type.get("length"),
+                                                       k=text_k)
                 chosen = (column_locales or {}).get(col.name, locale)
                 if chosen:  # in the format, so a saved model generates the same way after loading
                     synth.formats[col.name]["locale"] = chosen
-                synth.exclusions[col.name] = np.unique(_digests(frame[col.name].dropna(), synth.digest_key))
+                synth.exclusions[col.name] = _real_digests(frame[col.name], synth.formats[col.name],
+                                                           max(text_k, 2), synth.digest_key)
         for fk in step.others:
             synth.relations[fk.label] = _relation_stats(frame, fk, parents[fk.parent])
             wanted = references.wanted_columns(dict(parent_kinds.get(fk.parent, {})))
@@ -833,6 +836,17 @@ def _set_rows(frame: pd.DataFrame, col: str, rows: np.ndarray, values) -> None:
 
 def _digests(values: pd.Series, key: str) -> np.ndarray:
     return pd.util.hash_pandas_object(values.astype(str), index=False, hash_key=key).to_numpy()
+
+
+def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
+    """The real values a generated one must never equal: all of them, but for text walked along
+    the column's own word chain only those fewer than ``k`` rows share ('Gift wrap, please.'
+    written by 20 customers may come out again; a note only 3 wrote may not)."""
+    present = values.dropna()
+    if fmt.get("chain"):
+        counts = present.astype(str).value_counts()
+        present = pd.Series(counts.index[counts < k], dtype=object)
+    return np.unique(_digests(present, key))
 
 
 def _learn_key(col, values: pd.Series, table: Table) -> dict:
