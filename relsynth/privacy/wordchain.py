@@ -41,6 +41,7 @@ _DIGIT = re.compile(r"\d")
 _TOKEN = re.compile(r"\S+")
 _PERSONAL_TOKEN = r"@|\d{5,}"
 _SENTENCE_END = (".", "!", "?")
+_PUNCT = ".,;:!?\"'()-"
 WEAK_PASSES = 3            # rounds of turning words reached by rare steps into holes
 _MARK = "\ue000"           # hole, START and END markers while learning (removed from real words)
 _START, _END = _MARK + "^", _MARK + "$"
@@ -66,13 +67,30 @@ def learn(strs: Sequence[str], k: int = DEFAULT_K) -> dict | None:
     holes = _hole_shapes(raw)
     tok = np.where(folded.isin(vocab).to_numpy() & ~personal, folded.to_numpy(dtype=object), holes)
     steps = _Steps(tok, row_of, counts)
-    for _ in range(WEAK_PASSES):   # a word reached by a rare step becomes a hole: the step is kept as a shape
-        weak = steps.support()[: len(tok)] < k
+    for _ in range(WEAK_PASSES):   # a rare step turns one of its words into a hole: the step keeps its shape
+        weak = _weak_ends(tok, row_of, counts, steps.support() < k)
         if not weak.any():
             break
         tok[weak] = holes[weak]
         steps = _Steps(tok, row_of, counts)
     return _chain(steps, vocab, k)
+
+
+def _weak_ends(tok: np.ndarray, row_of: np.ndarray, counts: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """Per token, whether to make it a hole: of each rare step, the word fewer rows use (a
+    word next to START, END or a hole is the one)."""
+    n = len(tok)
+    hole = np.array([t.startswith(_MARK) for t in tok], dtype=bool)
+    used = pd.DataFrame({"row": row_of, "tok": tok}).groupby("tok")["row"].transform("nunique").to_numpy()
+    first = np.zeros(n, dtype=bool)
+    first[(np.cumsum(counts) - counts)[counts > 0]] = True
+    prev = np.roll(np.arange(n), 1)
+    into = weak[:n]                          # step from the previous token (or START) to this one
+    take_prev = into & ~first & ~hole[prev] & (hole | (used[prev] < used))
+    out = into & ~take_prev
+    out[prev[take_prev]] = True
+    out[(np.cumsum(counts) - 1)[counts > 0][weak[n:]]] = True    # a rare last step before END
+    return out & ~hole
 
 
 def _spread(strs: list[str], limit: int) -> list[str]:
@@ -153,6 +171,11 @@ def render(chain: dict, ids: np.ndarray, plain: np.ndarray, capitalized: np.ndar
     its ``capitalized`` twin, or a number) with the hole's trailing punctuation."""
     vocab = np.empty(len(chain["vocab"]), dtype=object)
     vocab[:] = chain["vocab"]
+    # a hole stands for a word the column rarely uses: never fill it with one it often uses
+    common = {w.casefold().strip(_PUNCT) for w in chain["vocab"]}
+    other = np.array([w.casefold() not in common for w in plain], dtype=bool)
+    if other.any():
+        plain, capitalized = plain[other], capitalized[other]
     out = np.empty(len(ids), dtype=object)
     known = ids < len(vocab)
     out[known] = vocab[ids[known]]

@@ -199,3 +199,27 @@ def test_strict_fails_before_writing_when_a_column_was_added_since_review(tmp_pa
     failed = runner.invoke(app, ["clone", str(source), str(target), "-q", "--strict", "-c", str(reviewed)])
     assert failed.exit_code == 1 and "people.ref_no" in failed.output and "hint:" in failed.output
     assert not target.exists()    # nothing was written
+
+
+def test_free_text_uses_common_words_but_never_a_note_fewer_than_k_rows_wrote(tmp_path):
+    rng = np.random.default_rng(0)
+    templates = ["Gift wrap, please.", "Call before delivery.", "Please leave the parcel at the back door.",
+                 "Fragile - handle with care.", "Deliver after 5 pm.", "Second attempt, last one was returned."]
+    notes = [f"{a} {b}".strip() for a, b in zip(rng.choice(templates, 1500),
+                                                 np.where(rng.random(1500) < 0.3, rng.choice(templates, 1500), ""))]
+    notes[:10] = ["Ask for Margaret Thornbury at the desk, jane.doe@corp.com"] * 10
+    source, target = tmp_path / "notes.sqlite", tmp_path / "copy.sqlite"
+    con = sqlite3.connect(source)
+    con.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT)")
+    con.executemany("INSERT INTO orders VALUES (?, ?)", [(i + 1, n) for i, n in enumerate(notes)])
+    con.commit()
+    con.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        relsynth.clone(str(source), str(target), seed=1, config=Config(tables={"orders": {"columns": {
+            "note": {"kind": "text"}}}}))
+    copy = pd.read_sql("SELECT note FROM orders", sqlite3.connect(target)).note.dropna()
+    shared = pd.Series(notes).value_counts()
+    assert not copy.isin(set(shared[shared < 5].index)).any()
+    assert copy.isin(set(shared[shared >= 5].index)).mean() > 0.3
+    assert not copy.str.contains("Margaret|Thornbury|@").any()
