@@ -1,6 +1,6 @@
 """Learn the format of an identifying column and generate new values in that format.
 
-A *format* is a plain JSON-able dict; it never holds a real value. What it may hold:
+A *format* is a plain JSON-able dict; it never holds a real value (prose keeps common words, see below). What it may hold:
 
 * shares and quantiles: the null share, case shares (upper / lower / as generated),
   style shares (``first.last`` e-mails, ``Last, First`` names, house number first ...),
@@ -11,7 +11,11 @@ A *format* is a plain JSON-able dict; it never holds a real value. What it may h
   template's values and the template has >= 20 distinct values (so ``SKU-48213`` keeps
   ``SKU-``), and at least 3 positions stay random; the same support is needed to keep a
   string key's prefix (``INV-``), otherwise the prefix keeps only its shape;
-* JSON object keys present in >= 90% of >= 20 objects, with the type of their values.
+* JSON object keys present in >= 90% of >= 20 objects, with the type of their values;
+* for prose, words and word pairs seen in >= k rows (``learn_format(..., k=)``, the config's
+  ``privacy.k``), never personal ones: no ``@``, no 5+ digit run, nothing inside an e-mail /
+  phone / id / card / IP match or a name or address found in the text; digits only as their
+  count, rarer words only as their shape (:mod:`relsynth.privacy.wordchain`).
 
 (A value with no letter or digit at all, such as ``-``, is its own shape: it identifies no one.)
 
@@ -28,6 +32,8 @@ Privacy contract:
   equals a real one unless the source itself used example domains;
 * phones, street lines and codes are random within the learned shape; ``exclude`` (the
   source sample, when the caller still has it) guarantees none equals a real value;
+* prose repeats the column's common words and may repeat a note many rows share
+  ('Gift wrap, please.'); the table excludes the real notes fewer than k rows share;
 * a generated person, first or last name may coincide with a real *common* name by
   chance: names come from Faker's public lists, and ``Mary Smith`` alone identifies no
   one. A full e-mail, phone or street line equal to a source value is what must never
