@@ -1,6 +1,7 @@
 """Learn the format of an identifying column and generate new values in that format.
 
-A *format* is a plain JSON-able dict; it never holds a real value (prose keeps common words, see below). What it may hold:
+A *format* is a plain JSON-able dict; it never holds a real value (prose keeps common words,
+see below). What it may hold:
 
 * shares and quantiles: the null share, case shares (upper / lower / as generated),
   style shares (``first.last`` e-mails, ``Last, First`` names, house number first ...),

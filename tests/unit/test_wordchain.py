@@ -27,7 +27,7 @@ def notes(n=2000, seed=0):
     for i in range(3):
         out[i] = f"Zanzibarqx {out[i]}"                      # a word only 3 rows use
     for i in range(3, 13):
-        out[i] = f"Ask for Margaret Thornbury at the desk. Mail jane.doe@corp.com {out[i]}"   # 10 rows
+        out[i] = f"Ask for Margaret Thornbury at the desk. Mail jane.doe@corp.com {out[i]}"  # 10 rows
     return pd.Series(out, dtype=object)
 
 
@@ -112,7 +112,8 @@ def test_numbers_keep_their_length_and_are_drawn_anew():
 
 def test_rare_words_leave_their_shape_and_products_keep_brand_and_code():
     rng = np.random.default_rng(6)
-    brands, kinds = ["Apex", "Vista", "Orbit", "Lumen"], [f"Qu{a}{b}lander" for a in "aeiou" for b in "bcdfghjklmnpqrstvwxz"]
+    brands = ["Apex", "Vista", "Orbit", "Lumen"]
+    kinds = [f"Qu{a}{b}lander" for a in "aeiou" for b in "bcdfghjklmnpqrstvwxz"]   # 100: each in ~3 rows
     names = pd.Series([f"{rng.choice(brands)} {rng.choice(kinds)} {rng.choice(['M', 'X'])}{rng.integers(1, 20)}"
                        for _ in range(300)], dtype=object)
     fmt = learn_format(Kind.TEXT, names, k=5)
