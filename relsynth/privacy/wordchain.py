@@ -228,10 +228,14 @@ def _walks(table: "_Table", n: int, steps: int, rng: np.random.Generator) -> tup
         rows.append(alive)
         ids.append(nxt)
         state[alive] = nxt
-    rows_all = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    ids_all = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
-    order = np.argsort(rows_all, kind="stable")         # steps were appended in order
-    return ids_all[order], np.bincount(rows_all, minlength=n)
+    counts = np.zeros(n, dtype=np.int64)
+    for alive in rows:       # the rows still walking at each step: a text's count is how often it appears
+        counts[alive] += 1
+    out = np.empty(int(counts.sum()), dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    for step, (alive, nxt) in enumerate(zip(rows, ids)):
+        out[starts[alive] + step] = nxt
+    return out, counts
 
 
 def _by_count(counts: np.ndarray, targets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
