@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +28,8 @@ IDENTIFYING = {
     "flights": {"audit_log": ["message"]},
     "legacy": {"accounts": ["email"]},
 }
+
+PROSE = {("orders", "note"), ("products", "name"), ("audit_log", "message")}   # text walked along its word chain
 
 
 def sqlite_source(name: str) -> str:
@@ -82,9 +85,12 @@ def assert_clone_holds(source_url: str, target_url: str, name: str, *, scale: fl
                 assert tconn.execute(q).first() is None, f"duplicate {table.name}{cols}"
         for table, columns in IDENTIFYING[name].items():
             for col in columns:
-                real = {str(v) for v in sconn.execute(sa.select(smd.tables[table].c[col])).scalars() if v is not None}
+                counts = Counter(str(v) for v in sconn.execute(sa.select(smd.tables[table].c[col])).scalars()
+                                 if v is not None)
                 fake = {str(v) for v in tconn.execute(sa.select(tmd.tables[table].c[col])).scalars() if v is not None}
                 assert fake, f"{table}.{col} is empty"
+                # prose may repeat a note 5+ rows share ('Gift wrap, please.'), never a rarer one
+                real = {v for v, n in counts.items() if n < 5} if (table, col) in PROSE else set(counts)
                 assert not real & fake, f"real values of {table}.{col} leaked: {sorted(real & fake)[:3]}"
 
 
