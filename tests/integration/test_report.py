@@ -62,17 +62,17 @@ def test_a_database_against_itself_scores_one(shop_self):
 
 
 def test_free_text_is_scored_by_its_words_too(shop_self, shop_clone):
-    """orders.note is free text: beside its length, its words. The clone writes new sentences of
-    the right length in other words, which detection now sees; codes (coupons.code) stay out."""
+    """orders.note is free text: beside its length, its words. The clone walks the column's own
+    common words (k-safe), so both scores are high; codes (coupons.code) stay out."""
     def bases(report, table, name):
         return {c.basis: c.score for c in report.table(table).columns if c.name == name}
 
     assert bases(shop_self, "orders", "note") == {"length_ks": pytest.approx(1.0), "word_tvd": pytest.approx(1.0)}
     report = build_report(str(SHOP), str(shop_clone))
     clone = bases(report, "orders", "note")
-    assert clone["length_ks"] > 0.8 and clone["word_tvd"] < 0.5
+    assert clone["length_ks"] > 0.8 and clone["word_tvd"] > 0.7
     assert set(bases(report, "coupons", "code")) == {"length_ks"}
-    assert report.table("products").detection.auc > 0.9   # product names of other words
+    assert report.table("products").detection.auc < 0.8   # brand, a random word, a code: as the real names
 
 
 def test_a_constant_price_hurts_column_shapes(tmp_path, shop_self):
