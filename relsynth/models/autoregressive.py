@@ -19,8 +19,8 @@ categories first, texts last so they follow the rest of the row), all rows in pa
 token per step, with a key/value cache.
 
 Training runs at most about ``target_steps`` optimizer steps; a tenth of the rows (when that is at
-least 50) is held out, and training stops once their loss has not fallen for a few evaluations,
-keeping the weights of its lowest point.
+least 50) is held out, and training stops once their loss has not fallen by 0.2 % for a few
+evaluations and an eighth of the planned steps, keeping the weights of its lowest point.
 
 Torch is imported only when a model is fitted or loaded; the weights are stored as float32
 numpy arrays, the vocabularies and bins as JSON meta, so nothing is pickled.
@@ -78,7 +78,8 @@ class AutoregressiveParams:
     min_validation_rows: int = 50  # fewer held-out rows than this: no early stop, every planned step runs
     eval_steps: int = 200          # the held-out loss is taken every epoch, or about this often on big tables
     patience: int = 3              # stop after this many evaluations without a real improvement ...
-    min_improvement: float = 0.005  # ... i.e. one lowering the best held-out loss by this share
+    patience_share: float = 0.125  # ... spanning at least this share of the planned steps ...
+    min_improvement: float = 0.002  # ... a real one lowering the held-out loss by this share
     learning_rate: float = 1e-2
     text_last_share: float = 0.5   # share of training rows whose texts come after all other fields
     temperature: float = 1.0       # for categories and bins
@@ -507,9 +508,10 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
     """Fit the network on rows in random field orders, stopping when the held-out loss stops falling.
 
     The held-out rows keep one field order each (drawn once), so their loss is comparable from one
-    evaluation to the next; training stops after ``patience`` evaluations that did not lower the best
-    loss by ``min_improvement`` of it, or at the planned steps, and the weights of the lowest held-out
-    loss are put back.
+    evaluation to the next; training stops once ``patience`` evaluations, spanning at least
+    ``patience_share`` of the planned steps, have not lowered the loss by ``min_improvement`` of it
+    (the loss often idles a while before the network finds a table's structure), or at the planned
+    steps; the weights of the lowest held-out loss are put back.
     """
     torch = _torch()
     train_rows, held_rows = _held_out(slots.shape[0], params, rng)
@@ -524,7 +526,8 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
     held = _held_out_batches(layout, slots[held_rows], batch, params, rng, device) if held_rows.size else None
     ends = _evaluation_ends(per_epoch, params) if held is not None else {per_epoch - 1}
     done = _Training()
-    best_loss, best_weights, reference, stale = math.inf, None, math.inf, 0
+    best_loss, best_weights, reference, stale, since = math.inf, None, math.inf, 0, 0
+    patience_steps = params.patience_share * total
     net.train()
     for _ in range(epochs):
         period_loss, batches = 0.0, 0
@@ -549,10 +552,10 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
                 best_loss = loss_now
                 best_weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
             if loss_now < reference * (1.0 - params.min_improvement):
-                reference, stale = loss_now, 0
+                reference, stale, since = loss_now, 0, done.steps
             else:
                 stale += 1
-            if stale >= params.patience:
+            if stale >= params.patience and done.steps - since >= patience_steps:
                 break
         else:
             continue
