@@ -19,8 +19,9 @@ categories first, texts last so they follow the rest of the row), all rows in pa
 token per step, with a key/value cache.
 
 Training runs at most about ``target_steps`` optimizer steps; a tenth of the rows (when that is at
-least 50) is held out, and training stops once their loss has not fallen by 0.2 % for a few
-evaluations and an eighth of the planned steps, keeping the weights of its lowest point.
+least 50) is held out; once their loss has not fallen by 0.2 % for a few evaluations and an
+eighth of the planned steps, the learning rate is cooled down over another eighth and training
+stops, keeping the weights of the lowest held-out loss.
 
 Torch is imported only when a model is fitted or loaded; the weights are stored as float32
 numpy arrays, the vocabularies and bins as JSON meta, so nothing is pickled.
@@ -80,6 +81,7 @@ class AutoregressiveParams:
     patience: int = 3              # stop after this many evaluations without a real improvement ...
     patience_share: float = 0.125  # ... spanning at least this share of the planned steps ...
     min_improvement: float = 0.002  # ... a real one lowering the held-out loss by this share
+    cooldown_share: float = 0.125  # then this share of the planned steps more, the rate falling to its floor
     learning_rate: float = 1e-2
     text_last_share: float = 0.5   # share of training rows whose texts come after all other fields
     temperature: float = 1.0       # for categories and bins
@@ -510,8 +512,10 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
     The held-out rows keep one field order each (drawn once), so their loss is comparable from one
     evaluation to the next; training stops once ``patience`` evaluations, spanning at least
     ``patience_share`` of the planned steps, have not lowered the loss by ``min_improvement`` of it
-    (the loss often idles a while before the network finds a table's structure), or at the planned
-    steps; the weights of the lowest held-out loss are put back.
+    (the loss often idles a while before the network finds a table's structure), then runs a
+    cool-down of ``cooldown_share`` of the planned steps with the learning rate falling linearly to
+    the schedule's floor (weights taken at a high rate are noisier than annealed ones), or stops at
+    the planned steps; the weights of the lowest held-out loss are put back.
     """
     torch = _torch()
     train_rows, held_rows = _held_out(slots.shape[0], params, rng)
@@ -521,8 +525,17 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
     total = epochs * per_epoch
     optimizer = torch.optim.AdamW(net.parameters(), lr=params.learning_rate, weight_decay=0.01)
     warmup = max(1, total // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(  # warm up, then cosine down to a tenth
-        optimizer, lambda step: min(1.0, (step + 1) / warmup) * (0.55 + 0.45 * math.cos(math.pi * step / total)))
+    cooling: dict = {}  # from, until: the steps of the cool-down once patience runs out
+
+    def rate(step: int) -> float:  # warm up, then cosine down to a tenth; a cool-down goes there linearly
+        def planned(at: int) -> float:
+            return min(1.0, (at + 1) / warmup) * (0.55 + 0.45 * math.cos(math.pi * at / total))
+        if not cooling:
+            return planned(step)
+        share = min(1.0, (step - cooling["from"]) / max(cooling["until"] - cooling["from"], 1))
+        return planned(cooling["from"]) + share * (0.1 - planned(cooling["from"]))
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
     held = _held_out_batches(layout, slots[held_rows], batch, params, rng, device) if held_rows.size else None
     ends = _evaluation_ends(per_epoch, params) if held is not None else {per_epoch - 1}
     done = _Training()
@@ -555,11 +568,15 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
                 reference, stale, since = loss_now, 0, done.steps
             else:
                 stale += 1
-            if stale >= params.patience and done.steps - since >= patience_steps:
+            if cooling and done.steps >= cooling["until"]:
                 break
+            if not cooling and stale >= params.patience and done.steps - since >= patience_steps:
+                if params.cooldown_share <= 0:
+                    break
+                cooling.update({"from": done.steps, "until": done.steps + math.ceil(params.cooldown_share * total)})
         else:
             continue
-        break  # patience ran out
+        break  # patience ran out, and the cool-down too
     if best_weights is not None:
         net.load_state_dict(best_weights)
     net.eval()

@@ -304,7 +304,7 @@ def test_a_model_saved_before_the_early_stop_still_loads(easy, tmp_path):
     document = json.loads(path.read_text())
     meta = document["meta"]
     for key in ("validation_share", "min_validation_rows", "eval_steps", "patience", "patience_share",
-                "min_improvement"):
+                "min_improvement", "cooldown_share"):
         del meta["params"][key]
     del meta["validation_losses"], meta["steps"]
     path.write_text(json.dumps(document))
@@ -312,3 +312,16 @@ def test_a_model_saved_before_the_early_stop_still_loads(easy, tmp_path):
     assert loaded.params == model.params and loaded.validation_losses == [] and loaded.losses == model.losses
     pd.testing.assert_frame_equal(model.sample(n=100, rng=np.random.default_rng(3)),
                                   loaded.sample(n=100, rng=np.random.default_rng(3)))
+
+
+def test_patience_running_out_starts_a_cool_down_before_the_stop(easy):
+    from relsynth.models.autoregressive import _training_plan
+
+    table, model, _ = easy
+    abrupt = AutoregressiveModel(cooldown_share=0.0)
+    abrupt.fit(table, kinds=EASY_KINDS, rng=np.random.default_rng(2))
+    batch, epochs = _training_plan(1350, model.params)
+    planned = epochs * int(np.ceil(1350 / batch))
+    # the same run up to the trigger, then an eighth of the planned steps more at a falling rate
+    assert model.validation_losses[:len(abrupt.validation_losses)] == abrupt.validation_losses
+    assert model.steps - abrupt.steps >= np.ceil(model.params.cooldown_share * planned)
