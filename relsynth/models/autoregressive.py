@@ -18,6 +18,11 @@ context and the ``fixed`` cells are fed first, then the free fields are generate
 categories first, texts last so they follow the rest of the row), all rows in parallel, one
 token per step, with a key/value cache.
 
+Training runs at most about ``target_steps`` optimizer steps; a tenth of the rows (when that is at
+least 50) is held out; once their loss has not fallen by 0.2 % for a few evaluations and an
+eighth of the planned steps, the learning rate is cooled down over another eighth and training
+stops, keeping the weights of the lowest held-out loss.
+
 Torch is imported only when a model is fitted or loaded; the weights are stored as float32
 numpy arrays, the vocabularies and bins as JSON meta, so nothing is pickled.
 """
@@ -67,9 +72,16 @@ class AutoregressiveParams:
     layers: int = 2
     dropout: float = 0.1
     batch_size: int = 256          # cap; small tables use smaller batches
-    target_steps: int = 2000       # epochs are chosen to reach about this many optimizer steps
+    target_steps: int = 2000       # epochs are chosen to reach about this many optimizer steps (the cap)
     min_epochs: int = 2
     max_epochs: int = 40
+    validation_share: float = 0.1  # rows held out to decide when to stop (their loss, not trained on)
+    min_validation_rows: int = 50  # fewer held-out rows than this: no early stop, every planned step runs
+    eval_steps: int = 200          # the held-out loss is taken every epoch, or about this often on big tables
+    patience: int = 3              # stop after this many evaluations without a real improvement ...
+    patience_share: float = 0.125  # ... spanning at least this share of the planned steps ...
+    min_improvement: float = 0.002  # ... a real one lowering the held-out loss by this share
+    cooldown_share: float = 0.125  # then this share of the planned steps more, the rate falling to its floor
     learning_rate: float = 1e-2
     text_last_share: float = 0.5   # share of training rows whose texts come after all other fields
     temperature: float = 1.0       # for categories and bins
@@ -466,22 +478,73 @@ def _training_plan(n_rows: int, params: AutoregressiveParams) -> tuple[int, int]
     return batch, epochs
 
 
+def _held_out(n_rows: int, params: AutoregressiveParams, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, held-out rows): ``validation_share`` of the rows, none if that is fewer than
+    ``min_validation_rows`` (a small table then trains on every row for every planned step)."""
+    held = int(round(n_rows * params.validation_share))
+    if held < params.min_validation_rows or n_rows - held < params.min_validation_rows:
+        return np.arange(n_rows), np.zeros(0, dtype=np.int64)
+    order = rng.permutation(n_rows)
+    return np.sort(order[held:]), np.sort(order[:held])
+
+
+def _evaluation_ends(steps_per_epoch: int, params: AutoregressiveParams) -> set[int]:
+    """The batches of an epoch after which the held-out loss is taken: the last one, and on big
+    tables (more than ``eval_steps`` batches an epoch) the ends of equal parts of the epoch."""
+    parts = max(1, math.ceil(steps_per_epoch / max(params.eval_steps, 1)))
+    return {int(part[-1]) for part in np.array_split(np.arange(steps_per_epoch), parts) if part.size}
+
+
+class _Training:
+    """What training did: the mean training loss of every period between two evaluations (an
+    epoch, or part of one on big tables), the held-out loss at its end, and the steps taken."""
+
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+        self.validation_losses: list[float] = []
+        self.steps = 0
+
+
 def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams, rng: np.random.Generator,
-           device) -> list[float]:
-    """Fit the network on rows in random field orders; the mean loss of each epoch."""
+           device) -> _Training:
+    """Fit the network on rows in random field orders, stopping when the held-out loss stops falling.
+
+    The held-out rows keep one field order each (drawn once), so their loss is comparable from one
+    evaluation to the next; training stops once ``patience`` evaluations, spanning at least
+    ``patience_share`` of the planned steps, have not lowered the loss by ``min_improvement`` of it
+    (the loss often idles a while before the network finds a table's structure), then runs a
+    cool-down of ``cooldown_share`` of the planned steps with the learning rate falling linearly to
+    the schedule's floor (weights taken at a high rate are noisier than annealed ones), or stops at
+    the planned steps; the weights of the lowest held-out loss are put back.
+    """
     torch = _torch()
-    n_rows = slots.shape[0]
+    train_rows, held_rows = _held_out(slots.shape[0], params, rng)
+    n_rows = train_rows.size
     batch, epochs = _training_plan(n_rows, params)
-    total = epochs * math.ceil(n_rows / batch)
+    per_epoch = math.ceil(n_rows / batch)
+    total = epochs * per_epoch
     optimizer = torch.optim.AdamW(net.parameters(), lr=params.learning_rate, weight_decay=0.01)
     warmup = max(1, total // 20)
-    schedule = torch.optim.lr_scheduler.LambdaLR(  # warm up, then cosine down to a tenth
-        optimizer, lambda step: min(1.0, (step + 1) / warmup) * (0.55 + 0.45 * math.cos(math.pi * step / total)))
+    cooling: dict = {}  # from, until: the steps of the cool-down once patience runs out
+
+    def rate(step: int) -> float:  # warm up, then cosine down to a tenth; a cool-down goes there linearly
+        def planned(at: int) -> float:
+            return min(1.0, (at + 1) / warmup) * (0.55 + 0.45 * math.cos(math.pi * at / total))
+        if not cooling:
+            return planned(step)
+        share = min(1.0, (step - cooling["from"]) / max(cooling["until"] - cooling["from"], 1))
+        return planned(cooling["from"]) + share * (0.1 - planned(cooling["from"]))
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
+    held = _held_out_batches(layout, slots[held_rows], batch, params, rng, device) if held_rows.size else None
+    ends = _evaluation_ends(per_epoch, params) if held is not None else {per_epoch - 1}
+    done = _Training()
+    best_loss, best_weights, reference, stale, since = math.inf, None, math.inf, 0, 0
+    patience_steps = params.patience_share * total
     net.train()
-    losses = []
     for _ in range(epochs):
-        epoch_loss, batches = 0.0, 0
-        for rows in np.array_split(rng.permutation(n_rows), math.ceil(n_rows / batch)):
+        period_loss, batches = 0.0, 0
+        for i, rows in enumerate(np.array_split(train_rows[rng.permutation(n_rows)], per_epoch)):
             tokens, field, at = layout.shuffled(slots[rows], rng, text_last_share=params.text_last_share)
             loss = _batch_loss(net, layout, *(torch.from_numpy(a).to(device) for a in (tokens, field, at)))
             optimizer.zero_grad(set_to_none=True)
@@ -489,14 +552,72 @@ def _train(net, layout: _Layout, slots: np.ndarray, params: AutoregressiveParams
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             optimizer.step()
             schedule.step()
-            epoch_loss, batches = epoch_loss + float(loss.detach()), batches + 1
-        losses.append(epoch_loss / max(batches, 1))
+            period_loss, batches, done.steps = period_loss + float(loss.detach()), batches + 1, done.steps + 1
+            if i not in ends:
+                continue
+            done.losses.append(period_loss / max(batches, 1))
+            period_loss, batches = 0.0, 0
+            if held is None:
+                continue
+            loss_now = _held_out_loss(net, layout, held)
+            done.validation_losses.append(loss_now)
+            if loss_now < best_loss:  # the weights kept are the lowest loss's, however small the gain
+                best_loss = loss_now
+                best_weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            if loss_now < reference * (1.0 - params.min_improvement):
+                reference, stale, since = loss_now, 0, done.steps
+            else:
+                stale += 1
+            if cooling and done.steps >= cooling["until"]:
+                break
+            if not cooling and stale >= params.patience and done.steps - since >= patience_steps:
+                if params.cooldown_share <= 0:
+                    break
+                cooling.update({"from": done.steps, "until": done.steps + math.ceil(params.cooldown_share * total)})
+        else:
+            continue
+        break  # patience ran out, and the cool-down too
+    if best_weights is not None:
+        net.load_state_dict(best_weights)
     net.eval()
-    return losses
+    return done
+
+
+def _held_out_batches(layout: _Layout, slots: np.ndarray, batch: int, params: AutoregressiveParams,
+                      rng: np.random.Generator, device) -> list:
+    """The held-out rows as tensors in batches, each row in one field order drawn once, from its own
+    seeded generator (a fixed set of orders: the loss moves only when the weights do)."""
+    torch = _torch()
+    orders = np.random.default_rng(int(rng.integers(2**63 - 1)))
+    out = []
+    for rows in np.array_split(np.arange(slots.shape[0]), math.ceil(slots.shape[0] / batch)):
+        arrays = layout.shuffled(slots[rows], orders, text_last_share=params.text_last_share)
+        out.append(tuple(torch.from_numpy(a).to(device) for a in arrays))
+    return out
+
+
+def _held_out_loss(net, layout: _Layout, batches: list) -> float:
+    """Mean cross-entropy per token of the held-out rows, without dropout or gradients."""
+    torch = _torch()
+    training = net.training
+    net.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for tokens, field, at in batches:
+            loss, tokens_scored = _token_loss(net, layout, tokens, field, at)
+            total, count = total + float(loss), count + tokens_scored
+    net.train(training)
+    return total / max(count, 1)
 
 
 def _batch_loss(net, layout: _Layout, tokens, field, at):
     """Mean cross-entropy of the table's tokens, each scored among its own field's tokens."""
+    total, count = _token_loss(net, layout, tokens, field, at)
+    return total / max(count, 1)
+
+
+def _token_loss(net, layout: _Layout, tokens, field, at):
+    """Summed cross-entropy of the table's tokens (each among its own field's tokens), and their count."""
     torch = _torch()
     begin = torch.full_like(tokens[:, :1], net.begin)
     previous = torch.cat((begin, tokens[:, :-1].clamp(min=0)), dim=1)
@@ -510,7 +631,7 @@ def _batch_loss(net, layout: _Layout, tokens, field, at):
         logits = net.logits(hidden[chosen], first, size)
         total = total + torch.nn.functional.cross_entropy(logits, tokens[chosen] - first, reduction="sum")
         count += int(chosen.sum())
-    return total / max(count, 1)
+    return total, count
 
 
 # ---------------------------------------------------------------- sampling
@@ -622,7 +743,9 @@ class AutoregressiveModel:
         self._layout: _Layout | None = None
         self._net = None
         self._rows_seen = 0
-        self.losses: list[float] = []
+        self.losses: list[float] = []             # mean training loss per epoch (or part of one, big tables)
+        self.validation_losses: list[float] = []  # held-out loss at the same points (none: no rows held out)
+        self.steps = 0                            # optimizer steps taken (early stop: fewer than planned)
 
     # -- fit
 
@@ -656,7 +779,8 @@ class AutoregressiveModel:
             torch.manual_seed(int(rng.integers(2**63 - 1)))
             self._net = _build_network(self._layout, self.params).to(device)
             learn = len(table) and len(table_fields)
-            self.losses = _train(self._net, self._layout, slots, self.params, rng, device) if learn else []
+            done = _train(self._net, self._layout, slots, self.params, rng, device) if learn else _Training()
+        self.losses, self.validation_losses, self.steps = done.losses, done.validation_losses, done.steps
 
     def _slots(self, table: pd.DataFrame | None, context: pd.DataFrame | None, *, rows: int | None = None,
                given: np.ndarray | None = None) -> np.ndarray:
@@ -780,7 +904,7 @@ class AutoregressiveModel:
         meta = {"family": self.family, "params": self.params.to_meta(), "columns": self._columns,
                 "context_columns": self._context_columns, "n_context": layout.n_context,
                 "fields": [field.to_meta() for field in layout.fields], "rows_seen": self._rows_seen,
-                "losses": self.losses}
+                "losses": self.losses, "validation_losses": self.validation_losses, "steps": self.steps}
         return meta, arrays
 
     @classmethod
@@ -794,6 +918,8 @@ class AutoregressiveModel:
         model._layout = _Layout(fields_, n_context=int(meta["n_context"]))
         model._rows_seen = int(meta["rows_seen"])
         model.losses = list(meta.get("losses", []))
+        model.validation_losses = list(meta.get("validation_losses", []))  # older models: none recorded
+        model.steps = int(meta.get("steps", 0))
         net = _build_network(model._layout, model.params)
         weights = {name[len("net."):]: torch.from_numpy(np.array(value, dtype=np.float32))
                    for name, value in arrays.items() if name.startswith("net.")}

@@ -187,3 +187,141 @@ def test_times_and_timestamps_keep_their_grain():
     synth = model.sample(n=300, rng=np.random.default_rng(2))
     assert all(t.second == 0 and t.microsecond == 0 for t in synth.clock)
     assert (synth["at"].dt.second == 0).all()
+
+
+# ---------------------------------------------------------------- early stop on held-out rows
+
+
+def make_easy(n: int, seed: int = 0) -> pd.DataFrame:
+    """A category that decides a second category and (up to a little noise) a number."""
+    rng = np.random.default_rng(seed)
+    shop = rng.choice(["north", "south", "east", "west"], size=n)
+    region = pd.Series(shop).map({"north": "A", "south": "A", "east": "B", "west": "C"})
+    level = pd.Series(shop).map({"north": 10.0, "south": 50.0, "east": 200.0, "west": 1000.0}).to_numpy()
+    return pd.DataFrame({"shop": pd.Series(shop, dtype=object), "region": region.astype(object),
+                         "amount": (level * rng.lognormal(0, 0.05, n)).round(2)})
+
+
+EASY_KINDS = {"shop": Kind.CATEGORICAL, "region": Kind.CATEGORICAL, "amount": Kind.FLOAT}
+
+
+@pytest.fixture(scope="module")
+def easy():
+    """The easy table fitted with the default step budget, the held-out batches recorded on the way."""
+    from relsynth.models import autoregressive
+
+    seen = []
+    original = autoregressive._held_out_loss
+
+    def recording(net, layout, batches):
+        seen.append(batches)
+        return original(net, layout, batches)
+
+    table = make_easy(1500)
+    model = AutoregressiveModel()
+    autoregressive._held_out_loss = recording
+    try:
+        model.fit(table, kinds=EASY_KINDS, rng=np.random.default_rng(2))
+    finally:
+        autoregressive._held_out_loss = original
+    return table, model, seen
+
+
+def test_an_easy_table_stops_well_before_the_planned_steps(easy):
+    _, model, _ = easy
+    from relsynth.models.autoregressive import _training_plan
+
+    train_rows = 1500 - 150  # a tenth is held out
+    batch, epochs = _training_plan(train_rows, model.params)
+    planned = epochs * int(np.ceil(train_rows / batch))
+    assert model.steps < planned / 2
+    assert len(model.losses) == len(model.validation_losses) >= model.params.patience + 1
+    assert all(np.isfinite(model.losses)) and all(np.isfinite(model.validation_losses))
+    assert model.validation_losses[-1] < model.validation_losses[0]
+
+
+def test_the_weights_kept_are_those_of_the_lowest_held_out_loss(easy):
+    _, model, seen = easy
+    from relsynth.models.autoregressive import _held_out_loss
+
+    assert len(seen) == len(model.validation_losses) and all(b is seen[0] for b in seen)  # one fixed set
+    best = int(np.argmin(model.validation_losses))
+    assert best < len(model.validation_losses) - 1  # training went on past the best, then stopped
+    assert _held_out_loss(model._net, model._layout, seen[0]) == pytest.approx(min(model.validation_losses),
+                                                                               rel=1e-6)
+    assert not model._net.training
+
+
+def test_the_planted_relation_survives_an_early_stop(easy):
+    table, model, _ = easy
+    synth = model.sample(n=1500, rng=np.random.default_rng(2))
+    pairs = synth.groupby("shop").region.agg(lambda r: r.value_counts(normalize=True).iloc[0])
+    assert (pairs > 0.9).all()
+    real, fake = table.groupby("shop").amount.median(), synth.groupby("shop").amount.median()
+    assert ((fake - real).abs() / real).max() < 0.1
+
+
+def test_a_seeded_fit_is_reproducible_with_the_early_stop():
+    table = make_easy(600)
+    runs = []
+    for _ in range(2):
+        model = AutoregressiveModel(target_steps=150, max_epochs=12)
+        model.fit(table, kinds=EASY_KINDS, rng=np.random.default_rng(4))
+        runs.append((model, model.sample(n=300, rng=np.random.default_rng(5))))
+    (a, synth_a), (b, synth_b) = runs
+    assert len(a.validation_losses) > 0
+    assert a.losses == b.losses and a.validation_losses == b.validation_losses and a.steps == b.steps
+    pd.testing.assert_frame_equal(synth_a, synth_b)
+
+
+def test_a_tiny_table_holds_nothing_out_and_runs_every_planned_step():
+    from relsynth.models.autoregressive import _training_plan
+
+    table = make_easy(120)
+    model = AutoregressiveModel(target_steps=40, max_epochs=4)
+    model.fit(table, kinds=EASY_KINDS, rng=np.random.default_rng(1))
+    batch, epochs = _training_plan(120, model.params)
+    assert model.validation_losses == [] and len(model.losses) == epochs
+    assert model.steps == epochs * int(np.ceil(120 / batch))
+    synth = model.sample(n=50, rng=np.random.default_rng(2))
+    assert len(synth) == 50 and set(synth.shop) <= {"north", "south", "east", "west"}
+
+
+def test_big_tables_are_evaluated_several_times_an_epoch():
+    from relsynth.models.autoregressive import _evaluation_ends
+
+    params = AutoregressiveModel(eval_steps=200).params
+    assert _evaluation_ends(17, params) == {16}
+    assert _evaluation_ends(500, params) == {166, 333, 499}
+
+
+def test_a_model_saved_before_the_early_stop_still_loads(easy, tmp_path):
+    import json
+
+    _, model, _ = easy
+    save_model(model, tmp_path, "easy")
+    path = tmp_path / "easy.json"
+    document = json.loads(path.read_text())
+    meta = document["meta"]
+    for key in ("validation_share", "min_validation_rows", "eval_steps", "patience", "patience_share",
+                "min_improvement", "cooldown_share"):
+        del meta["params"][key]
+    del meta["validation_losses"], meta["steps"]
+    path.write_text(json.dumps(document))
+    loaded = load_model(tmp_path, "easy")
+    assert loaded.params == model.params and loaded.validation_losses == [] and loaded.losses == model.losses
+    pd.testing.assert_frame_equal(model.sample(n=100, rng=np.random.default_rng(3)),
+                                  loaded.sample(n=100, rng=np.random.default_rng(3)))
+
+
+def test_patience_running_out_starts_a_cool_down_before_the_stop(easy):
+    from relsynth.models.autoregressive import _training_plan
+
+    table, model, _ = easy
+    abrupt = AutoregressiveModel(cooldown_share=0.0)
+    abrupt.fit(table, kinds=EASY_KINDS, rng=np.random.default_rng(2))
+    batch, epochs = _training_plan(1350, model.params)
+    planned = epochs * int(np.ceil(1350 / batch))
+    # the same run up to the trigger, then an eighth of the planned steps more at a falling rate
+    assert model.validation_losses[:len(abrupt.validation_losses)] == abrupt.validation_losses
+    assert model.steps - abrupt.steps >= np.ceil(model.params.cooldown_share * planned)
