@@ -1,6 +1,7 @@
 """The autoregressive family writes texts that follow the row, and can be prompted with any fields."""
 
 import datetime as dt
+import math
 import subprocess
 import sys
 
@@ -325,3 +326,11 @@ def test_patience_running_out_starts_a_cool_down_before_the_stop(easy):
     # the same run up to the trigger, then an eighth of the planned steps more at a falling rate
     assert model.validation_losses[:len(abrupt.validation_losses)] == abrupt.validation_losses
     assert model.steps - abrupt.steps >= np.ceil(model.params.cooldown_share * planned)
+
+
+def test_a_table_with_text_runs_every_planned_step(reviews):
+    from relsynth.models.autoregressive import _training_plan
+
+    table, model, _ = reviews
+    batch, epochs = _training_plan(len(table), model.params)
+    assert model.validation_losses == [] and model.steps == epochs * math.ceil(len(table) / batch)
