@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
 from relsynth.privacy.locales import source_locale
 from relsynth.privacy.masking import mask_frame
-from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
+from relsynth.privacy.pseudonyms import Pseudonyms, run_salt
 from relsynth.privacy.scrub import Names
 from relsynth.progress import Reporter
 from relsynth.schema.model import Schema
@@ -117,10 +116,7 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
     config = _config(config, schema)
     source_url = _url(source)
     url = target_url(_url(target), source=source_url)
-    salt = salt_from_env(config.privacy.salt_env)
-    if salt is None:
-        warnings.warn(f"{config.privacy.salt_env} is not set: a random salt is used, so another run gives other "
-                      "fakes; set it to keep the mapping", stacklevel=2)
+    salt = run_salt(config.privacy.salt_env)
     engine = source_engine(source_url)
     try:
         with reporter.task("reflecting the schema") as advance:
@@ -130,7 +126,7 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
         metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
         with reporter.task("choosing the locale of fake names"):
             locale = source_locale(engine, reflected, metadata, config).locale
-        pseudonyms, identities, names = Pseudonyms(salt or random_salt(), locale=locale), {}, Names()
+        pseudonyms, identities, names = Pseudonyms(salt, locale=locale), {}, Names()
         frames = {}
         with reporter.task("masking tables", total=len(the_plan.order)) as advance:
             for name in the_plan.order:     # parents first: a foreign key takes its parent's mapping

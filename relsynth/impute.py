@@ -12,7 +12,6 @@ the same ones ``relsynth mask`` gives under the same salt.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from relsynth.graph import plan as make_plan
 from relsynth.models.trees import TreesModel
 from relsynth.privacy.locales import source_locale
 from relsynth.privacy.masking import mask_frame
-from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
+from relsynth.privacy.pseudonyms import Pseudonyms, run_salt
 from relsynth.progress import Reporter
 from relsynth.relational import checks, keys
 from relsynth.schema.model import Schema, Table
@@ -86,12 +85,8 @@ def impute(source: str | sa.URL, target: str | Path, *, table: str, columns: lis
 
 
 def _pseudonyms(engine: sa.Engine, schema: Schema, table: str, config: Config) -> Pseudonyms:
-    salt = salt_from_env(config.privacy.salt_env)
-    if salt is None:
-        warnings.warn(f"{config.privacy.salt_env} is not set: a random salt is used, so another run gives other "
-                      "fakes; set it to keep the mapping", stacklevel=3)
     metadata = reflect_metadata(engine, schema_name=schema.name, only=[table])
-    return Pseudonyms(salt or random_salt(), locale=source_locale(engine, schema, metadata, config).locale)
+    return Pseudonyms(run_salt(config.privacy.salt_env), locale=source_locale(engine, schema, metadata, config).locale)
 
 
 def fill(frame: pd.DataFrame, table: Table, targets: list[str], *, context: pd.DataFrame | None,

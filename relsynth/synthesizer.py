@@ -24,7 +24,7 @@ from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
 from relsynth.privacy.locales import Detection, source_locale
 from relsynth.privacy.masking import mask_frame
-from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
+from relsynth.privacy.pseudonyms import Pseudonyms, run_salt
 from relsynth.privacy.scrub import Names, scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
@@ -82,7 +82,7 @@ class Synthesizer:
             self.locale = source_locale(engine, self.schema, metadata, self.config)
         rng = np.random.default_rng(seed)
         # retained identifiers and personal data inside text become keyed pseudonyms
-        pseudonyms = Pseudonyms(salt_from_env(self.config.privacy.salt_env) or random_salt(),
+        pseudonyms = Pseudonyms(run_salt(self.config.privacy.salt_env, warn=False),
                                 locale=self.locale.locale)
         identities: dict = {}
         names = Names()                 # real names read so far, to find them inside text

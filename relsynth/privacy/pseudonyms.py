@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import secrets
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -66,6 +67,16 @@ def salt_from_env(name: str = SALT_ENV) -> bytes | None:
 
 def random_salt() -> bytes:
     return secrets.token_hex(32).encode()
+
+
+def run_salt(name: str = SALT_ENV, *, warn: bool = True) -> bytes:
+    """The salt of this run: from ``$name``, else a random one (with a warning when ``warn``: the
+    user asked for a mapping, and another run will give other fakes)."""
+    salt = salt_from_env(name)
+    if salt is None and warn:
+        warnings.warn(f"{name} is not set: a random salt is used, so another run gives other fakes; set it to "
+                      "keep the mapping", stacklevel=3)
+    return salt or random_salt()
 
 
 class Pseudonyms:
@@ -472,4 +483,4 @@ def _fit(values: np.ndarray, max_length: int | None) -> np.ndarray:
     return out
 
 
-__all__ = ["Pseudonyms", "SALT_ENV", "salt_from_env", "random_salt", "ONE_TO_ONE"]
+__all__ = ["Pseudonyms", "SALT_ENV", "salt_from_env", "random_salt", "run_salt", "ONE_TO_ONE"]
