@@ -22,12 +22,11 @@ import pandas as pd
 from relsynth.privacy import protect
 from relsynth.privacy.pseudonyms import Pseudonyms
 from relsynth.privacy.scrub import Names, kinds_inside, scrub
-from relsynth.schema.detect import detect_kind
+from relsynth.schema.detect import detect_kind, is_free_text
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Table
 
 SCRUB = "scrub"            # free text and JSON: personal data inside replaced, the rest kept
-FREE_TEXT_SHARE = 0.5      # a text column whose values mostly hold a space is prose, not a code
 SAMPLE_TEXTS = 2_000       # texts searched for personal data by relsynth inspect
 Identities = MutableMapping[tuple[str, str], "Kind | str | None"]
 
@@ -56,9 +55,7 @@ def _own_kind(table: Table, col, values: pd.Series) -> Kind | str | None:
     if col.kind == Kind.JSON:
         return SCRUB
     if col.kind == Kind.TEXT:
-        present = values.dropna().astype(str)
-        prose = present.str.contains(r"\s", regex=True).mean() >= FREE_TEXT_SHARE if len(present) else False
-        return SCRUB if prose else Kind.TEXT
+        return SCRUB if is_free_text(values) else Kind.TEXT
     return col.kind if col.kind.identifying else None
 
 

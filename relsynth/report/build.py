@@ -31,7 +31,8 @@ from relsynth.report.relational import (Link, ancestor_columns, children_per_par
 from relsynth.report.result import (CardinalityScore, ColumnScore, Correlations, LinkScore, PairScore, Report,
                                     TableReport)
 from relsynth.report.values import comparable, family, text_length
-from relsynth.report.words import is_free_text, word_score
+from relsynth.report.words import word_score
+from relsynth.schema.detect import is_free_text
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema, Table
 

@@ -25,7 +25,8 @@ from threadpoolctl import threadpool_limits
 
 from relsynth.report.metrics import category_codes
 from relsynth.report.values import FREE_TEXT, NUMERIC
-from relsynth.report.words import is_free_text, word_features
+from relsynth.report.words import word_features
+from relsynth.schema.detect import is_free_text
 
 MIN_ROWS = 10                 # fewer real or synthetic rows: no score
 SMALL_TABLE_ROWS = 200        # fewer rows on the smaller side: 3 folds instead of 5

@@ -1,6 +1,6 @@
 """Free text seen through its words: detection features and a column score.
 
-A ``text`` column is free text when most of its real values hold a space (notes, reviews, product
+A ``text`` column is free text when most of its real values hold a space (``schema.detect.is_free_text``) (notes, reviews, product
 names); codes and ids without spaces are left to their length. Words are counted against a
 vocabulary: the ``VOCABULARY`` most frequent words found in at least ``MIN_WORD_ROWS`` rows.
 
@@ -23,7 +23,7 @@ from sklearn.preprocessing import normalize
 from relsynth.report.metrics import tvd_codes
 from relsynth.report.values import text_length
 
-FREE_TEXT_SPACES = 0.5     # share of real values holding a space that makes a column free text
+
 VOCABULARY = 200           # words the features and the score know
 MIN_WORD_ROWS = 5          # a word in fewer real rows is not known (too rare to tell anything)
 WORD_DIMENSIONS = 8        # the words present in a row, reduced to this many numbers
@@ -32,11 +32,6 @@ TOKEN = r"(?u)\b\w\w+\b"   # scikit-learn's default: words of two or more letter
 
 def present_text(series: pd.Series) -> pd.Series:
     return series.dropna().astype(str)
-
-
-def is_free_text(real: pd.Series) -> bool:
-    values = present_text(real)
-    return len(values) > 0 and float(values.str.contains(" ", regex=False).mean()) >= FREE_TEXT_SPACES
 
 
 def _counter() -> CountVectorizer:

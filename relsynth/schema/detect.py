@@ -201,6 +201,15 @@ def _is_person_name(table: str, joined: str) -> bool:
 
 # ---------------------------------------------------------------- values
 
+FREE_TEXT_SPACES = 0.5     # share of values holding a space that makes a text column prose, not codes
+
+
+def is_free_text(values: pd.Series) -> bool:
+    """Prose (notes, reviews, product names) rather than codes: most values hold a space."""
+    present = values.dropna().astype(str)
+    return len(present) > 0 and float(present.str.contains(" ", regex=False).mean()) >= FREE_TEXT_SPACES
+
+
 def as_strings(values: pd.Series | Iterable | None) -> list[str]:
     """Non-null values as str, whatever they were (bytes, numbers, mixed objects)."""
     if values is None:
