@@ -1,7 +1,7 @@
 """Free text seen through its words: detection features and a column score.
 
-A ``text`` column is free text when most of its real values hold a space (``schema.detect.is_free_text``) (notes, reviews, product
-names); codes and ids without spaces are left to their length. Words are counted against a
+A ``text`` column is free text when most of its real values hold a space (notes, reviews, product
+names: ``schema.detect.is_free_text``); codes and ids without spaces are left to their length. Words are counted against a
 vocabulary: the ``VOCABULARY`` most frequent words found in at least ``MIN_WORD_ROWS`` rows.
 
 For detection the vocabulary comes from both sides pooled, without the labels. Picked from the
@@ -22,7 +22,6 @@ from sklearn.preprocessing import normalize
 
 from relsynth.report.metrics import tvd_codes
 from relsynth.report.values import text_length
-
 
 VOCABULARY = 200           # words the features and the score know
 MIN_WORD_ROWS = 5          # a word in fewer real rows is not known (too rare to tell anything)
