@@ -404,7 +404,9 @@ _STREET_FIRST_DE_NL = re.compile(
     rf"|{LOWER}+(?:-{_CAP})*-(?:{_DE_WORDS}|Ring))[ \t]+{_HOUSE_NUMBER}{_POSTCODE_CITY}"
 )
 _ES_IT_TYPES = (r"Calle|C/|Avenida|Avda\.|Plaza|Pza\.|Paseo|Carrer|Carretera|Camino|Ronda|Travesía"
-                r"|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Rua|Praça|Travessa")
+                r"|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Rua|Praça|Travessa"
+                # Italian street types (Faker's static list): "Stretto Pavone, 41", "Canale Sordi 3"
+                r"|Borgo|Contrada|Rotonda|Incrocio|Stretto|Canale|R\.|Alameda")
 _ES_IT_LINK = (r"(?:(?:de[ \t]+la|de[ \t]+los|de[ \t]+las|del|de|della|delle|dello|dei|degli|di|da|do|dos|das"
                r"|la|el)[ \t]+)")
 # "Calle Mayor 3", "Via Roma 10"

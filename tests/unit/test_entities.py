@@ -146,3 +146,13 @@ def test_the_rarer_us_street_suffixes_are_found():
     found = [[t[s:e] for s, e, _ in spans] for t, spans in zip(texts, find(texts))]
     assert sum(any(a.startswith(f) or f.startswith(a.split(" Apt")[0].split(" Suite")[0]) for f in spans)
                for a, spans in zip(addresses, found)) >= 0.95 * len(addresses)
+
+
+@pytest.mark.parametrize("locale", ["en_US", "es_ES", "it_IT"])
+def test_street_addresses_of_several_locales_are_found(locale):
+    from faker import Faker
+
+    fake = Faker(locale)
+    fake.seed_instance(3)
+    texts = [f"Please send to {fake.street_address()} thanks." for _ in range(300)]
+    assert sum(bool(spans) for spans in find(texts)) >= 0.95 * len(texts)
