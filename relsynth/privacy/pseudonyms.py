@@ -184,7 +184,7 @@ class Pseudonyms:
         through the last-name one, middle names as initials; honorifics and "Last, First" kept."""
         text = pd.Series(strings, dtype=object).str.strip()
         honorific = text.str.extract(_HONORIFIC, flags=re.IGNORECASE)[0].fillna("")
-        rest = pd.Series([t[len(h):] for t, h in zip(text, honorific)], dtype=object) if honorific.any() else text
+        rest = text.str.replace(_HONORIFIC, "", regex=True, flags=re.IGNORECASE)
         comma = rest.str.contains(",", regex=False)
         parts = rest.str.replace(",", " ", regex=False).str.split()
         first_tok = parts.str[1].where(comma, parts.str[0]).fillna("")
@@ -260,7 +260,9 @@ def _digits_only(strings: np.ndarray) -> np.ndarray:
 _NORMALIZE: dict[Kind, Callable[[np.ndarray], np.ndarray]] = {
     Kind.EMAIL: _folded, Kind.PERSON_NAME: _folded, Kind.FIRST_NAME: _folded, Kind.LAST_NAME: _folded,
     Kind.CITY: _folded, Kind.ADDRESS: _folded, Kind.PHONE: _digits_only, Kind.NATIONAL_ID: _digits_only,
-    Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded, Kind.UUID: _folded,
+    Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded,
+    Kind.UUID: lambda strings: pd.Series(_folded(strings), dtype=object).str.replace(r"[{}\-]", "", regex=True)
+    .to_numpy(dtype=object),                                        # {3F25-...} and 3f25... are one id
     Kind.BINARY: lambda raw: np.array([bytes(v).hex() if isinstance(v, (bytes, bytearray, memoryview)) else str(v)
                                        for v in raw], dtype=object),
 }
@@ -390,7 +392,7 @@ def _emails(strings, seeds, p):
         first[named] = _ascii(p.map(Kind.FIRST_NAME, one[named].to_numpy(dtype=object)))
         last[named] = _ascii(p.map(Kind.LAST_NAME, two[named].to_numpy(dtype=object)))
     number = pd.Series((_stream(seeds, 2) % np.uint64(10_000)).astype(np.int64)).astype(str)
-    tld = local.index.map(lambda i: strings[i].rsplit(".", 1)[-1].lower())
+    tld = pd.Series(strings, dtype=object).str.rsplit(".", n=1).str[-1].str.lower()
     domain = np.empty(len(strings), dtype=object)
     for suffix, names in fakes.EXAMPLE_DOMAINS.items():
         hit = (tld == suffix) if suffix != "com" else ~tld.isin(["net", "org"])
@@ -421,12 +423,14 @@ def _addresses(strings, seeds, p):
     return np.where(has_unit, line + " " + unit, line).astype(object)
 
 
+_HEX_CODES = np.array([ord(c) for c in "0123456789abcdef"], dtype=np.uint32)
+
+
 def _uuids(strings, seeds, p):
     nibbles = np.concatenate([_stream(seeds, j, 16) % np.uint64(16) for j in (0, 1)], axis=1)[:, :32]
     nibbles[:, 12] = 4                                              # version 4
     nibbles[:, 16] = 8 + nibbles[:, 16] % np.uint64(4)              # the RFC 4122 variant
-    hexdigits = np.array(list("0123456789abcdef"), dtype=object)[nibbles.astype(np.int64)]
-    joined = pd.Series(["".join(row) for row in hexdigits], dtype=object)
+    joined = pd.Series(_spell(_HEX_CODES[nibbles.astype(np.int64)]), dtype=object)
     out = joined.str[:8] + "-" + joined.str[8:12] + "-" + joined.str[12:16] + "-" + joined.str[16:20] + "-" + \
         joined.str[20:]
     text = pd.Series(strings, dtype=object)
