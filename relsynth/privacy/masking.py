@@ -81,21 +81,21 @@ def mask_frame(table: Table, frame: pd.DataFrame, pseudonyms: Pseudonyms, known:
     for column, kind in kinds.items():
         if kind is None:
             continue
-        if kind == SCRUB:
-            out[column] = _scrub_any(frame[column], pseudonyms, names)
+        if kind == SCRUB and table.column(column).kind == Kind.JSON:
+            out[column] = _scrub_json(frame[column], pseudonyms, names)
+        elif kind == SCRUB:
+            out[column] = scrub(frame[column], pseudonyms, names)[0]
         else:
             out[column] = pseudonyms.replace(kind, frame[column], max_length=table.column(column).type.get("length"))
     return out
 
 
-def _scrub_any(values: pd.Series, pseudonyms: Pseudonyms, names: Names) -> pd.Series:
-    """Free text or JSON documents (read back as dicts and lists: scrubbed as JSON text)."""
+def _scrub_json(values: pd.Series, pseudonyms: Pseudonyms, names: Names) -> pd.Series:
+    """JSON documents (read back as dicts and lists: scrubbed as JSON text, then parsed again)."""
     structured = values.map(lambda v: isinstance(v, (dict, list))).to_numpy(dtype=bool)
-    if not structured.any():
-        return scrub(values, pseudonyms, names)[0]
     text = values.astype(object).copy()
     text[structured] = [json.dumps(v, ensure_ascii=False) for v in values[structured]]
-    clean = scrub(text, pseudonyms, names)[0].to_numpy(dtype=object)
+    clean = scrub(text, pseudonyms, names)[0].to_numpy(dtype=object, copy=True)
     clean[structured] = [json.loads(v) for v in clean[structured]]
     return pd.Series(clean, index=values.index, name=values.name, dtype=object)
 

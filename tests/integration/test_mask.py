@@ -174,3 +174,17 @@ def test_strict_mask_fails_before_writing_when_a_column_is_unreviewed(crm, tmp_p
     with pytest.raises(ConfigError, match=r"tickets\.priority"):
         relsynth.mask(str(source), str(target), config=reviewed)
     assert not target.exists()
+
+
+def test_json_documents_keep_their_structure_with_the_pii_inside_replaced(tmp_path, monkeypatch):
+    import json
+
+    source = tmp_path / "events.sqlite"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, payload JSON NOT NULL)")
+        con.executemany("INSERT INTO events VALUES (?, ?)",
+                        [(i, json.dumps({"user": f"u{i}@corp-mail.net", "step": i % 4})) for i in range(50)])
+    _mask(source, tmp_path / "out.sqlite", SALT, monkeypatch)
+    payloads = [json.loads(p) if isinstance(p, str) else p for p in _read(tmp_path / "out.sqlite", "events").payload]
+    assert [p["step"] for p in payloads] == [i % 4 for i in range(50)]
+    assert not any("corp-mail" in p["user"] for p in payloads) and all("example." in p["user"] for p in payloads)

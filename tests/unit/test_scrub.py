@@ -54,3 +54,12 @@ def test_names_and_addresses_inside_text_are_replaced_consistently():
     assert out[0].startswith(f"Hi, this is {first} {last}, ") and out[0].endswith(". Please call back.")
     assert out[1] == f"{last} again: parcel never came."        # the lone surname: the same fake
     assert out[2] == "May I return it on Monday?"
+
+
+def test_json_read_back_as_dicts_stays_dicts_with_the_pii_replaced():
+    from relsynth.privacy.masking import _scrub_json
+
+    docs = pd.Series([{"mail": "ann@corp.net", "n": 3}, None, '{"a": "bob@corp.net"}'], dtype=object)
+    out = _scrub_json(docs, Pseudonyms(b"a test salt, 16+ chars"), Names())
+    assert isinstance(out[0], dict) and out[0]["n"] == 3 and "example." in out[0]["mail"]
+    assert out[1] is None and "bob@corp.net" not in out[2] and out[2].startswith('{"a": ')
