@@ -52,6 +52,23 @@ class Plan:
                 return s
         raise KeyError(table)
 
+    def check(self, schema: Schema) -> None:
+        """Raise ValueError unless this is a plan of ``schema`` (one read from a file may not be):
+        every table once, each foreign key of the schema in its table's step, parents first."""
+        if sorted(self.order) != sorted(t.name for t in schema):
+            missing = sorted(set(t.name for t in schema) ^ set(self.order))
+            raise ValueError(f"the plan does not cover the schema's tables once each (differs on {missing})")
+        done: set[str] = set()
+        for step in self.steps:
+            own = [fk for fk in schema[step.table].foreign_keys if fk.parent in schema]
+            planned = [fk for fk in (step.context, *step.others, *step.deferred) if fk is not None]
+            if sorted(map(repr, planned)) != sorted(map(repr, own)):
+                raise ValueError(f"the plan's foreign keys of table {step.table!r} are not the schema's")
+            early = [fk.parent for fk in (step.context, *step.others) if fk is not None and fk.parent not in done]
+            if early:
+                raise ValueError(f"the plan generates {step.table!r} before its parent {early[0]!r}")
+            done.add(step.table)
+
     def to_dict(self) -> dict[str, Any]:
         return {"steps": [s.to_dict() for s in self.steps]}
 

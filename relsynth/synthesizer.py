@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from relsynth import __version__
+from relsynth import __version__, workspace
 from relsynth.conditions import ConditionError, Conditions
 from relsynth.config import Config, check_strict
 from relsynth.errors import ArtifactError, ConfigError, RelsynthError
@@ -30,12 +30,10 @@ from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
 from relsynth.schema.kinds import Kind
+from relsynth.schema.integrity import check_schema
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
 from relsynth.urls import resolve_url, source_engine
-
-ARTIFACT_FILE = "relsynth.json"
-
 
 @dataclass
 class Synthesizer:
@@ -219,33 +217,45 @@ class Synthesizer:
         self._require_fitted()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tables = {}
-        for i, name in enumerate(self.plan.order):
-            tables[name] = self.tables[name].save(directory, f"t{i:03d}")
-        manifest = {"relsynth": __version__, "schema": self.schema.to_dict(), "plan": self.plan.to_dict(),
-                    "tables": tables,
+        tables = {name: self.tables[name].save(directory, i) for i, name in enumerate(self.plan.order)}
+        manifest = {"relsynth": __version__, "format": workspace.FORMAT, "schema": self.schema.to_dict(),
+                    "plan": self.plan.to_dict(), "tables": tables,
                     "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None}
-        (directory / ARTIFACT_FILE).write_text(json.dumps(manifest, indent=1, default=str))
+        (directory / workspace.MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
         return directory
 
     @classmethod
     def load(cls, directory: str | Path) -> "Synthesizer":
+        """A trained model read back. The directory is untrusted: its files are the ones the format
+        names, each checked before use; anything else is one :class:`DamagedModel` error."""
         directory = Path(directory)
-        path = directory / ARTIFACT_FILE
-        if not path.is_file():
-            raise ArtifactError(f"{directory} holds no trained relsynth model ({ARTIFACT_FILE} missing)")
+        if not (directory / workspace.MANIFEST).is_file():
+            raise ArtifactError(f"{directory} holds no trained relsynth model ({workspace.MANIFEST} missing)")
+        manifest = workspace.read_json(directory / workspace.MANIFEST)
         try:
-            manifest = json.loads(path.read_text())
+            if not isinstance(manifest, dict):
+                raise ValueError(f"{workspace.MANIFEST} is not a manifest")
+            if manifest.get("format") != workspace.FORMAT:
+                raise ValueError(f"it has model format {manifest.get('format')!r} (written by relsynth "
+                                 f"{str(manifest.get('relsynth'))[:20]!r}); this relsynth {__version__} reads "
+                                 f"format {workspace.FORMAT}: train it again")
             schema = Schema.from_dict(manifest["schema"])
+            check_schema(schema)
             plan = Plan.from_dict(manifest["plan"])
+            plan.check(schema)
+            if sorted(manifest["tables"]) != sorted(plan.order):
+                raise ValueError("its tables are not the plan's")
             tables = {step.table: TableSynth.load(manifest["tables"][step.table], schema[step.table], step,
-                                                  directory, f"t{i:03d}")
+                                                  directory, i)
                       for i, step in enumerate(plan.steps)}
-        except (KeyError, ValueError, OSError) as exc:
-            raise ArtifactError(f"{directory} holds a damaged or incompatible model: {exc}") from None
-        locale = manifest.get("locale")  # informational: each format holds its own locale
-        return cls(schema=schema, plan=plan, tables=tables,
-                   locale=Detection(locale["locale"], locale["evidence"], {}) if locale else None)
+            locale = manifest.get("locale")  # informational: each format holds its own locale
+            detection = Detection(str(locale["locale"]), str(locale["evidence"]), {}) if locale else None
+        except workspace.DamagedModel:
+            raise
+        except (RelsynthError, KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            problem = exc.args[0] if isinstance(exc, (RelsynthError, ValueError)) and exc.args else repr(exc)
+            raise workspace.DamagedModel(directory, str(problem)) from None
+        return cls(schema=schema, plan=plan, tables=tables, locale=detection)
 
     def _require_fitted(self) -> None:
         if self.schema is None or self.plan is None:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from relsynth.errors import ModelError
 from relsynth.models import encoding, register
+from relsynth.models.base import fitting_weights
 from relsynth.models.trees import check_kinds
 from relsynth.models.tokenizer import TextTokenizer
 from relsynth.schema.kinds import Kind
@@ -924,10 +925,10 @@ class AutoregressiveModel:
         model.losses = list(meta.get("losses", []))
         model.validation_losses = list(meta.get("validation_losses", []))  # older models: none recorded
         model.steps = int(meta.get("steps", 0))
+        stored = fitting_weights(lambda: _build_network(model._layout, model.params), arrays, "net.")
         net = _build_network(model._layout, model.params)
-        weights = {name[len("net."):]: torch.from_numpy(np.array(value, dtype=np.float32))
-                   for name, value in arrays.items() if name.startswith("net.")}
-        net.load_state_dict(weights)
+        net.load_state_dict({name: torch.from_numpy(np.array(value, dtype=np.float32))
+                             for name, value in stored.items()})
         model._net = net.to(_device(model.params)).eval()
         return model
 

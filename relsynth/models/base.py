@@ -1,8 +1,9 @@
 """The seam between the pipeline and a per-table model, and how models reach the disk.
 
 A model is saved as two files: ``STEM.json`` (JSON-able meta, with the family name) and
-``STEM.npz`` (named numeric arrays). Nothing is pickled, so a model file received from
-elsewhere cannot run code when loaded.
+``STEM.npz`` (named numeric arrays). Nothing is pickled, and loading goes through
+:mod:`relsynth.workspace`, which checks sizes, dtypes and shapes before anything is inflated:
+a model file received from elsewhere cannot run code or exhaust memory when loaded.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, Callable, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
-from relsynth.errors import ArtifactError
+from relsynth.errors import ArtifactError, ModelError
+from relsynth.workspace import DamagedModel, read_arrays, read_json
 from relsynth.schema.kinds import Kind
 
 FORMAT_VERSION = 1
@@ -60,29 +62,53 @@ def save_model(model: TableModel, directory: Path, stem: str) -> None:
     np.savez_compressed(directory / f"{stem}.npz", **{k: np.asarray(v) for k, v in arrays.items()})
 
 
-def load_model(directory: Path, stem: str, *, cls: type | None = None) -> TableModel:
+def load_model(directory: Path, stem: str, *, family: str | None = None, cls: type | None = None) -> TableModel:
     """Read a model written by :func:`save_model`; never unpickles anything.
 
+    ``family``: the one the manifest names for this table; the file must say the same.
     ``cls`` names the class to rebuild when it is not a registered table family
     (e.g. :class:`relsynth.relational.cardinality.CardinalityModel`).
     """
     from relsynth.models import get_family
 
     directory = Path(directory)
-    meta_path, array_path = directory / f"{stem}.json", directory / f"{stem}.npz"
-    try:
-        document = json.loads(meta_path.read_text(encoding="utf-8"))
-        with np.load(array_path, allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-    except (OSError, ValueError) as exc:
-        raise ArtifactError(f"cannot read model {stem!r} in {directory}: {exc}") from exc
+    document = read_json(directory / f"{stem}.json")
+    arrays = read_arrays(directory / f"{stem}.npz")
+    if not isinstance(document, dict) or not isinstance(document.get("meta"), dict):
+        raise DamagedModel(directory, f"{stem}.json is not a model file")
     if document.get("format") != FORMAT_VERSION:
-        raise ArtifactError(f"model {stem!r} has format {document.get('format')!r}, expected {FORMAT_VERSION}")
-    family = cls or get_family(document.get("family", ""))
+        raise DamagedModel(directory, f"{stem}.json has model format {document.get('format')!r}, "
+                                      f"this relsynth reads {FORMAT_VERSION}")
+    stored = document.get("family")
+    if family is not None and stored != family:
+        raise DamagedModel(directory, f"{stem}.json holds a {stored!r} model where the manifest says {family!r}")
     try:
-        return family.from_state(document["meta"], arrays)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ArtifactError(f"model {stem!r} in {directory} is damaged or from another version: {exc!r}") from exc
+        rebuild = cls or get_family(stored if isinstance(stored, str) else "")
+    except ModelError as exc:
+        raise DamagedModel(directory, f"{stem}.json: {exc.args[0]}") from None
+    try:
+        return rebuild.from_state(document["meta"], arrays)
+    except DamagedModel:
+        raise
+    except ArtifactError as exc:
+        raise DamagedModel(directory, f"{stem}: {exc.args[0]}") from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError, OverflowError) as exc:
+        raise DamagedModel(directory, f"{stem}: {type(exc).__name__}: {exc}") from None
 
 
-__all__ = ["TableModel", "save_model", "load_model", "FORMAT_VERSION"]
+def fitting_weights(build: Callable[[], Any], arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays named ``prefix + NAME`` when they are exactly the weights of the network that
+    ``build()`` makes (same names, same shapes), else ValueError. The network is built on torch's
+    meta device, so a crafted layer size in a model file allocates nothing."""
+    import torch
+
+    with torch.device("meta"):
+        shapes = {name: tuple(tensor.shape) for name, tensor in build().state_dict().items()}
+    found = {name[len(prefix):]: array for name, array in arrays.items() if name.startswith(prefix)}
+    wrong = sorted(set(shapes) ^ set(found)) or [n for n in shapes if tuple(found[n].shape) != shapes[n]]
+    if wrong or any(found[n].dtype.kind != "f" for n in found):
+        raise ValueError(f"the network's weights do not fit its stored layout (at {(wrong or ['dtype'])[0]!r})")
+    return found
+
+
+__all__ = ["TableModel", "save_model", "load_model", "fitting_weights", "FORMAT_VERSION"]

@@ -45,8 +45,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from relsynth.errors import ArtifactError, ModelError
+from relsynth.errors import ModelError
 from relsynth.models import encoding, register
+from relsynth.models.base import fitting_weights
 from relsynth.models.trees import analyze_frame, encode_frame, training_rows
 from relsynth.schema.kinds import Kind
 
@@ -526,9 +527,12 @@ class GanModel:
         return alphas, slots
 
     def _new_generator(self) -> _Generator:
+        return self._network().to(self._device)
+
+    def _network(self) -> _Generator:
         layout = self._layout
         in_dim = self.params.noise_dim + layout.cond_width + _context_width(self._context_transforms)
-        return _Generator(in_dim, self.params.width, self.params.depth, max(layout.width, 1)).to(self._device)
+        return _Generator(in_dim, self.params.width, self.params.depth, max(layout.width, 1))
 
     def _train(self, alphas: np.ndarray, slots: np.ndarray, context: np.ndarray, rng: np.random.Generator) -> None:
         params, layout, device = self.params, self._layout, self._device
@@ -803,13 +807,9 @@ class GanModel:
         model._context_transforms = list(meta["context_transforms"])
         model._fitted = bool(meta.get("fitted", True))
         if model._fitted:
+            stored = fitting_weights(model._network, arrays, "generator.")
             model._generator = model._new_generator()
-            weights = {name: torch.tensor(np.asarray(arrays[f"generator.{name}"]))
-                       for name in model._generator.state_dict()}
-            try:
-                model._generator.load_state_dict(weights)
-            except RuntimeError as exc:  # shapes disagree with the meta
-                raise ArtifactError(f"gan weights do not fit the stored layout: {exc}") from None
+            model._generator.load_state_dict({name: torch.tensor(np.asarray(value)) for name, value in stored.items()})
             model._generator.eval()
         return model
 

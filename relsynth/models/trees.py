@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from relsynth import workspace
 from relsynth.errors import ArtifactError, ModelError
 from relsynth.models import register
 from relsynth.models import encoding
@@ -176,15 +177,38 @@ class DonorTree:
         return out
 
     @classmethod
-    def from_arrays(cls, prefix: str, arrays: Mapping[str, np.ndarray]) -> "DonorTree":
-        try:
-            required = {name: np.asarray(arrays[f"{prefix}.{name}"]) for name in cls._REQUIRED}
-        except KeyError as exc:
-            raise ArtifactError(f"model arrays lack {exc.args[0]!r}") from None
-        optional = {name: np.asarray(arrays[f"{prefix}.{name}"])
-                    for name in cls._OPTIONAL if f"{prefix}.{name}" in arrays}
-        required["missing_left"] = required["missing_left"].astype(bool)
-        return cls(**required, **optional)
+    def from_arrays(cls, prefix: str, arrays: Mapping[str, np.ndarray], *, width: int) -> "DonorTree":
+        """The tree stored under ``prefix``, splitting on ``width`` predictors. Arrays read from a
+        file are checked first (ValueError): dtypes, lengths, children after their parent (no
+        loops), features within ``width``, donor slices within the donors."""
+        def get(name: str, kinds: str, size: int | None = None) -> np.ndarray:
+            return workspace.expect(arrays, f"{prefix}.{name}", kinds=kinds, size=size)
+
+        left = get("left", "i")
+        nodes = left.size
+        if nodes == 0:
+            raise ValueError(f"tree {prefix!r} has no nodes")
+        tree = {"left": left, "right": get("right", "i", nodes), "feature": get("feature", "i", nodes),
+                "threshold": get("threshold", "f", nodes), "missing_left": get("missing_left", "b", nodes),
+                "start": get("start", "i", nodes), "total": get("total", "i", nodes), "cum": get("cum", "i")}
+        tree["donors"] = get("donors", "f", tree["cum"].size)
+        for name in cls._OPTIONAL:
+            if f"{prefix}.{name}" in arrays:
+                tree[name] = get(name, "f", tree["cum"].size)
+        leaf = tree["feature"] < 0
+        ids = np.arange(nodes)
+        inner = ~leaf
+        if (np.any(tree["left"][leaf] != -1) or np.any(tree["right"][leaf] != -1)
+                or np.any(tree["left"][inner] <= ids[inner]) or np.any(tree["right"][inner] <= ids[inner])
+                or np.any(tree["left"] >= nodes) or np.any(tree["right"] >= nodes)
+                or np.any(tree["feature"][inner] >= width)):
+            raise ValueError(f"tree {prefix!r} is not a tree over {width} predictors")
+        cum, start, total = tree["cum"], tree["start"], tree["total"]
+        weight = int(cum[-1]) if cum.size else 0
+        if (np.any(np.diff(cum) < 0) or (cum.size and cum[0] < 0) or np.any(start < 0) or np.any(total < 0)
+                or np.any(start + total > weight)):
+            raise ValueError(f"tree {prefix!r} has donor weights out of order or out of range")
+        return cls(**tree)
 
 
 def _stratified(groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -480,10 +504,16 @@ class TreesModel:
         model._columns = list(meta["columns"])
         model._metas = dict(zip(model._columns, meta["column_meta"]))
         model._context_metas = dict(zip(meta["context_columns"], meta["context_meta"]))
-        model._offsets = np.asarray(arrays["offsets"], dtype=np.float64)
+        first = len(model._context_metas)
+        if len(meta["steps"]) != len(model._columns) or len(model._metas) != len(model._columns):
+            raise ValueError("the trees model's steps do not match its columns")
+        for column_meta in [*model._metas.values(), *model._context_metas.values()]:
+            if not Kind(column_meta["kind"]).modeled:
+                raise ValueError(f"kind {column_meta['kind']!r} is not one a model learns")
+        model._offsets = workspace.expect(arrays, "offsets", kinds="f", size=first + len(model._columns))
         model._steps = [_ColumnSteps(
-            null=DonorTree.from_arrays(f"c{j}.null", arrays) if step["null"] else None,
-            value=DonorTree.from_arrays(f"c{j}.value", arrays) if step["value"] else None)
+            null=DonorTree.from_arrays(f"c{j}.null", arrays, width=first + j) if step["null"] else None,
+            value=DonorTree.from_arrays(f"c{j}.value", arrays, width=first + j) if step["value"] else None)
             for j, step in enumerate(meta["steps"])]
         model._fitted = bool(meta.get("fitted", True))
         return model

@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from relsynth import workspace
 from relsynth.errors import ModelError
 from relsynth.models.trees import (DonorTree, TreeParams, analyze_frame, as_predictors, centers,
                                    encode_frame, subsample)
@@ -66,8 +67,8 @@ class CardinalityModel:
     def from_state(cls, meta: dict, arrays: Mapping[str, np.ndarray]) -> "CardinalityModel":
         model = cls(params=TreeParams.from_meta(meta.get("params", {})))
         model._metas = dict(zip(meta["columns"], meta["column_meta"]))
-        model._offsets = np.asarray(arrays["offsets"], dtype=np.float64)
-        model._tree = DonorTree.from_arrays("counts", arrays)
+        model._offsets = workspace.expect(arrays, "offsets", kinds="f", size=len(model._metas))
+        model._tree = DonorTree.from_arrays("counts", arrays, width=len(model._metas))
         return model
 
 

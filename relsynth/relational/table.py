@@ -10,7 +10,9 @@ A table's columns fall in three groups:
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from relsynth import workspace
+from relsynth.errors import RelsynthError
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
@@ -315,6 +319,7 @@ class TableSynth:
             if forced is None and conditions and self.model is not None and self.context_kinds:
                 counts = self._fitting_parents(parent_context, counts, conditions, rng)
             if forced is None:
+                _check_room(table, float(np.sum(counts, dtype=np.float64)))
                 positions = np.repeat(np.arange(len(parent)), counts)
                 orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
                     if self.orphan_ratio > 0 else 0
@@ -326,6 +331,7 @@ class TableSynth:
                 context = parent_context.reindex(positions).reset_index(drop=True)
         else:
             n = forced if forced is not None else int(round(table.row_count * scale))
+            _check_room(table, n)
         request = conditioned.request(table, conditions, modeled=self.modeled, metas=self.column_metas,
                                       retained=self.retained, count=n, rng=rng) if conditions else None
         asked = request.frame if request is not None else pd.DataFrame(index=pd.RangeIndex(n))
@@ -751,7 +757,9 @@ class TableSynth:
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, directory: Path, stem: str) -> dict:
+    def save(self, directory: Path, position: int) -> dict:
+        """Write this table's files (named by :mod:`relsynth.workspace` from ``position``) and
+        return its manifest entry; the entry says which parts exist, never where."""
         meta = {"table": self.table.name, "family": self.family,
                 "modeled": {k: v.value for k, v in self.modeled.items()},
                 "context_kinds": {k: v.value for k, v in self.context_kinds.items()},
@@ -760,48 +768,78 @@ class TableSynth:
                 "latents": {k: v.value for k, v in self.latents.items()}, "count_from": self.count_from,
                 "filled": self.filled, "references": self.references, "copies": self.copies,
                 "orders": self.orders, "key_order": self.key_order, "passes_down": self.passes_down,
-                "leading": self.leading, "column_metas": self.column_metas, "retained": None,
+                "leading": self.leading, "column_metas": self.column_metas, "retained": self.retained is not None,
                 "quasi": self.quasi, "protect_k": self.protect_k, "near": self.near,
-                "model": None, "cardinality": None}
-        np.savez_compressed(directory / f"{stem}.exclusions.npz", **self.exclusions)
+                "model": self.model is not None, "cardinality": self.cardinality is not None}
+        np.savez_compressed(directory / workspace.file_name(position, "exclusions", "npz"), **self.exclusions)
         if self.retained is not None:  # the user asked to keep these real values: they are stored
-            self.retained.to_json(directory / f"{stem}.retained.json", orient="split", index=False,
-                                  date_format="iso", date_unit="us")
-            meta["retained"] = f"{stem}.retained.json"
+            self.retained.to_json(directory / workspace.file_name(position, "retained", "json"), orient="split",
+                                  index=False, date_format="iso", date_unit="us")
         if self.model is not None:
-            save_model(self.model, directory, f"{stem}.model")
-            meta["model"] = f"{stem}.model"
+            save_model(self.model, directory, workspace.stem(position, "model"))
         if self.cardinality is not None:
-            state, arrays = self.cardinality.state()
-            (directory / f"{stem}.cardinality.json").write_text(json.dumps(state))
-            np.savez_compressed(directory / f"{stem}.cardinality.npz", **arrays)
-            meta["cardinality"] = f"{stem}.cardinality"
+            save_model(self.cardinality, directory, workspace.stem(position, "cardinality"))
         return meta
 
     @classmethod
-    def load(cls, meta: dict, table: Table, step: PlanStep, directory: Path, stem: str) -> "TableSynth":
-        synth = cls(table=table, step=step, family=meta["family"],
+    def load(cls, meta: dict, table: Table, step: PlanStep, directory: Path, position: int) -> "TableSynth":
+        """The table saved at ``position``; anything that does not fit ``table`` is a ValueError
+        (or a :class:`relsynth.workspace.DamagedModel` for its files)."""
+        if not isinstance(meta, dict) or meta.get("table") != table.name:
+            raise ValueError(f"the entry of table {table.name!r} is not this table's")
+        parts = {part: meta.get(part) for part in ("retained", "model", "cardinality")}
+        if not all(isinstance(v, bool) for v in parts.values()):
+            raise ValueError(f"table {table.name!r}: parts must be flagged true or false, not named")
+        synth = cls(table=table, step=step, family=str(meta["family"]),
                     modeled={k: Kind(v) for k, v in meta["modeled"].items()},
                     context_kinds={k: Kind(v) for k, v in meta["context_kinds"].items()},
-                    formats=meta["formats"], key_formats=meta["key_formats"], relations=meta["relations"],
-                    orphan_ratio=meta["orphan_ratio"], digest_key=meta["digest_key"],
+                    formats=dict(meta["formats"]), key_formats=dict(meta["key_formats"]),
+                    relations=dict(meta["relations"]), orphan_ratio=float(meta["orphan_ratio"]),
+                    digest_key=str(meta["digest_key"]),
                     latents={k: Kind(v) for k, v in meta.get("latents", {}).items()}, count_from=meta.get("count_from"),
-                    filled=list(meta.get("filled", [])), references=meta.get("references", {}),
-                    copies=meta.get("copies", {}), orders=meta.get("orders", []), key_order=meta.get("key_order"),
-                    passes_down=list(meta.get("passes_down", [])), leading=list(meta.get("leading", [])),
-                    column_metas=meta.get("column_metas", {}), quasi=list(meta.get("quasi", [])),
-                    protect_k=int(meta.get("protect_k", 0)), near=dict(meta.get("near", {})))
-        if meta.get("retained"):
-            synth.retained = pd.read_json(directory / meta["retained"], orient="split", convert_dates=False)
-        with np.load(directory / f"{stem}.exclusions.npz", allow_pickle=False) as arrays:
-            synth.exclusions = {name: arrays[name] for name in arrays.files}
-        if meta["model"]:
-            synth.model = load_model(directory, meta["model"])
-        if meta["cardinality"]:
-            state = json.loads((directory / f"{meta['cardinality']}.json").read_text())
-            with np.load(directory / f"{meta['cardinality']}.npz", allow_pickle=False) as arrays:
-                synth.cardinality = CardinalityModel.from_state(state, dict(arrays))
+                    filled=list(meta.get("filled", [])), references=dict(meta.get("references", {})),
+                    copies=dict(meta.get("copies", {})), orders=list(meta.get("orders", [])),
+                    key_order=meta.get("key_order"), passes_down=list(meta.get("passes_down", [])),
+                    leading=list(meta.get("leading", [])), column_metas=dict(meta.get("column_metas", {})),
+                    quasi=list(meta.get("quasi", [])), protect_k=int(meta.get("protect_k", 0)),
+                    near=dict(meta.get("near", {})))
+        unknown = sorted((set(synth.modeled) | set(synth.formats) | set(synth.key_formats)) - set(table.column_names))
+        if unknown:
+            raise ValueError(f"table {table.name!r} has no column(s) {', '.join(map(repr, unknown))}")
+        if not 0 <= synth.orphan_ratio <= workspace.MAX_ROWS:
+            raise ValueError(f"table {table.name!r}: orphan ratio {synth.orphan_ratio!r} out of range")
+        if parts["retained"]:
+            path = directory / workspace.file_name(position, "retained", "json")
+            document = workspace.read_json(path)   # size-capped and parsed before pandas sees it
+            if not (isinstance(document, dict) and isinstance(document.get("columns"), list)
+                    and isinstance(document.get("data"), list)
+                    and set(document["columns"]) <= set(table.column_names)):
+                raise workspace.DamagedModel(directory, f"{path.name} does not hold rows of table {table.name!r}")
+            synth.retained = pd.read_json(io.StringIO(json.dumps(document)), orient="split", convert_dates=False)
+        exclusions = workspace.read_arrays(directory / workspace.file_name(position, "exclusions", "npz"))
+        for name in exclusions:   # digests of real values (per column, and protect's rows and cells)
+            workspace.expect(exclusions, name, kinds="u")
+        synth.exclusions = exclusions
+        if parts["model"]:
+            synth.model = load_model(directory, workspace.stem(position, "model"), family=synth.family)
+        if parts["cardinality"]:
+            synth.cardinality = load_model(directory, workspace.stem(position, "cardinality"),
+                                           family=CardinalityModel.family, cls=CardinalityModel)
         return synth
+
+
+CELL_BYTES = 64   # a cell's share of memory while its table is drawn, checked and written (a round upper guess)
+
+
+def _check_room(table: Table, rows: float) -> None:
+    """Refuse a table that cannot fit in memory before allocating it (a row count of 1e12 from a
+    crafted model, or a --scale too large), instead of dying with MemoryError."""
+    need = rows * max(len(table.columns), 1) * CELL_BYTES
+    have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if need > have:
+        raise RelsynthError(f"table {table.name}: {rows:,.0f} rows would need about {need / 2**30:,.0f} GiB of "
+                            f"memory, and this machine has {have / 2**30:,.0f} GiB",
+                            hint="lower --scale: rows are generated in memory")
 
 
 def _asked(frame: pd.DataFrame) -> pd.DataFrame:

@@ -144,7 +144,7 @@ class Table:
                    foreign_keys=tuple(ForeignKey.from_dict(f) for f in d.get("foreign_keys", [])),
                    unique=tuple(UniqueConstraint.from_dict(u) for u in d.get("unique", [])),
                    checks=tuple(CheckConstraint.from_dict(c) for c in d.get("checks", [])),
-                   row_count=int(d.get("row_count", 0)))
+                   row_count=d.get("row_count", 0))
 
 
 @dataclass(frozen=True)
