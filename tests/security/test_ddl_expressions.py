@@ -98,19 +98,12 @@ def test_a_check_that_closes_the_table_and_runs_statements_is_refused(crafted: M
         shell_out.unlink(missing_ok=True)
 
 
-def test_a_default_that_adds_ddl_is_refused(crafted: ModelDir, target: tuple[str, str], tmp_path: Path) -> None:
-    dialect, _ = target
-    attack = "0, pwned INTEGER"
-    speak(crafted, dialect)
-    set_column(crafted, "products", "price", default=attack)
-    refused(crafted, target, tmp_path, table="products", expression=attack)
-
-
-def test_a_native_type_that_adds_ddl_is_refused(crafted: ModelDir, target: tuple[str, str], tmp_path: Path) -> None:
-    dialect, _ = target
-    attack = "VARCHAR(60), pwned INTEGER"
-    speak(crafted, dialect)
-    set_column(crafted, "products", "name", native=attack)
+@pytest.mark.parametrize("field, column, attack", [("default", "price", "0, pwned INTEGER"),
+                                                   ("native", "name", "VARCHAR(60), pwned INTEGER")])
+def test_a_default_or_native_type_that_adds_ddl_is_refused(crafted: ModelDir, target: tuple[str, str], tmp_path: Path,
+                                                           field: str, column: str, attack: str) -> None:
+    speak(crafted, target[0])
+    set_column(crafted, "products", column, **{field: attack})
     refused(crafted, target, tmp_path, table="products", expression=attack)
 
 
