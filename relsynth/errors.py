@@ -51,3 +51,9 @@ class ModelError(RelsynthError):
 
 class ArtifactError(RelsynthError):
     hint = "train again with `relsynth train SOURCE -o DIR`"
+
+
+class UnsafeExpression(ArtifactError):
+    """SQL a model carries (a check, a default, a native type) that is not one allowed expression."""
+
+    hint = "train the model again from its source with `relsynth train SOURCE -o DIR`"

@@ -177,5 +177,10 @@ class Schema:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Schema":
-        return cls(dialect=d["dialect"], name=d.get("schema"),
-                   tables=tuple(Table.from_dict(t) for t in d.get("tables", [])))
+        """The schema a model directory holds; UnsafeExpression when SQL in it is not allowed."""
+        from relsynth.schema.safety import check_schema   # it reads these records: imported late
+
+        schema = cls(dialect=d["dialect"], name=d.get("schema"),
+                     tables=tuple(Table.from_dict(t) for t in d.get("tables", [])))
+        check_schema(schema)
+        return schema

@@ -13,13 +13,16 @@ from typing import Callable
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlglot import exp
 
 from relsynth.config import Config
-from relsynth.errors import ConfigError, SchemaError
+from relsynth.errors import ConfigError, SchemaError, UnsafeExpression
+from relsynth.schema.expressions import parse_expression, render, safe_expression, safe_native_type
 from relsynth.schema.detect import detect_kind
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, Table, UniqueConstraint
-from relsynth.schema.sqltypes import INTEGER_GENERICS, describe
+from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl
 
 SAMPLE_ROWS = 10_000
 
@@ -81,8 +84,12 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
             if fk.columns not in [f.columns for f in foreign_keys]:
                 foreign_keys.append(fk)
     unique = _unique_constraints(sa_table, primary_key, conn)
-    checks = tuple(CheckConstraint(sqltext=str(c.sqltext), name=_name(c.name))
-                   for c in sa_table.constraints if isinstance(c, sa.CheckConstraint))
+    column_names = tuple(str(c.name) for c in sa_table.columns)
+    enums = tuple(str(c.type.name) for c in sa_table.columns if isinstance(c.type, sa.Enum) and c.type.name)
+    checks = tuple(check for check in (CheckConstraint(sqltext=str(c.sqltext), name=_name(c.name))
+                                       for c in sa_table.constraints if isinstance(c, sa.CheckConstraint))
+                   if _allowed(check.sqltext, dialect, name, column_names, "check", enums))
+    checks += _domain_checks(sa_table, dialect, column_names, enums)
     row_count = conn.execute(sa.select(sa.func.count()).select_from(sa_table)).scalar_one()
     sample = _sample(conn, sa_table)
 
@@ -90,7 +97,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
     single_unique = {u.columns[0] for u in unique if len(u.columns) == 1}
     columns = []
     for col in sa_table.columns:
-        spec = describe(col.type, dialect)
+        spec = _native_checked(describe(_base_type(col.type), dialect), f"{name}.{col.name}")
         kind = _kind(col.name, spec, primary_key, fk_columns, single_unique, sa_table.name, sample)
         override = table_config.columns.get(col.name) if table_config else None
         if override is not None and override.kind is not None:
@@ -98,7 +105,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
         columns.append(Column(
             # SQLite reports `id INTEGER PRIMARY KEY` as nullable; no primary key column is
             name=str(col.name), type=spec, nullable=bool(col.nullable) and col.name not in primary_key, kind=kind,
-            default=_default(col),
+            default=_default(col, dialect, name, column_names, enums),
             autoincrement=primary_key == (col.name,) and spec["generic"] in INTEGER_GENERICS
             and col.name not in fk_columns,
         ))
@@ -173,11 +180,63 @@ def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set
                        unique=column in single_unique or primary_key == (column,))
 
 
-def _default(col: sa.Column) -> str | None:
+def _default(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
+             enums: tuple[str, ...]) -> str | None:
     if col.server_default is None:
         return None
     text = str(getattr(col.server_default, "arg", col.server_default))
-    return None if "nextval(" in text.lower() else text
+    if "nextval(" in text.lower():
+        return None
+    return text if _allowed(text, dialect, f"{table}.{col.name}", columns, "default", enums) else None
+
+
+def _allowed(text: str, dialect: sa.Dialect, where: str, columns: tuple[str, ...], kind: str,
+             enums: tuple[str, ...]) -> bool:
+    """Whether a genuine source's expression passes the allow-list a model is held to; if not,
+    a warning names it and the clone goes on without it (the column without its default)."""
+    try:
+        safe_expression(text, dialect=dialect.name, table=where, columns=columns, kind=kind, types=enums)
+    except UnsafeExpression as exc:
+        what = "dropped" if kind == "check" else "the column is kept without it"
+        warnings.warn(f"{exc.args[0]}; {what}", stacklevel=3)
+        return False
+    return True
+
+
+def _native_checked(spec: dict, where: str) -> dict:
+    """``spec`` without its native type when that is not a plain type name (the generic one is used)."""
+    native = native_ddl(spec)
+    if native is None:
+        return spec
+    try:
+        safe_native_type(native, dialect=spec["dialect"], where=where)
+    except UnsafeExpression as exc:
+        warnings.warn(f"{exc.args[0]}; the column gets the generic {spec['generic']} type", stacklevel=3)
+        return {k: v for k, v in spec.items() if k != "native"}
+    return spec
+
+
+def _base_type(type_: sa.types.TypeEngine) -> sa.types.TypeEngine:
+    # a PostgreSQL domain is its data type plus a check (kept as the table's own check)
+    return type_.data_type if isinstance(type_, postgresql.DOMAIN) else type_
+
+
+def _domain_checks(sa_table: sa.Table, dialect: sa.Dialect, columns: tuple[str, ...],
+                   enums: tuple[str, ...]) -> tuple[CheckConstraint, ...]:
+    """Each domain column's check, on the column itself (``VALUE >= 1901`` -> ``release_year >= 1901``)."""
+    found = []
+    for col in sa_table.columns:
+        if not isinstance(col.type, postgresql.DOMAIN) or col.type.check is None:
+            continue
+        text = str(col.type.check)
+        if not _allowed(text, dialect, str(sa_table.name), columns, "domain check", enums):
+            continue
+        tree = parse_expression(text, dialect=dialect.name, table=str(sa_table.name), columns=columns,
+                                kind="domain check", types=enums)
+        for value in [c for c in tree.find_all(exp.Column) if c.name.casefold() == "value"]:
+            value.replace(exp.column(exp.to_identifier(str(col.name), quoted=True)))
+        found.append(CheckConstraint(sqltext=render(tree, dialect=dialect.name)))
+    return tuple(found)
 
 
 def _check_config(schema: Schema, config: Config) -> Schema:

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.compiler import compiles
 
+from relsynth.schema.expressions import safe_native_type
+
 GENERICS = ("integer", "smallint", "bigint", "float", "decimal", "boolean", "string", "text",
             "datetime", "date", "time", "interval", "uuid", "json", "binary", "enum", "other")
 INTEGER_GENERICS = frozenset({"integer", "smallint", "bigint"})
@@ -173,21 +175,37 @@ def _compile_native_integer(type_: NativeInteger, compiler: Any, **kw: Any) -> s
 
 
 def build(spec: dict[str, Any], dialect: sa.engine.Dialect, *, key: bool = False,
-          name: str | None = None) -> sa.types.TypeEngine:
+          name: str | None = None, where: str | None = None) -> sa.types.TypeEngine:
     """The type to create on ``dialect`` for a column described by ``spec``.
 
     ``key``: the column is part of a primary, foreign or unique key (MySQL cannot index TEXT).
     ``name``: a fallback enum type name when the spec carries none (PostgreSQL needs one).
+    ``where``: the table and column, named when the native type is refused (UnsafeExpression).
     """
     generic = spec.get("generic", "other")
     same = spec.get("dialect") == dialect.name and bool(spec.get("native"))
     if generic == "enum":
         return _enum(spec, dialect, name)
+    if same and _is_mysql_set(spec):
+        return mysql.SET(*[str(v) for v in spec["values"]])   # its labels quoted by SQLAlchemy, never as text
     if same:
+        native = safe_native_type(spec["native"], dialect=dialect.name, where=where or name or "a column")
         if generic in INTEGER_GENERICS:
-            return NativeInteger(spec["native"])
-        return Native(spec["native"])
+            return NativeInteger(native)
+        return Native(native)
     return _generic(spec, dialect, key)
+
+
+def native_ddl(spec: dict[str, Any]) -> str | None:
+    """The native text ``build`` puts into DDL on the spec's own dialect (None: built from values)."""
+    if spec.get("generic") == "enum" or _is_mysql_set(spec) or not spec.get("native"):
+        return None
+    return str(spec["native"])
+
+
+def _is_mysql_set(spec: dict[str, Any]) -> bool:
+    return spec.get("dialect") in ("mysql", "mariadb") and bool(spec.get("values")) \
+        and str(spec.get("native", "")).upper().startswith("SET(")
 
 
 def _enum(spec: dict[str, Any], dialect: sa.engine.Dialect, name: str | None) -> sa.types.TypeEngine:

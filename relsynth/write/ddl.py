@@ -1,7 +1,12 @@
 """The target's tables: a Schema turned into SQLAlchemy MetaData for one dialect, and created.
 
-Same dialect as the source: native types, server defaults and check constraints verbatim,
-and the target must accept all of them. Another dialect: generic types, no server
+Built from the schema's typed records only. SQL the schema carries (checks, defaults, native
+type names) is parsed and allow-listed first (``relsynth.schema.expressions``) and what reaches
+the target is re-rendered from the parse tree; one not allowed is an UnsafeExpression, raised
+while the MetaData is built, before anything is created.
+
+Same dialect as the source: native types, server defaults and check constraints as the source
+has them, and the target must accept all of them. Another dialect: generic types, no server
 defaults, and check constraints translated best-effort; a check the target rejects is
 dropped with a warning naming it.
 
@@ -12,14 +17,16 @@ each created table keeps the schema's name for messages.
 
 from __future__ import annotations
 
-import re
 import warnings
 from contextlib import nullcontext
 from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
+from sqlglot import exp
 
+from relsynth.schema.expressions import array_operand, parse_expression, render, safe_expression
 from relsynth.schema.model import Column, ForeignKey, Schema, Table
+from relsynth.schema.safety import enum_types
 from relsynth.schema.sqltypes import build
 
 _INTEGERS = ("integer", "smallint", "bigint")
@@ -34,10 +41,9 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
     follow); the MetaData is keyed by those names.
     """
     md = sa.MetaData()
-    same = schema.dialect == dialect.name
     names = _ConstraintNames(dialect)
     cyclic = cycle_foreign_keys(schema)
-    created = {table.name: _table(md, table, dialect, same, names, (table_names or {}).get(table.name))
+    created = {table.name: _table(md, table, dialect, schema.dialect, names, (table_names or {}).get(table.name))
                for table in schema}
     for table in schema:
         target = created[table.name]
@@ -55,27 +61,34 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
     return md
 
 
-def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, same: bool,
+def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, source: str,
            names: "_ConstraintNames", created_as: str | None = None) -> sa.Table:
+    same = source == dialect.name
     keys = table.key_columns | {c for u in table.unique for c in u.columns}
     identity = _identity_column(table, dialect)
-    columns = [_column(table, c, dialect, same, c.name in keys, c.name == identity) for c in table.columns]
+    columns = [_column(table, c, dialect, source, c.name in keys, c.name == identity) for c in table.columns]
     constraints: list[sa.schema.Constraint] = []
     if table.primary_key:
         constraints.append(sa.PrimaryKeyConstraint(*table.primary_key))
     for u in table.unique:
         constraints.append(sa.UniqueConstraint(*u.columns, name=names.take(u.name)))
     for check in table.checks:
-        text = check.sqltext if same else translate_check(check.sqltext, dialect)
+        tree = parse_expression(check.sqltext, dialect=source, table=table.name, columns=table.column_names,
+                                kind="check", types=enum_types(table))
+        text = render(tree, dialect=source) if same else translate_check(tree, dialect)
         label = check.name or check.sqltext
         if text is None:
             warnings.warn(f"{table.name}: check constraint {label!r} cannot be translated for "
                           f"{dialect.name}; dropped", stacklevel=3)
             continue
-        # escaped colons: a ':word' in the check is SQL, not a bind parameter
-        constraints.append(sa.CheckConstraint(sa.text(text.replace(":", "\\:")), name=names.take(check.name),
+        constraints.append(sa.CheckConstraint(_sql(text), name=names.take(check.name),
                                               info={_TRANSLATED: not same, "label": label}))
     return sa.Table(created_as or table.name, md, *columns, *constraints, info={"relsynth_table": table.name})
+
+
+def _sql(text: str) -> sa.TextClause:
+    # escaped colons: a ':word' in checked SQL (a time literal) is SQL, not a bind parameter
+    return sa.text(text.replace(":", "\\:"))
 
 
 def _identity_column(table: Table, dialect: sa.engine.Dialect) -> str | None:
@@ -99,19 +112,22 @@ def _widened_to_decimal(col: Column, dialect: sa.engine.Dialect) -> bool:
         and col.type.get("dialect") != dialect.name
 
 
-def _column(table: Table, col: Column, dialect: sa.engine.Dialect, same: bool, key: bool,
+def _column(table: Table, col: Column, dialect: sa.engine.Dialect, source: str, key: bool,
             identity: bool) -> sa.Column:
-    type_ = build(col.type, dialect, key=key, name=f"{table.name}_{col.name}")
+    type_ = build(col.type, dialect, key=key, name=f"{table.name}_{col.name}", where=f"{table.name}.{col.name}")
     if identity and dialect.name == "sqlite":
         type_ = sa.Integer()   # only the exact INTEGER PRIMARY KEY is SQLite's rowid
     args: list[Any] = []
     kw: dict[str, Any] = {"nullable": col.nullable, "autoincrement": False}
+    default = None if col.default is None else safe_expression(
+        col.default, dialect=source, table=table.name, columns=table.column_names, kind="default",
+        types=enum_types(table))
     if identity:
         if dialect.name == "postgresql":
             args.append(sa.Identity())     # BY DEFAULT: our explicit keys go in as they are
         kw["autoincrement"] = True
-    elif same and col.default is not None and "nextval(" not in col.default.lower():
-        kw["server_default"] = sa.text(col.default)
+    elif source == dialect.name and default is not None and "nextval(" not in default.lower():
+        kw["server_default"] = _sql(default)
     return sa.Column(col.name, type_, *args, **kw)
 
 
@@ -155,51 +171,40 @@ def cycle_foreign_keys(schema: Schema) -> set[tuple[str, ForeignKey]]:
 
 # --------------------------------------------------------------------------- checks
 
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|[^'\"`]+|.", re.S)
-# PostgreSQL casts: ::type, ::type(10,2), ::character varying, ::timestamp without time zone, ::text[]
-_CAST = re.compile(r"::\s*(?:\"[^\"]+\"|[A-Za-z_][\w]*(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))?)"
-                   r"(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?(?:\s*\[\])*", re.I)
-_ANY_ARRAY = re.compile(r"=\s*ANY\s*\(\s*\(?\s*ARRAY\s*\[(?P<items>[^\]]*)\]\s*\)?\s*\)", re.I)
-_NOT_ALL_ARRAY = re.compile(r"<>\s*ALL\s*\(\s*\(?\s*ARRAY\s*\[(?P<items>[^\]]*)\]\s*\)?\s*\)", re.I)
-_UNPORTABLE = re.compile(r"::|~|\bARRAY\b|\bANY\b|\bALL\b|\bSIMILAR\b|\bILIKE\b|\|\|/|@>|<@|\$", re.I)
+# Nodes left after the rewrites below that other dialects read differently or not at all.
+_UNPORTABLE = (exp.RegexpLike, exp.RegexpILike, exp.ILike, exp.Any, exp.All, exp.Array, exp.Interval,
+               exp.Anonymous)
 
 
-def translate_check(sqltext: str, dialect: sa.engine.Dialect) -> str | None:
-    """A check written for another dialect, rewritten for ``dialect``; None when it can't be.
+def translate_check(tree: exp.Expression, dialect: sa.engine.Dialect) -> str | None:
+    """A checked check (``parse_expression``) of another dialect, rendered for ``dialect``; None
+    when it can't be.
 
-    Best effort: casts go, ``x = ANY (ARRAY[...])`` becomes ``x IN (...)``, ``~~`` becomes
-    LIKE, and quoted identifiers take the target's quotes. Anything still dialect-specific
+    Best effort: casts go, ``x = ANY (ARRAY[...])`` becomes ``x IN (...)`` (``<> ALL``: NOT IN),
+    and the target's own quotes and functions are rendered. Anything still dialect-specific
     gives None; the target itself is the final judge (see ``create_tables``).
     """
-    quote = dialect.identifier_preparer.quote_identifier
-    out = []
-    for token in _TOKENS.findall(sqltext):
-        if token[:1] in "\"`" and len(token) > 1:
-            inner = token[1:-1]
-            inner = inner.replace('""', '"') if token[0] == '"' else inner.replace("``", "`")
-            out.append(quote(inner))
-        elif token[:1] == "'":
-            out.append(token)
-        else:
-            token = token.replace("!~~", " NOT LIKE ").replace("~~", " LIKE ")
-            out.append(token)
-    text = "".join(out)
-    # casts and ARRAY[...] live outside string literals and quoted names only in practice
-    text = _strip_outside_literals(text, lambda s: _CAST.sub("", s))
-    text = _ANY_ARRAY.sub(lambda m: f"IN ({m['items']})", text)
-    text = _NOT_ALL_ARRAY.sub(lambda m: f"NOT IN ({m['items']})", text)
-    if dialect.name == "sqlite":
-        text = _strip_outside_literals(text, lambda s: re.sub(r"\bchar(?:acter)?_length\s*\(", "length(", s,
-                                                              flags=re.I))
-    if _strip_outside_literals(text, lambda s: s if _UNPORTABLE.search(s) is None else "\0").count("\0"):
+    portable = tree.copy()
+    for cast in list(portable.find_all(exp.Cast)):
+        portable = cast.this if cast is portable else portable
+        cast.replace(cast.this)
+    for node in list(portable.find_all(exp.EQ, exp.NEQ)):
+        items = array_operand(node.expression) if _quantifier(node.expression) == \
+            ("any" if isinstance(node, exp.EQ) else "all") else None
+        if items is not None:
+            found = exp.In(this=node.this, expressions=items.expressions)
+            found = found if isinstance(node, exp.EQ) else exp.Not(this=found)
+            portable = found if node is portable else portable   # the root has no parent to replace it in
+            node.replace(found)
+    if any(isinstance(node, _UNPORTABLE) for node in portable.walk()):
         return None
-    return text.strip()
+    return render(portable, dialect=dialect.name)
 
 
-def _strip_outside_literals(text: str, fn: Any) -> str:
-    """Apply ``fn`` to the parts of ``text`` outside '...' string literals."""
-    parts = re.split(r"('(?:[^']|'')*')", text)
-    return "".join(p if i % 2 else fn(p) for i, p in enumerate(parts))
+def _quantifier(node: exp.Expression) -> str | None:
+    if isinstance(node, (exp.Any, exp.All)):
+        return type(node).__name__.lower()
+    return node.name.casefold() if isinstance(node, exp.Anonymous) else None
 
 
 # --------------------------------------------------------------------------- create / drop
