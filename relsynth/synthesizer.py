@@ -30,7 +30,7 @@ from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
 from relsynth.schema.kinds import Kind
-from relsynth.schema.integrity import check_schema
+from relsynth.schema.integrity import check_structure
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
 from relsynth.urls import resolve_url, source_engine
@@ -240,7 +240,7 @@ class Synthesizer:
                                  f"{str(manifest.get('relsynth'))[:20]!r}); this relsynth {__version__} reads "
                                  f"format {workspace.FORMAT}: train it again")
             schema = Schema.from_dict(manifest["schema"])
-            check_schema(schema)
+            check_structure(schema)
             plan = Plan.from_dict(manifest["plan"])
             plan.check(schema)
             if sorted(manifest["tables"]) != sorted(plan.order):

@@ -13,7 +13,7 @@ from relsynth.workspace import MAX_ROWS, expect_count
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb")
 
 
-def check_schema(schema: Schema) -> None:
+def check_structure(schema: Schema) -> None:
     """Raise ValueError naming the first thing in ``schema`` that cannot be."""
     if schema.dialect not in DIALECTS:
         raise ValueError(f"the schema's dialect {schema.dialect!r} is none of {', '.join(DIALECTS)}")

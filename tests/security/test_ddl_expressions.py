@@ -70,7 +70,8 @@ def refused(model: ModelDir, target: tuple[str, str], tmp_path: Path, *, table: 
     errors = [line for line in run.stderr.splitlines() if line.strip()]
     assert run.returncode == 1, run.stderr
     assert len(errors) == 1 and errors[0].startswith("error: "), run.stderr
-    assert f"error: {table}" in errors[0] and expression[:40] in errors[0], errors[0]
+    assert "is damaged or not a relsynth model" in errors[0], errors[0]
+    assert f": {table}" in errors[0] and expression[:40] in errors[0], errors[0]
     assert "Traceback" not in run.stderr
     assert tables_of(dialect, url) == []                    # the target is untouched
     assert snapshot(tmp_path) == before                      # no file written anywhere under the test's dir
