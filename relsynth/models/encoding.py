@@ -147,10 +147,12 @@ def _special_rows(missing: np.ndarray, meta: Mapping[str, Any]) -> dict[str, np.
         return {}
     names = ["null", *shares]
     weights = np.array([float(meta.get("null_share") or 0.0), *shares.values()])
-    bounds = np.cumsum(weights / weights.sum())
-    picks = np.searchsorted(bounds, (np.arange(1, rows.size + 1) * _GOLDEN) % 1.0, side="right")
-    picks = np.minimum(picks, len(names) - 1)
-    return {name: rows[picks == i] for i, name in enumerate(names) if name != "null"}
+    share = weights / weights.sum() * rows.size
+    counts = np.floor(share).astype(np.int64)   # largest remainders: the source's counts exactly
+    counts[np.argsort(-(share - counts), kind="stable")[:rows.size - counts.sum()]] += 1
+    spread = rows[np.argsort((np.arange(1, rows.size + 1) * _GOLDEN) % 1.0, kind="stable")]
+    ends = np.cumsum(counts)
+    return {name: np.sort(spread[end - count:end]) for name, count, end in zip(names, counts, ends) if name != "null"}
 
 
 _SPECIAL_FLOATS = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf}
@@ -175,7 +177,7 @@ def _with_specials(values: np.ndarray, missing: np.ndarray, meta: Mapping[str, A
 class _Integer:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
-        lo, hi = _range(_numeric(series))
+        lo, hi = _exact_int_range(series)
         return {"min": lo, "max": hi}
 
     @staticmethod
@@ -184,10 +186,45 @@ class _Integer:
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
-        rounded = np.round(_clip(values, meta))
-        if _nulls(rounded).any():  # nullable integers keep their type
-            return pd.Series(pd.array(rounded, dtype="Float64").astype("Int64"))
-        return pd.Series(rounded.astype(np.int64))
+        nulls = _nulls(values)
+        lo, hi = meta.get("min"), meta.get("max")
+        unsigned = hi is not None and int(hi) > np.iinfo(np.int64).max   # BIGINT UNSIGNED past 2**63
+        rounded = np.round(np.nan_to_num(_clip(values, meta)))
+        if lo is not None:  # a float bound may round past the exact one (2**64 - 1 is 2**64 as a float)
+            rounded = np.clip(rounded, _float_at_least(int(lo)), _float_at_most(int(hi)))
+        ints = rounded.astype(np.uint64 if unsigned else np.int64)
+        if lo is not None:
+            dtype = np.uint64 if unsigned else np.int64
+            ints = np.clip(ints, dtype(int(lo)), dtype(int(hi)))
+        if nulls.any():  # nullable integers keep their type
+            return pd.Series(pd.arrays.IntegerArray(ints, nulls))
+        return pd.Series(ints)
+
+
+def _exact_int_range(series: pd.Series) -> tuple[int | None, int | None]:
+    """The smallest and largest value as exact ints (int64 and unsigned limits included)."""
+    present = series.dropna()
+    if present.empty:
+        return None, None
+    if present.dtype.kind in "iu":
+        return int(present.min()), int(present.max())
+    values = _numeric(present)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None, None
+    if np.all(values == np.round(values)) and np.abs(values).max() < 2.0 ** 53:
+        return int(values.min()), int(values.max())
+    return int(min(present, key=float)), int(max(present, key=float))   # rare: wide ints as objects
+
+
+def _float_at_most(bound: int) -> float:
+    value = float(bound)
+    return float(np.nextafter(value, -np.inf)) if value > bound else value
+
+
+def _float_at_least(bound: int) -> float:
+    value = float(bound)
+    return float(np.nextafter(value, np.inf)) if value < bound else value
 
 
 def _float_scale(values: np.ndarray, *, limit: int = 6, sample: int = 10_000) -> int | None:
@@ -234,6 +271,9 @@ def _snap_endings(values: np.ndarray, meta: Mapping[str, Any]) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, snapped)
 
 
+_MODEL_LIMIT = 1e307
+
+
 class _Float:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
@@ -245,7 +285,9 @@ class _Float:
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
-        return _numeric(series)   # NaN and infinities are missing to the model: their share is in the meta
+        # NaN and infinities are missing to the model (their share is in the meta); values near
+        # DOUBLE's limit are pulled in so a model's differences of them cannot overflow to NaN
+        return np.clip(_numeric(series), -_MODEL_LIMIT, _MODEL_LIMIT)
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
