@@ -6,6 +6,7 @@ from typing import Callable
 
 import decimal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -22,6 +23,7 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
     as_text = {c.name for c in cols if engine.dialect.name == "sqlite"
                and isinstance(c.type, (sa.DateTime, sa.Date)) and not isinstance(c.type, sa.Time)}
     cols = [sa.type_coerce(c, sa.String).label(c.name) if c.name in as_text else c for c in cols]
+    exact = {c.name for c in cols if _needs_decimals(c.type)}
     if not cols:
         count = _count(engine, sa_table)
         return pd.DataFrame(index=pd.RangeIndex(count))
@@ -30,7 +32,7 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
         result = conn.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(sa.select(*cols))
         for part in result.partitions(CHUNK_ROWS):
             columns = list(zip(*part))  # column-wise in C: far faster than from_records on Row objects
-            chunks.append(pd.DataFrame({n: _column(values) for n, values in zip(names, columns)}))
+            chunks.append(pd.DataFrame({n: _column(values, exact=n in exact) for n, values in zip(names, columns)}))
             if progress:
                 progress(len(part))
     if not chunks:
@@ -48,11 +50,32 @@ def _parse_timestamps(text: pd.Series, *, date_only: bool) -> pd.Series:
     return stamps
 
 
-def _column(values: tuple) -> pd.Series:
+EXACT_DIGITS = 15   # float64 spells any decimal of at most this many significant digits
+
+
+def _needs_decimals(type_: sa.types.TypeEngine) -> bool:
+    """A NUMERIC / DECIMAL that may hold more digits than float64 keeps (or any number of them)."""
+    return (isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float | sa.Integer)
+            and (type_.precision is None or type_.precision > EXACT_DIGITS))
+
+
+def _column(values: tuple, *, exact: bool = False) -> pd.Series:
+    """One column of a chunk. Decimals of a wide NUMERIC stay Decimal objects (exact); narrower
+    ones become floats. A float NaN or Infinity the database holds as a value is kept apart from
+    NULL: the column is then a masked Float64 (NULL is NA, NaN a value)."""
     series = pd.Series(values, dtype=object)
+    if exact:
+        return series
     inferred = series.infer_objects()
     if inferred.dtype == object and len(series) and any(isinstance(v, decimal.Decimal) for v in values[:1000]):
-        return pd.to_numeric(series, errors="coerce")  # Decimal objects: floats for the model
+        inferred = pd.to_numeric(series, errors="coerce")  # Decimal objects: floats for the model
+    if inferred.dtype.kind == "f":
+        floats = inferred.to_numpy(dtype=np.float64)
+        nan = np.isnan(floats)
+        if nan.any():
+            nulls = np.equal(series.to_numpy(dtype=object), None)
+            if (nan & ~nulls).any():
+                return pd.Series(pd.arrays.FloatingArray(floats, nulls))
     return inferred
 
 

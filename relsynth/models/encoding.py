@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -50,7 +51,7 @@ def analyze(series: pd.Series, kind: Kind | str) -> dict:
     codec = _codec(kind.value)
     meta = codec.analyze(series)
     meta["kind"] = kind.value
-    meta["null_share"] = float(series.isna().mean()) if len(series) else 0.0
+    meta["null_share"] = float(_null_mask(series).mean()) if len(series) else 0.0
     return meta
 
 
@@ -109,13 +110,75 @@ def _nulls(values: np.ndarray) -> np.ndarray:
     return np.isnan(values)
 
 
+# ---------------------------------------------------------------- NaN and infinities as values
+
+SPECIALS = ("nan", "inf", "-inf")
+_GOLDEN = (math.sqrt(5) - 1) / 2
+
+
+def _null_mask(series: pd.Series) -> np.ndarray:
+    """SQL NULL: not a NaN value (PostgreSQL floats hold NaN; the frame keeps it apart from NULL
+    in a masked Float64 column, or as Decimal('NaN') among Decimal objects)."""
+    nulls = series.isna().to_numpy(dtype=bool, copy=True)
+    if series.dtype == object and nulls.any():
+        held = series[nulls].map(lambda v: isinstance(v, decimal.Decimal), na_action=None)
+        nulls[np.flatnonzero(nulls)[held.to_numpy(dtype=bool)]] = False   # NaN values, not NULL
+    return nulls
+
+
+def _special_shares(series: pd.Series) -> dict[str, float]:
+    """The share of rows holding NaN, +Infinity and -Infinity (values, not NULL), when any do."""
+    if not len(series) or not (series.dtype == object or series.dtype.kind == "f"):
+        return {}
+    values = pd.to_numeric(series.astype(object) if series.dtype == object else series, errors="coerce")
+    values = np.asarray(values.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan))
+    nan = np.isnan(values) & ~_null_mask(series)
+    counts = {"nan": int(nan.sum()), "inf": int(np.isposinf(values).sum()), "-inf": int(np.isneginf(values).sum())}
+    return {k: v / len(series) for k, v in counts.items() if v}
+
+
+def _special_rows(missing: np.ndarray, meta: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Which of the rows the model left missing hold NULL and which a special value, in the
+    source's shares. The model learns NULL and specials as one "missing" step (like NULL alone
+    before); they are told apart here by a low-discrepancy sequence, so no generator is needed
+    and a seed still gives the same rows."""
+    shares = meta.get("specials") or {}
+    rows = np.flatnonzero(missing)
+    if not shares or rows.size == 0:
+        return {}
+    names = ["null", *shares]
+    weights = np.array([float(meta.get("null_share") or 0.0), *shares.values()])
+    share = weights / weights.sum() * rows.size
+    counts = np.floor(share).astype(np.int64)   # largest remainders: the source's counts exactly
+    counts[np.argsort(-(share - counts), kind="stable")[:rows.size - counts.sum()]] += 1
+    spread = rows[np.argsort((np.arange(1, rows.size + 1) * _GOLDEN) % 1.0, kind="stable")]
+    ends = np.cumsum(counts)
+    return {name: np.sort(spread[end - count:end]) for name, count, end in zip(names, counts, ends) if name != "null"}
+
+
+_SPECIAL_FLOATS = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf}
+
+
+def _with_specials(values: np.ndarray, missing: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+    """Floats where NULL is pd.NA and NaN / infinities are values (a masked Float64 column)."""
+    rows = _special_rows(missing, meta)
+    if not rows:
+        return pd.Series(values, dtype=np.float64)
+    values = np.array(values, dtype=np.float64)
+    mask = missing.copy()
+    for name, where in rows.items():
+        values[where] = _SPECIAL_FLOATS[name]
+        mask[where] = False
+    return pd.Series(pd.arrays.FloatingArray(values, mask))
+
+
 # ---------------------------------------------------------------- numbers
 
 
 class _Integer:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
-        lo, hi = _range(_numeric(series))
+        lo, hi = _exact_int_range(series)
         return {"min": lo, "max": hi}
 
     @staticmethod
@@ -124,10 +187,45 @@ class _Integer:
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
-        rounded = np.round(_clip(values, meta))
-        if _nulls(rounded).any():  # nullable integers keep their type
-            return pd.Series(pd.array(rounded, dtype="Float64").astype("Int64"))
-        return pd.Series(rounded.astype(np.int64))
+        nulls = _nulls(values)
+        lo, hi = meta.get("min"), meta.get("max")
+        unsigned = hi is not None and int(hi) > np.iinfo(np.int64).max   # BIGINT UNSIGNED past 2**63
+        rounded = np.round(np.nan_to_num(_clip(values, meta)))
+        if lo is not None:  # a float bound may round past the exact one (2**64 - 1 is 2**64 as a float)
+            rounded = np.clip(rounded, _float_at_least(int(lo)), _float_at_most(int(hi)))
+        ints = rounded.astype(np.uint64 if unsigned else np.int64)
+        if lo is not None:
+            dtype = np.uint64 if unsigned else np.int64
+            ints = np.clip(ints, dtype(int(lo)), dtype(int(hi)))
+        if nulls.any():  # nullable integers keep their type
+            return pd.Series(pd.arrays.IntegerArray(ints, nulls))
+        return pd.Series(ints)
+
+
+def _exact_int_range(series: pd.Series) -> tuple[int | None, int | None]:
+    """The smallest and largest value as exact ints (int64 and unsigned limits included)."""
+    present = series.dropna()
+    if present.empty:
+        return None, None
+    if present.dtype.kind in "iu":
+        return int(present.min()), int(present.max())
+    values = _numeric(present)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None, None
+    if np.all(values == np.round(values)) and np.abs(values).max() < 2.0 ** 53:
+        return int(values.min()), int(values.max())
+    return int(min(present, key=float)), int(max(present, key=float))   # rare: wide ints as objects
+
+
+def _float_at_most(bound: int) -> float:
+    value = float(bound)
+    return float(np.nextafter(value, -np.inf)) if value > bound else value
+
+
+def _float_at_least(bound: int) -> float:
+    value = float(bound)
+    return float(np.nextafter(value, np.inf)) if value < bound else value
 
 
 def _float_scale(values: np.ndarray, *, limit: int = 6, sample: int = 10_000) -> int | None:
@@ -174,24 +272,31 @@ def _snap_endings(values: np.ndarray, meta: Mapping[str, Any]) -> np.ndarray:
     return np.where(np.isnan(values), np.nan, snapped)
 
 
+_MODEL_LIMIT = 1e307
+
+
 class _Float:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
         values = _numeric(series)
         lo, hi = _range(values)
         scale = _float_scale(values)
-        return {"min": lo, "max": hi, "scale": scale, "endings": _endings(values, scale)}
+        return {"min": lo, "max": hi, "scale": scale, "endings": _endings(values, scale),
+                "specials": _special_shares(series)}
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
-        return _numeric(series)
+        # NaN and infinities are missing to the model (their share is in the meta); values near
+        # DOUBLE's limit are pulled in so a model's differences of them cannot overflow to NaN
+        return np.clip(_numeric(series), -_MODEL_LIMIT, _MODEL_LIMIT)
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        missing = _nulls(values)
         values = _snap_endings(_clip(values, meta), meta)
         if meta.get("scale") is not None:  # synthetic values look like the source's (e.g. cents)
             values = np.round(values, int(meta["scale"]))
-        return pd.Series(values, dtype=np.float64)
+        return _with_specials(values, missing, meta)
 
 
 def _decimal_places(value: Any) -> int:
@@ -217,7 +322,15 @@ def _float_places(values: np.ndarray) -> int:
     return _MAX_SCALE
 
 
+_EXACT_DIGITS = 15   # float64 spells every decimal of at most this many significant digits
+
+
 class _Decimal:
+    """Decimals are modeled as float64; a column whose values need more than 15 significant
+    digits (integer digits + scale) is decoded to ``decimal.Decimal`` quantized to its scale and
+    clipped to its exact observed range (kept as text in the meta), so no value rounds past the
+    source's extremes or the type's precision."""
+
     @staticmethod
     def analyze(series: pd.Series) -> dict:
         values = _numeric(series)
@@ -226,8 +339,15 @@ class _Decimal:
             scale = _float_places(values[np.isfinite(values)])
         else:  # Decimal objects or text: their own spelling says the scale
             uniques = pd.unique(series.dropna())  # scale is found on distinct values only
-            scale = max((_decimal_places(v) for v in uniques), default=0)
-        return {"min": lo, "max": hi, "scale": int(scale), "endings": _endings(values, int(scale))}
+            scale = max((_decimal_places(v) for v in uniques if not _special_decimal(v)), default=0)
+        meta = {"min": lo, "max": hi, "scale": int(scale), "endings": _endings(values, int(scale)),
+                "specials": _special_shares(series)}
+        if series.dtype == object and lo is not None:
+            exact_lo, exact_hi = _exact_range(series, values)
+            digits = max(_integer_digits(exact_lo), _integer_digits(exact_hi)) + int(scale)
+            if digits > _EXACT_DIGITS:
+                meta.update(exact=True, min_exact=str(exact_lo), max_exact=str(exact_hi), endings=None)
+        return meta
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
@@ -235,8 +355,55 @@ class _Decimal:
 
     @staticmethod
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+        missing = _nulls(values)
         values = _snap_endings(_clip(values, meta), meta)
-        return pd.Series(np.round(values, int(meta.get("scale", 0))), dtype=np.float64)
+        if meta.get("exact"):
+            return _exact_decimals(values, missing, meta)
+        return _with_specials(np.round(values, int(meta.get("scale", 0))), missing, meta)
+
+
+def _special_decimal(value: Any) -> bool:
+    return isinstance(value, decimal.Decimal) and not value.is_finite()
+
+
+def _exact_range(series: pd.Series, values: np.ndarray) -> tuple[decimal.Decimal, decimal.Decimal]:
+    """The exact smallest and largest value: only the rows whose float ties the float extreme
+    are compared as Decimals."""
+    raw = series.to_numpy(dtype=object)
+    finite = np.isfinite(values)
+    low = raw[finite & (values == values[finite].min())]
+    high = raw[finite & (values == values[finite].max())]
+    return min(map(decimal.Decimal, low)), max(map(decimal.Decimal, high))
+
+
+_WIDE = decimal.Context(prec=100)   # more digits than any database's DECIMAL (MySQL: 65)
+
+
+def _integer_digits(value: decimal.Decimal) -> int:
+    return max(value.adjusted() + 1, 1)
+
+
+def _exact_decimals(values: np.ndarray, missing: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
+    """Floats as Decimals of the column's scale, inside the exact observed range."""
+    scale = int(meta.get("scale") or 0)
+    lo, hi = decimal.Decimal(meta["min_exact"]), decimal.Decimal(meta["max_exact"])
+    out = np.full(len(values), None, dtype=object)
+    present = np.flatnonzero(~missing)
+    if present.size:
+        # each float's exact binary value quantized to the scale (a context wide enough never to
+        # round away integer digits): three times faster than formatting text first
+        step = decimal.Decimal(1).scaleb(-scale)
+        exact = map(decimal.Decimal, values[present].tolist())
+        decimals = np.fromiter(map(_WIDE.quantize, exact, itertools.repeat(step)), dtype=object, count=present.size)
+        # only values whose float reaches an end can pass it once exact: compare those alone
+        low = np.flatnonzero(values[present] <= float(lo))
+        high = np.flatnonzero(values[present] >= float(hi))
+        decimals[low[decimals[low] < lo]] = lo
+        decimals[high[decimals[high] > hi]] = hi
+        out[present] = decimals
+    for name, where in _special_rows(missing, meta).items():
+        out[where] = decimal.Decimal({"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[name])
+    return pd.Series(out, dtype=object)
 
 
 # ---------------------------------------------------------------- booleans and categories
@@ -408,9 +575,15 @@ def _micros(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _resolution_us(values: np.ndarray) -> int:
+def _exact_micros(series: pd.Series) -> np.ndarray:
+    """Microseconds as int64, null rows dropped: exact where float64 is not (past 2**53 us, i.e.
+    beyond the years 1685..2255, floats step by several microseconds)."""
+    raw = series.to_numpy(dtype="datetime64[us]")
+    return raw[~np.isnat(raw)].view(np.int64)
+
+
+def _resolution_us(finite: np.ndarray) -> int:
     """The coarsest unit (1 us .. 1 s) every observed value is a multiple of; decoding rounds to it."""
-    finite = values[~np.isnan(values)].astype(np.int64)
     for unit in (_US_PER_S, 1000, 1):
         if finite.size == 0 or not np.any(finite % unit):
             return unit
@@ -421,9 +594,9 @@ class _Datetime:
     @staticmethod
     def analyze(series: pd.Series) -> dict:
         stamps, tz = _timestamps(series)
-        values = _micros(stamps)
-        lo, hi = _range(values)
-        return {"min": lo, "max": hi, "tz": tz, "resolution_us": _resolution_us(values)}
+        exact = _exact_micros(stamps)
+        lo, hi = (int(exact.min()), int(exact.max())) if exact.size else (None, None)
+        return {"min": lo, "max": hi, "tz": tz, "resolution_us": _resolution_us(exact)}
 
     @staticmethod
     def encode(series: pd.Series, meta: Mapping[str, Any]) -> np.ndarray:
@@ -435,6 +608,8 @@ class _Datetime:
         unit = int(meta.get("resolution_us") or 1)
         nulls = _nulls(values)
         micros = (np.round(np.nan_to_num(_clip(values, meta)) / unit) * unit).astype(np.int64)
+        if meta.get("min") is not None:  # in whole microseconds: 9999-12-31 23:59:59.999999 never rounds up
+            micros = np.clip(micros, _ceil_to(meta["min"], unit), _floor_to(meta["max"], unit))
         stamps = micros.view("datetime64[us]").copy()
         stamps[nulls] = np.datetime64("NaT")
         lo, hi = meta.get("min"), meta.get("max")
@@ -443,6 +618,15 @@ class _Datetime:
         if meta.get("tz"):
             series = series.dt.tz_localize("UTC").dt.tz_convert(meta["tz"])
         return series
+
+
+def _floor_to(bound: float, unit: int) -> int:
+    """A bound (an int, or a float from a model saved before bounds were exact) down to the unit."""
+    return int(bound) // unit * unit
+
+
+def _ceil_to(bound: float, unit: int) -> int:
+    return -(-int(bound) // unit) * unit
 
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")

@@ -347,7 +347,9 @@ def centers(values: np.ndarray) -> np.ndarray:
 
 def as_predictors(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Encoded columns shifted by their offsets, as the float32 matrix the trees split on."""
-    return np.ascontiguousarray(values - offsets, dtype=np.float32)
+    # a float64 past float32's range (1.8e308) would split as infinity, which the trees refuse
+    limit = np.finfo(np.float32).max
+    return np.ascontiguousarray(np.clip(values - offsets, -limit, limit), dtype=np.float32)
 
 
 def training_rows(table: pd.DataFrame, kinds: Mapping[str, Kind], context: pd.DataFrame | None, *, max_rows: int,

@@ -89,6 +89,11 @@ def _pull_in(values: pd.Series, kind: Kind, k: int) -> pd.Series:
         return values
     pulled = np.clip(codes, low, high)
     decoded = encoding.decode(pulled, {**meta, "endings": None}, name=values.name)
+    if isinstance(values.dtype, pd.Float64Dtype):   # NaN values held apart from NULL stay apart
+        floats = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        floats[outside] = decoded.to_numpy(dtype=np.float64, na_value=np.nan)[outside]
+        return pd.Series(pd.arrays.FloatingArray(floats, values.isna().to_numpy(copy=True)),
+                         index=values.index, name=values.name)
     out = values.astype(object).to_numpy(copy=True)
     out[outside] = decoded.astype(object).to_numpy()[outside]
     return pd.Series(out, index=values.index, name=values.name).infer_objects()

@@ -8,6 +8,7 @@ progress can be shown. Deferred foreign keys are set afterwards by primary key, 
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from relsynth.errors import TargetError
 from relsynth.schema.model import Table
-from relsynth.write.values import Target, to_python, to_text
+from relsynth.write.values import Target, nul_characters, special_values, to_python, to_text, without_nul
 
 CHUNK_ROWS = 100_000
 Progress = Callable[[str, int], None]
@@ -35,6 +36,7 @@ def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.Data
         raise ValueError(f"frame for {spec.name} lacks columns {missing}")
     targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns}
     nulls = set(null_columns)
+    frame = held_by_target(frame, spec, targets, dialect=conn.dialect.name)
     write = _copy if conn.dialect.name == "postgresql" else _executemany
     total = len(frame)
     done = 0
@@ -47,6 +49,43 @@ def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.Data
     if total == 0 and progress is not None:
         progress(spec.name, 0)
     return done
+
+
+_SPELLED = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def held_by_target(frame: pd.DataFrame, spec: Table, targets: dict[str, Target], *, dialect: str) -> pd.DataFrame:
+    """The rows as the target can hold them, checked before any row of the table is sent.
+
+    NaN / Infinity in a column whose target type cannot hold them: NULL with a warning when the
+    column is nullable, else a TargetError naming the column. NUL characters in text going to
+    PostgreSQL (which cannot store them): replaced by U+FFFD, with a warning."""
+    changed: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        target, series = targets[column.name], frame.get(column.name)
+        if series is None or (target.generic not in ("float", "decimal") and not target.text):
+            continue
+        unheld = {k: v for k, v in special_values(series).items() if k not in target.specials} \
+            if target.generic in ("float", "decimal") else {}
+        if unheld:
+            rows = np.logical_or.reduce(list(unheld.values()))
+            what = "/".join(_SPELLED[k] for k in unheld)
+            place = f"{spec.name}.{column.name}"
+            if not column.nullable:
+                raise TargetError(f"{place} holds {int(rows.sum())} {what} values, which a {dialect} "
+                                  f"{target.generic} column cannot hold, and it is NOT NULL",
+                                  hint="write to a PostgreSQL target (its float and numeric columns hold them), "
+                                       f"or make {column.name} nullable in the config so they are written as NULL")
+            warnings.warn(f"{place}: {int(rows.sum())} {what} values written as NULL ({dialect} "
+                          f"{target.generic} columns cannot hold them)", stacklevel=3)
+            changed[column.name] = series.mask(rows) if series.dtype != object else series.where(~rows, None)
+        elif target.text and dialect == "postgresql":
+            rows = nul_characters(series)
+            if rows.any():
+                warnings.warn(f"{spec.name}.{column.name}: NUL characters in {int(rows.sum())} values replaced "
+                              f"by U+FFFD (PostgreSQL text cannot hold NUL)", stacklevel=3)
+                changed[column.name] = without_nul(series, rows)
+    return frame.assign(**changed) if changed else frame
 
 
 def _copy(conn: sa.Connection, table: sa.Table, columns: list[str],

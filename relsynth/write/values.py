@@ -34,6 +34,62 @@ class Target:
         self.interval_as_datetime = self.generic == "interval" and isinstance(type_, sa.Interval) \
             and dialect.name != "postgresql"
         self.pg_array = self.array and dialect.name == "postgresql" and not isinstance(type_, sa.JSON)
+        self.specials = _held_specials(self.generic, dialect)
+        self.text = self.generic in _TEXT_GENERICS and not self.array
+
+
+_TEXT_GENERICS = frozenset({"string", "text", "enum", "other"})
+_NUL, NUL_REPLACEMENT = "\x00", "\ufffd"
+
+
+def _held_specials(generic: str, dialect: sa.engine.Dialect) -> frozenset[str]:
+    """The non-finite numbers a column of this type holds on the target: PostgreSQL floats hold
+    NaN and both infinities, its NUMERIC NaN (and the infinities from version 14); SQLite REAL
+    holds the infinities (a NaN is stored as NULL); MySQL / MariaDB hold none."""
+    if dialect.name == "postgresql":
+        if generic == "float":
+            return frozenset({"nan", "inf", "-inf"})
+        if generic == "decimal":
+            version = dialect.server_version_info or (0,)
+            return frozenset({"nan", "inf", "-inf"} if version >= (14,) else {"nan"})
+    if dialect.name == "sqlite" and generic == "float":
+        return frozenset({"inf", "-inf"})
+    return frozenset()
+
+
+def special_values(series: pd.Series) -> dict[str, np.ndarray]:
+    """Where a numeric column holds NaN, +Infinity or -Infinity as values (NULL is not one):
+    a masked Float64 column's NaN, a float's infinities, Decimal('NaN') / Decimal('Infinity')."""
+    if series.dtype == object:
+        nulls = series.isna().to_numpy(dtype=bool, copy=True)   # pandas counts Decimal('NaN') as missing: it is a value
+        if nulls.any():
+            held = series[nulls].map(lambda v: isinstance(v, Decimal)).to_numpy(dtype=bool)   # null rows only
+            nulls[np.flatnonzero(nulls)[held]] = False
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    elif series.dtype.kind == "f":
+        nulls = series.isna().to_numpy(dtype=bool)   # a masked Float64 keeps NaN values apart from NULL
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        return {}
+    found = {"nan": np.isnan(values) & ~nulls, "inf": np.isposinf(values), "-inf": np.isneginf(values)}
+    return {name: where for name, where in found.items() if where.any()}
+
+
+def nul_characters(series: pd.Series) -> np.ndarray:
+    """Rows of a text column holding a NUL character (U+0000)."""
+    try:
+        found = series.str.contains(_NUL, regex=False, na=False)   # non-text values count as no
+    except AttributeError:   # no text in the column at all
+        return np.zeros(len(series), dtype=bool)
+    return found.to_numpy(dtype=bool, na_value=False)
+
+
+def without_nul(series: pd.Series, rows: np.ndarray) -> pd.Series:
+    """NUL characters in ``rows`` replaced by U+FFFD, one character for one: lengths and
+    distinct values stay (a stripped 'a\\x00' would clash with 'a' in a unique column)."""
+    out = series.astype(object)
+    out[rows] = out[rows].str.replace(_NUL, NUL_REPLACEMENT, regex=False)
+    return out
 
 
 def to_text(series: pd.Series, target: Target) -> np.ndarray:
