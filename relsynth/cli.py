@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -334,7 +335,7 @@ class _errors:
 
         if isinstance(exc, KeyboardInterrupt):
             typer.secho("interrupted: the target was left as it was", err=True, fg="red")
-            raise typer.Exit(130)
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130)
         if isinstance(exc, RelsynthError):
             typer.secho(f"error: {_scrub(str(exc))}", err=True, fg="red")
             raise typer.Exit(1)
@@ -363,8 +364,29 @@ class _reporter:
         return False
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken the way Ctrl-C is: the writers roll back, the target is left as it was."""
+
+
+_TERMINATED: list[bool] = []
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)     # a second one must not cut the rollback short
+    _TERMINATED.append(True)
+    raise Terminated()
+
+
 def main() -> None:
-    app()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        app()
+    except SystemExit as done:
+        # before or after a command's error handling (imports, the summary) typer exits 130 silently
+        if _TERMINATED and done.code != 143:
+            typer.secho("interrupted: the target was left as it was", err=True, fg="red")
+            raise SystemExit(143) from None
+        raise
 
 
 if __name__ == "__main__":

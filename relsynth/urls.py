@@ -84,6 +84,8 @@ def _password_folded(url: sa.URL) -> sa.URL:
 def shown(url: sa.URL) -> str:
     """The URL as a user may see it: no password, wherever the URL carries one."""
     url = _password_folded(url)
+    if url.get_backend_name() == "sqlite" and url.database and not url.query:
+        return f"sqlite:///{url.database}"      # the file's name as the user wrote it, unescaped
     return _scrub(url.render_as_string(hide_password=True))
 
 
