@@ -11,22 +11,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from tests.conftest import POSTGRES_URL_ENV, fresh_database
-from tests.security.conftest import relsynth
+from tests.security.conftest import relsynth, seed_people
 
 PASSWORD = "Pw@9tail#x"
 PIECES = [PASSWORD, "Pw@9tail", "9tail#x", "9tail", "tail#x", "Pw%409tail", "9tail%23x"]
-
-
-def _seed(url: str) -> None:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(40), age INTEGER)")
-        conn.execute(sa.text("INSERT INTO people VALUES (:i, :n, :a)"),
-                     [{"i": i, "n": f"person {i}", "a": 20 + i % 50} for i in range(1, 81)])
-    engine.dispose()
 
 
 def _spellings(url: str) -> dict[str, str]:
@@ -51,7 +41,7 @@ def _files(folder: Path) -> dict[str, str]:
 
 @pytest.mark.postgres
 def test_no_output_of_any_command_holds_the_password(pg_database_url, tmp_path):
-    _seed(pg_database_url)
+    seed_people(pg_database_url)
     found: list[str] = []
     with fresh_database(POSTGRES_URL_ENV) as other:
         for way, source in _spellings(pg_database_url).items():

@@ -17,19 +17,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
-from tests.security.conftest import FIXTURES, relsynth
+from tests.security.conftest import FIXTURES, relsynth, seed_people
 
 REFUSED = "is the source database"
-
-
-def _seed(url: str) -> None:
-    """A small table with rows: what a clone would replace."""
-    engine = sa.create_engine(url, poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(40), age INTEGER)")
-        conn.execute(sa.text("INSERT INTO people VALUES (:i, :n, :a)"),
-                     [{"i": i, "n": f"person {i}", "a": 20 + i % 50} for i in range(1, 61)])
-    engine.dispose()
 
 
 def _rows(url: str) -> list[tuple]:
@@ -55,57 +45,56 @@ def _refusals(source: str, aliases: dict[str, str], check) -> list[str]:
     return problems
 
 
-@pytest.mark.postgres
-def test_every_alias_of_a_postgres_source_is_refused(pg_database_url):
-    _seed(pg_database_url)
-    before = _rows(pg_database_url)
-    url = sa.make_url(pg_database_url)
+def _answer(url: str, sql: str) -> str:
     engine = sa.create_engine(url, poolclass=NullPool)
     with engine.connect() as conn:
-        socket_dir = conn.exec_driver_sql("SHOW unix_socket_directories").scalar().split(",")[0].strip()
+        value = conn.exec_driver_sql(sql).scalar()
     engine.dispose()
-    db, user = url.database, url.username
-    aliases = {
+    return value
+
+
+def _postgres_socket(url: str) -> str:
+    return _answer(url, "SHOW unix_socket_directories").split(",")[0].strip()
+
+
+def _assert_every_alias_refused(url: str, aliases: dict[str, str]) -> None:
+    seed_people(url)
+    before = _rows(url)
+    problems = _refusals(url, aliases, lambda: _rows(url) == before)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.postgres
+def test_every_alias_of_a_postgres_source_is_refused(pg_database_url):
+    url = sa.make_url(pg_database_url)
+    user, db, socket_dir = url.username, url.database, _postgres_socket(pg_database_url)
+    _assert_every_alias_refused(pg_database_url, {
         "default port left out": f"postgresql://{user}@127.0.0.1/{db}",
         "localhost": f"postgresql://{user}@localhost:5432/{db}",
         "localhost, no port, no driver": f"postgresql://{user}@localhost/{db}",
         "unix socket": f"postgresql://{user}@/{db}?host={socket_dir}",
         "env": f"postgresql+psycopg2://{user}@localhost/{db}",
-    }
-    problems = _refusals(pg_database_url, aliases, lambda: _rows(pg_database_url) == before)
-    assert not problems, "\n".join(problems)
+    })
 
 
 @pytest.mark.mariadb
 def test_every_alias_of_a_mariadb_source_is_refused(mariadb_database_url):
-    _seed(mariadb_database_url)
-    before = _rows(mariadb_database_url)
     url = sa.make_url(mariadb_database_url)
-    engine = sa.create_engine(url, poolclass=NullPool)
-    with engine.connect() as conn:
-        socket_file = conn.exec_driver_sql("SELECT @@socket").scalar()
-    engine.dispose()
-    db, user = url.database, url.username
-    aliases = {
+    user, db, socket_file = url.username, url.database, _answer(mariadb_database_url, "SELECT @@socket")
+    _assert_every_alias_refused(mariadb_database_url, {
         "default port left out": f"mysql+pymysql://{user}@127.0.0.1/{db}",
         "localhost": f"mysql+pymysql://{user}@localhost:3306/{db}",
         "mariadb dialect, no driver": f"mariadb://{user}@localhost/{db}",
         "unix socket": f"mysql+pymysql://{user}@/{db}?unix_socket={socket_file}",
         "env": f"mysql://{user}@localhost/{db}",
-    }
-    problems = _refusals(mariadb_database_url, aliases, lambda: _rows(mariadb_database_url) == before)
-    assert not problems, "\n".join(problems)
+    })
 
 
 @pytest.mark.postgres
 def test_another_database_on_the_same_server_is_not_the_source(pg_database_url):
     from relsynth.urls import resolve_url, same_database
 
-    url = sa.make_url(pg_database_url)
-    engine = sa.create_engine(url, poolclass=NullPool)
-    with engine.connect() as conn:
-        socket_dir = conn.exec_driver_sql("SHOW unix_socket_directories").scalar().split(",")[0].strip()
-    engine.dispose()
+    url, socket_dir = sa.make_url(pg_database_url), _postgres_socket(pg_database_url)
     source = resolve_url(pg_database_url)
     # the same database through the socket; another (existing) one, and one not created yet
     assert same_database(source, resolve_url(f"postgresql://{url.username}@/{url.database}?host={socket_dir}"))
@@ -117,7 +106,7 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_every_alias_of_a_sqlite_source_is_refused(tmp_path, monkeypatch):
+def test_every_alias_of_a_sqlite_source_is_refused(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     source = folder / "company.sqlite"
