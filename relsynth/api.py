@@ -99,10 +99,11 @@ def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, see
 
     The tables land in the target's default schema (on PostgreSQL, the first of its search_path).
     """
-    source_url = _url(source)
-    target_url(_url(target), source=source_url)  # refuse before the (long) training, not after
-    synth = train(source_url, config=config, schema=schema, seed=seed, reporter=reporter, conditions=conditions)
-    return generate(synth, target, scale=scale, seed=seed, replace=replace, source=source_url, reporter=reporter,
+    source_url, config = _url(source), _config(config, schema)
+    # refuse before the (long) training, not after: the same database, or a target that cannot be written
+    target_url(_url(target), source=source_url, source_schema=config.schema_name)
+    synth = train(source_url, config=config, seed=seed, reporter=reporter, conditions=conditions)
+    return generate(synth, target, scale=scale, seed=seed, replace=replace, reporter=reporter,
                     conditions=conditions)
 
 
@@ -115,7 +116,7 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
     reporter = reporter or Reporter()
     config = _config(config, schema)
     source_url = _url(source)
-    url = target_url(_url(target), source=source_url)
+    url = target_url(_url(target), source=source_url, source_schema=config.schema_name)
     salt = run_salt(config.privacy.salt_env)
     engine = source_engine(source_url)
     try:

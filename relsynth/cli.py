@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -9,6 +10,7 @@ from typing import Optional
 import typer
 
 from relsynth.errors import RelsynthError
+from relsynth.outputs import check_model_dir, check_output_file
 from relsynth.urls import SOURCE_ENV, TARGET_ENV
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
@@ -110,6 +112,7 @@ def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
     from relsynth import api
 
     with _reporter(quiet) as reporter, _errors(debug):
+        check_model_dir(output)
         conditions = _conditions(retain, where, rebalance, seed_rows)
         api.train(source, config=_config(config, model, strict), schema=schema, seed=seed, reporter=reporter,
                   conditions=conditions).save(output)
@@ -165,9 +168,11 @@ def impute(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source dat
     """Fill the NULLs of TABLE's rows with values drawn given the rest of each row and its parent.
 
     Observed values are never changed (but with --mask); the filled table goes to TARGET (a database or a file)."""
-    from relsynth.impute import impute as run
+    from relsynth.impute import FILE_SUFFIXES, impute as run
 
     with _reporter(quiet) as reporter, _errors(debug):
+        if target.lower().endswith(FILE_SUFFIXES):
+            check_output_file(Path(target), what="output file")
         wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
         result = run(source, target, table=table, columns=wanted, seed=seed, config=config, schema=schema,
                      replace=replace, reporter=reporter, mask=mask)
@@ -187,6 +192,8 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
     from relsynth.urls import resolve_url, shown, source_engine
 
     with _errors(debug):
+        if output:
+            check_output_file(output, what="config file")
         url = resolve_url(source)
         cfg = load_config(config)
         if schema:
@@ -218,6 +225,9 @@ def report(real: str = typer.Argument(..., help="The real database (URL or SQLit
     from relsynth.report import build_report
 
     with _errors(debug):
+        for path, what in ((output, "HTML report"), (json_file, "JSON report")):
+            if path:
+                check_output_file(path, what=what)
         result = build_report(real, synthetic, max_rows=max_rows, seed=seed, config=load_config(config))
         if output:
             result.write_html(output)
@@ -334,7 +344,7 @@ class _errors:
 
         if isinstance(exc, KeyboardInterrupt):
             typer.secho("interrupted: the target was left as it was", err=True, fg="red")
-            raise typer.Exit(130)
+            raise typer.Exit(143 if isinstance(exc, Terminated) else 130)
         if isinstance(exc, RelsynthError):
             typer.secho(f"error: {_scrub(str(exc))}", err=True, fg="red")
             raise typer.Exit(1)
@@ -363,8 +373,29 @@ class _reporter:
         return False
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken the way Ctrl-C is: the writers roll back, the target is left as it was."""
+
+
+_TERMINATED: list[bool] = []
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)     # a second one must not cut the rollback short
+    _TERMINATED.append(True)
+    raise Terminated()
+
+
 def main() -> None:
-    app()
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        app()
+    except SystemExit as done:
+        # before or after a command's error handling (imports, the summary) typer exits 130 silently
+        if _TERMINATED and done.code != 143:
+            typer.secho("interrupted: the target was left as it was", err=True, fg="red")
+            raise SystemExit(143) from None
+        raise
 
 
 if __name__ == "__main__":

@@ -1,7 +1,19 @@
 """Writing a synthetic database all-or-nothing, on each kind of target.
 
 PostgreSQL: one transaction holds the DDL, the COPYs, the UPDATEs and the setvals.
-SQLite: everything goes into a new file beside the target, moved into place on success.
+
+SQLite: one transaction in the target file itself (``BEGIN IMMEDIATE``; SQLite's DDL is
+transactional), so like the servers ``replace=True`` drops this schema's tables only and any
+other table of the file stays (without it, a file holding any table is refused). Chosen over the former temp file moved into place, which
+replaced the whole file (other tables lost) and let two concurrent runs both "succeed". A
+failure or Ctrl-C rolls back; a SIGKILL or power loss leaves SQLite's hot journal, which the
+next opening of the file rolls back (the file's old content comes back whole). For the
+write, relsynth holds ``TARGET.relsynth-lock`` (flock): a second relsynth run on the same file
+is refused. A finished run removes the lock file, so one found unlocked but not empty was left
+by a killed run: the next run says so, rolls back its journal and removes temp files of the
+former scheme (``.TARGET.*.relsynth-tmp``). Tables of this schema that foreign keys of
+other tables in the file point at are not replaced (TargetError). A target file the run
+created is removed when the run fails.
 
 MariaDB/MySQL: DDL commits by itself, so the tables are created and loaded under staging
 names (``_rs<6 hex>_<name>``, cut to 64 characters and then ended by a hash of the name),
@@ -40,6 +52,8 @@ Not guaranteed / limitations there:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import itertools
 import os
@@ -48,8 +62,7 @@ import secrets
 import sqlite3
 import warnings
 from collections import defaultdict
-from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterator, Mapping, Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -456,75 +469,144 @@ def _drop_after_failure(engine: sa.Engine, names: Sequence[str]) -> None:
 
 
 def _write_sqlite(url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
+    """One transaction in the target file itself (see the module docstring)."""
     path = url.database
-    if not path or path == ":memory:" or path.startswith("file::memory:"):
-        raise TargetError("an in-memory SQLite target would vanish when the run ends",
+    if not path or path == ":memory:" or path.startswith("file::memory:") or url.query.get("uri"):
+        raise TargetError("an in-memory SQLite target would vanish when the run ends" if not url.query.get("uri")
+                          else "an SQLite target is a path, not a file: URI",
                           hint="give a file: sqlite:///path/to/synthetic.db")
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise TargetError(f"folder {folder} does not exist", hint=f"create it first: mkdir -p {folder}")
-    existing = _sqlite_tables(path)
-    if existing and not replace:
-        _refuse_non_empty(url, existing)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.relsynth-tmp")
-    engine = open_engine(url.set(database=tmp))
-    sa.event.listen(engine, "connect", _fast_sqlite_pragmas)
-    try:
-        with connect(engine) as conn:
-            with conn.begin(), _refused(conn):
-                md = create_tables(conn, run.schema)
-            # an explicit transaction: the rows go in through the raw DBAPI cursor
-            with conn.begin():
-                counts = run.load(conn, md.tables)
-                advance_identities(conn, md)
-        engine.dispose()
-        _fsync(tmp)
-        for stale in ("-wal", "-shm", "-journal"):   # journals of the old file must not meet the new one
-            if os.path.exists(path + stale):
-                os.remove(path + stale)
-        os.replace(tmp, path)
-        return counts
-    except BaseException:
-        engine.dispose()
-        for leftover in (tmp, tmp + "-journal"):
-            if os.path.exists(leftover):
-                os.remove(leftover)
-        raise
-
-
-def _sqlite_tables(path: str) -> list[str]:
-    """Tables already in the SQLite file at ``path`` (none if there is no file)."""
-    if not os.path.exists(path):
-        return []
-    try:
-        con = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True)   # read only: never creates
+    names = [t.name for t in run.schema]
+    with _sqlite_lock(path) as killed_run:
+        _remove_leftovers(path, killed_run)
+        created = not os.path.exists(path)
+        engine = open_engine(url.set(database=path), poolclass=sa.pool.NullPool)
+        sa.event.listen(engine, "connect", _own_transactions)
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         try:
-            rows = con.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                               "AND name NOT LIKE 'sqlite_%' ORDER BY name").fetchall()
+            with connect(engine) as conn:
+                with conn.begin():      # DDL included: rolled back on any exception, Ctrl-C included
+                    present = sorted(sa.inspect(conn).get_table_names())
+                    if present and not replace:      # a file is one database: refused if it holds any table
+                        _refuse_non_empty(url, present)
+                    existing = [n for n in names if n in present]
+                    if existing:                     # replace: this schema's tables only, the others stay
+                        _refuse_outside_sqlite_references(conn, url, existing, names)
+                        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")   # drop parents before children
+                        drop_tables(conn, existing)
+                        conn.exec_driver_sql("PRAGMA defer_foreign_keys = OFF")  # our rows checked as they go in
+                    with _refused(conn):
+                        md = create_tables(conn, run.schema)
+                    counts = run.load(conn, md.tables)
+                    advance_identities(conn, md)
+            return counts
+        except BaseException:
+            engine.dispose()
+            if created and not _sqlite_has_tables(path):     # a file this run made, holding nothing
+                for leftover in (path, path + "-journal"):
+                    if os.path.exists(leftover):
+                        os.remove(leftover)
+            raise
+        finally:
+            engine.dispose()
+
+
+_LOCK_SUFFIX = ".relsynth-lock"
+
+
+@contextlib.contextmanager
+def _sqlite_lock(path: str) -> Iterator[bool]:
+    """Hold ``PATH.relsynth-lock`` (flock) for the write: a second relsynth run on the same file
+    is refused. Yields whether the lock file was left by a run that was killed (a finished run
+    removes it; the kernel releases a dead process's lock)."""
+    lock = path + _LOCK_SUFFIX
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise TargetError(f"another relsynth run is writing {path}",
+                              hint="wait for it to finish, or write to another file") from None
+        try:
+            current = os.stat(lock).st_ino
+        except FileNotFoundError:
+            current = None
+        if current == os.fstat(fd).st_ino:
+            break
+        os.close(fd)        # its holder removed that file as we opened it: lock the one there now
+    killed = os.fstat(fd).st_size > 0
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    try:
+        yield killed
+    finally:
+        os.unlink(lock)     # before the release: a waiting run then re-opens a fresh file
+        os.close(fd)
+
+
+def _remove_leftovers(path: str, killed_run: bool) -> None:
+    """What a killed run left on this target, under the lock (so no live run's): temp files of
+    the former whole-file scheme, and the hot journal SQLite rolls back when the file is opened."""
+    folder, base = os.path.split(path)
+    temps = [os.path.join(folder, n) for n in os.listdir(folder)
+             if n.startswith(f".{base}.") and ".relsynth-tmp" in n]
+    journal = path + "-journal"
+    rolled_back = killed_run and os.path.exists(journal) and os.path.getsize(journal) > 0
+    if not (temps or rolled_back or killed_run):
+        return
+    size = sum(os.path.getsize(t) for t in temps)
+    for temp in temps:
+        os.remove(temp)
+    if rolled_back:
+        con = sqlite3.connect(path)         # opening rolls the unfinished transaction back
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchall()
         finally:
             con.close()
-    except sqlite3.DatabaseError as exc:
-        raise TargetError(f"{path} exists and is not a SQLite database ({exc})",
-                          hint="choose another file name") from None
-    return [r[0] for r in rows]
+    done = [f"removed {len(temps)} temporary files ({size / 2**20:.1f} MB)"] if temps else []
+    done += ["rolled back its unfinished write"] if rolled_back else []
+    warnings.warn(f"an earlier relsynth run writing {path} was killed: " + (" and ".join(done) or "nothing was left"),
+                  stacklevel=4)
+
+
+def _sqlite_has_tables(path: str) -> bool:
+    if not os.path.exists(path):
+        return False
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    except sqlite3.DatabaseError:
+        return True         # not ours to remove
+    finally:
+        con.close()
+
+
+def _refuse_outside_sqlite_references(conn: sa.Connection, url: sa.URL, existing: Sequence[str],
+                                      names: Sequence[str]) -> None:
+    """Refuse to replace tables that foreign keys of tables outside the schema point at."""
+    rows = conn.exec_driver_sql(
+        "SELECT m.name, f.\"table\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
+        "WHERE m.type = 'table' ORDER BY m.name").all()
+    replaced, ours = set(existing), set(names)
+    outside = sorted({f"{child} (-> {parent})" for child, parent in rows if parent in replaced and child not in ours})
+    if outside:
+        raise TargetError(f"cannot replace tables in {safe_url(url)}: foreign keys of tables outside the schema "
+                          f"point at them: {_listed(outside)}",
+                          hint="drop those tables first, or write into another file; nothing was changed")
+
+
+def _own_transactions(dbapi_connection: sqlite3.Connection, record: object) -> None:
+    # the driver's own BEGIN would leave CREATE and DROP outside the transaction: relsynth emits
+    # BEGIN IMMEDIATE itself, so DDL and rows commit or roll back together
+    dbapi_connection.isolation_level = None
+    sqlite_foreign_keys(dbapi_connection, record)
+    dbapi_connection.execute("PRAGMA busy_timeout = 10000")
 
 
 def sqlite_foreign_keys(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     """SQLite enforces foreign keys only when each connection asks it to."""
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
-
-
-def _fast_sqlite_pragmas(dbapi_connection: sqlite3.Connection, record: object) -> None:
-    # the file only counts once moved into place: no need to sync every commit
-    sqlite_foreign_keys(dbapi_connection, record)
-    dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
-    dbapi_connection.execute("PRAGMA synchronous = OFF")
-
-
-def _fsync(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

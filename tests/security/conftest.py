@@ -116,6 +116,17 @@ def sqlite_tables(path: Path) -> list[str]:
         engine.dispose()
 
 
+def seed_people(url: str, rows: int = 80) -> None:
+    """A small ``people`` table with rows in the database at ``url``: a source to clone, or what
+    a clone must not replace."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name VARCHAR(40), age INTEGER)")
+        conn.execute(sa.text("INSERT INTO people VALUES (:i, :n, :a)"),
+                     [{"i": i, "n": f"person {i}", "a": 20 + i % 50} for i in range(1, rows + 1)])
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def genuine_model(tmp_path_factory) -> Path:
     """A model trained once on the shop fixture, coupons' codes retained (a `retained` file)."""
