@@ -108,6 +108,9 @@ def fitting_weights(build: Callable[[], Any], arrays: Mapping[str, np.ndarray], 
     wrong = sorted(set(shapes) ^ set(found)) or [n for n in shapes if tuple(found[n].shape) != shapes[n]]
     if wrong or any(found[n].dtype.kind != "f" for n in found):
         raise ValueError(f"the network's weights do not fit its stored layout (at {(wrong or ['dtype'])[0]!r})")
+    broken = [n for n in found if not np.isfinite(found[n]).all()]  # training never leaves NaN or inf
+    if broken:
+        raise ValueError(f"the network's weights hold values that are not numbers (at {broken[0]!r})")
     return found
 
 

@@ -69,6 +69,7 @@ import sqlalchemy as sa
 
 from relsynth.errors import ConnectionFailed, TargetError
 from relsynth.schema.model import ForeignKey, Schema
+from relsynth.schema.safety import check_schema
 from relsynth.write.ddl import create_tables, drop_tables, target_metadata
 from relsynth.write.load import advance_identities, load_table, update_columns
 
@@ -85,6 +86,7 @@ def write_database(schema: Schema, frames: Mapping[str, pd.DataFrame], target_ur
     loaded. ``progress(table, rows_so_far)`` is called after each chunk.
     """
     url = sa.make_url(target_url)
+    check_schema(schema)   # a schema built in code gets the model loader's SQL checks before any connection
     _check_inputs(schema, frames, order, deferred)
     run = _Run(schema, frames, order, deferred, progress)
     backend = url.get_backend_name()

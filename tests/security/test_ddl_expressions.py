@@ -220,3 +220,22 @@ def test_every_fixture_check_is_accepted_and_means_the_same(fixture: str) -> Non
                     seen += 1
     engine.dispose()
     assert seen >= 2
+
+
+def test_a_schema_built_in_code_is_checked_before_the_writer_connects(tmp_path: Path) -> None:
+    """The Python API can hand write_database a Schema that never went through a model file."""
+    import pandas as pd
+
+    from relsynth.errors import UnsafeExpression
+    from relsynth.schema.kinds import Kind
+    from relsynth.schema.model import CheckConstraint, Column, Schema, Table
+    from relsynth.write import write_database
+
+    table = Table(name="t", columns=(Column(name="x", type={"generic": "integer"}, nullable=False,
+                                            kind=Kind.INTEGER),),
+                  checks=(CheckConstraint(sqltext="x > 0); ATTACH DATABASE 'pwned.db' AS p; --"),))
+    target = tmp_path / "target.sqlite"
+    with pytest.raises(UnsafeExpression, match="ATTACH"):
+        write_database(Schema(dialect="sqlite", tables=(table,)), {"t": pd.DataFrame({"x": [1]})},
+                       f"sqlite:///{target}", order=["t"])
+    assert not target.exists() and not (tmp_path / "pwned.db").exists()

@@ -190,3 +190,26 @@ def test_a_crafted_network_size_allocates_nothing(tmp_path, family):
     with pytest.raises(DamagedModel, match="weights do not fit"):
         load_model(tmp_path, "m")
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 2**10  # KiB
+
+
+def test_network_weights_that_are_not_numbers_are_refused(tmp_path):
+    """NaN weights made the autoregressive sampler crash in torch.multinomial (found by fuzzing)."""
+    import pandas as pd
+
+    from relsynth.models.autoregressive import AutoregressiveModel
+    from relsynth.models.base import load_model, save_model
+    from relsynth.schema.kinds import Kind
+    from relsynth.workspace import DamagedModel
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"kind": rng.choice(["a", "b"], 200)})
+    model = AutoregressiveModel(target_steps=2, min_epochs=1, max_epochs=1, width=8)
+    model.fit(table, kinds={"kind": Kind.CATEGORICAL}, rng=rng)
+    save_model(model, tmp_path, "m")
+    with np.load(tmp_path / "m.npz") as stored:
+        arrays = {k: stored[k] for k in stored.files}
+    head = next(k for k in arrays if k.startswith("net.") and k.endswith("bias"))
+    arrays[head] = arrays[head] * np.nan
+    np.savez_compressed(tmp_path / "m.npz", **arrays)
+    with pytest.raises(DamagedModel, match="not numbers"):
+        load_model(tmp_path, "m")
