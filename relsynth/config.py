@@ -30,6 +30,7 @@ user sees the whole picture while editing, and are ignored on load:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -190,5 +191,6 @@ def dump_config(data: dict[str, Any]) -> str:
     header = ("# relsynth config: edit, then pass back with --config FILE.\n"
               "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind (and .locale),\n"
               "# tables.T.foreign_keys entries the database does not declare, and privacy. The rest is for reading.\n")
+    data = json.loads(json.dumps(data, default=str))  # plain values only: names may be str subclasses
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120,
                                    default_flow_style=None)  # one line per column

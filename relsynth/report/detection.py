@@ -94,7 +94,9 @@ def detection_auc(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, s
     if not families or min(len(real), len(synth)) < MIN_ROWS:
         return None
     x, categorical = encode(real, synth, families)
-    if x.shape[1] == 0:  # only text columns, none of them free text
+    informative = ~np.isnan(x).all(axis=0)  # NULL in every row on both sides: nothing to tell apart
+    x, categorical = x[:, informative], categorical[informative]
+    if x.shape[1] == 0:  # only text columns, none of them free text, or only empty ones
         return None
     y = np.concatenate([np.zeros(len(real), dtype=np.int8), np.ones(len(synth), dtype=np.int8)])
     folds = 5 if min(len(real), len(synth)) >= SMALL_TABLE_ROWS else 3

@@ -41,7 +41,7 @@ _MYSQL_TEXT_SIZES = {"TINYTEXT": 255, "TEXT": 65535, "MEDIUMTEXT": 16777215, "LO
 def describe(type_: sa.types.TypeEngine, dialect: sa.engine.Dialect) -> dict[str, Any]:
     """A JSON-able spec of ``type_`` as reflected from ``dialect``; never raises."""
     try:
-        native = type_.compile(dialect=dialect)
+        native = str(type_.compile(dialect=dialect))  # a plain str: enum names come as quoted_name
     except Exception:  # NullType and friends have no DDL
         native = ""
     spec: dict[str, Any] = {"generic": "other", "native": native, "dialect": dialect.name}
@@ -61,7 +61,7 @@ def _classify(t: sa.types.TypeEngine, native: str, dialect: str) -> dict[str, An
     if isinstance(t, sa.Enum):  # before String: MySQL ENUM is a string type too
         out: dict[str, Any] = {"generic": "enum", "values": list(t.enums)}
         if t.name:
-            out["enum_name"] = t.name
+            out["enum_name"] = str(t.name)
         return out
     if visit in _BY_VISIT_NAME:
         generic, extra = _BY_VISIT_NAME[visit]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 import yaml
 
@@ -106,3 +107,19 @@ def test_report_scores_a_clone_and_writes_html_and_json(tmp_path):
     scores = json.loads((tmp_path / "r.json").read_text())
     assert set(scores["tables"]) == {"departments", "employees"}
     assert "<svg" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.postgres
+def test_inspect_writes_named_enums_and_domains_as_plain_yaml(pg_database_url, tmp_path):
+    """pagila's `mpaa_rating` enum and `year` domain made `inspect -o` die in the YAML writer."""
+    engine = sa.create_engine(pg_database_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TYPE rating AS ENUM ('G', 'PG', 'R')")
+        conn.exec_driver_sql("CREATE DOMAIN year AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155)")
+        conn.exec_driver_sql("CREATE TABLE film (id serial PRIMARY KEY, rating rating, released year)")
+        conn.exec_driver_sql("INSERT INTO film (rating, released) VALUES ('G', 2001), ('R', 2006)")
+    engine.dispose()
+    out = relsynth("inspect", pg_database_url, "-o", str(tmp_path / "c.yaml"))
+    assert out.returncode == 0, out.stderr
+    columns = yaml.safe_load((tmp_path / "c.yaml").read_text())["tables"]["film"]["columns"]
+    assert columns["rating"]["type"] == "rating" and columns["rating"]["kind"] == "categorical"

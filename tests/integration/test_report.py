@@ -174,3 +174,15 @@ def test_the_html_escapes_names_and_values(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "t&lt;b&gt;" in html and "x&amp;y" in html and "fish &amp; chips" in html
     assert column(report, "t<b>", "label").score == pytest.approx(0.7, abs=0.1)
+
+
+def test_a_column_null_in_every_row_is_reported_not_fatal(tmp_path):
+    """pagila's film has such a column; the detection classifier died on it (window shape error)."""
+    source, copy = tmp_path / "real.sqlite", tmp_path / "copy.sqlite"
+    with sqlite3.connect(source) as con:
+        con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL, b TEXT, gone TIMESTAMP, never INTEGER)")
+        con.executemany("INSERT INTO t VALUES (?, ?, ?, NULL, NULL)", [(i, i * 1.5, f"x{i % 3}") for i in range(1, 60)])
+    relsynth.clone(str(source), f"sqlite:///{copy}", seed=1)
+    report = build_report(str(source), str(copy), seed=0)
+    (table,) = report.tables
+    assert table.detection is not None and 0.0 <= table.detection.auc <= 1.0
