@@ -57,8 +57,7 @@ def file_name(position: int, part: str, suffix: str) -> str:
 def read_json(path: Path) -> Any:
     """A JSON file of the directory, refused when missing, too large or not JSON."""
     directory = path.parent
-    if path.is_symlink() or not path.is_file():
-        raise DamagedModel(directory, f"{path.name} is missing")
+    _plain_file(path)
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
         raise DamagedModel(directory, f"{path.name} holds {size:,} bytes, more than the {MAX_JSON_BYTES:,} allowed")
@@ -66,6 +65,14 @@ def read_json(path: Path) -> Any:
         return json.loads(path.read_bytes(), parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DamagedModel(directory, f"{path.name} is not valid JSON ({exc})") from None
+
+
+def _plain_file(path: Path) -> None:
+    """A model's files are its own: a link could make it read anything on this machine."""
+    if path.is_symlink():
+        raise DamagedModel(path.parent, f"{path.name} is a link, which a model directory never holds")
+    if not path.is_file():
+        raise DamagedModel(path.parent, f"{path.name} is missing")
 
 
 def _no_constant(name: str) -> float:
@@ -82,8 +89,7 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
     ``MAX_ARRAY_BYTES`` inflated in all, or a compression ratio only padding reaches.
     """
     directory = path.parent
-    if path.is_symlink() or not path.is_file():
-        raise DamagedModel(directory, f"{path.name} is missing")
+    _plain_file(path)
     arrays: dict[str, np.ndarray] = {}
     try:
         with zipfile.ZipFile(path) as archive:
