@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from relsynth.errors import RelsynthError
+from relsynth.workspace import MANIFEST
 
 
 class OutputError(RelsynthError):
@@ -27,15 +28,13 @@ def check_output_file(path: Path, *, what: str) -> None:
 def check_model_dir(path: Path) -> None:
     """``path`` can take a trained model: a new folder in a writable one, an empty folder or a
     former model (never another folder's files mixed with a model's)."""
-    from relsynth.synthesizer import ARTIFACT_FILE
-
     path = Path(path)
     if not path.exists():
         _check_folder(path, what="model folder")
         return
     if not path.is_dir():
         raise OutputError(f"the model folder {path} is a file", hint="give a folder name")
-    if any(path.iterdir()) and not (path / ARTIFACT_FILE).is_file():
+    if any(path.iterdir()) and not (path / MANIFEST).is_file():
         raise OutputError(f"the model folder {path} is not empty and holds no relsynth model",
                           hint="give a new or empty folder")
     if not _writable(path):
