@@ -1,0 +1,64 @@
+"""Shapes found in real databases (issue 13), each on a fresh MariaDB database built here."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+import relsynth
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def rows(url: str, sql: str) -> list[sa.Row]:
+    with engine_for(url) as engine, engine.connect() as conn:
+        return list(conn.execute(sa.text(sql)))
+
+
+def build_salaries(url: str) -> None:
+    """employees' shape: a date inside the primary key beside the FK, dates crowded per parent."""
+    rng = np.random.default_rng(0)
+    with engine_for(url) as engine, engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE employees (emp_no INT PRIMARY KEY, hire_date DATE NOT NULL)"))
+        conn.execute(sa.text(
+            "CREATE TABLE salaries (emp_no INT NOT NULL, salary INT NOT NULL, from_date DATE NOT NULL, "
+            "to_date DATE NOT NULL, PRIMARY KEY (emp_no, from_date), "
+            "FOREIGN KEY (emp_no) REFERENCES employees (emp_no))"))
+        employees, salaries = [], []
+        for emp in range(1, 121):
+            hire = np.datetime64("1995-01-01") + int(rng.integers(0, 40))
+            employees.append({"e": emp, "h": str(hire)})
+            for k in range(int(rng.integers(5, 15))):  # yearly raises on the hire day's anniversary
+                start = hire + 365 * k
+                salaries.append({"e": emp, "s": int(40000 + 1000 * k + rng.integers(0, 500)),
+                                 "f": str(start), "t": str(start + 365)})
+        conn.execute(sa.text("INSERT INTO employees VALUES (:e, :h)"), employees)
+        conn.execute(sa.text("INSERT INTO salaries VALUES (:e, :s, :f, :t)"), salaries)
+
+
+@pytest.mark.mariadb
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+def test_a_date_in_a_composite_key_beside_its_fk_never_repeats_within_a_parent(scale, tmp_path):
+    from tests.conftest import MARIADB_URL_ENV, fresh_database
+
+    with fresh_database(MARIADB_URL_ENV) as source:
+        build_salaries(source)
+        target = f"sqlite:///{tmp_path / 'salaries.sqlite'}"
+        for seed in (0, 1):
+            result = relsynth.clone(source, target, seed=seed, scale=scale, replace=True)
+            assert result.passed
+            assert rows(target, "SELECT COUNT(*) FROM salaries")[0][0] > 0
+            assert rows(target, "SELECT COUNT(*) FROM (SELECT emp_no, from_date FROM salaries "
+                                "GROUP BY emp_no, from_date HAVING COUNT(*) > 1) d")[0][0] == 0
