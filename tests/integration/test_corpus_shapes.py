@@ -95,3 +95,45 @@ def test_a_set_column_clones_as_sets_of_its_labels(tmp_path):
             sets = [set(v.split(",")) for v in written if v]
             assert len(sets) > 100 and all(s <= set(FEATURES) for s in sets)
             assert any(len(s) > 1 for s in sets)
+
+
+def build_stores(url: str) -> None:
+    """sakila's shape: store.manager_staff_id and staff.store_id, both NOT NULL, point at each other."""
+    with engine_for(url) as engine, engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE store (store_id INT PRIMARY KEY, manager_staff_id INT NOT NULL, "
+                             "city VARCHAR(20) NOT NULL)"))
+        conn.execute(sa.text("CREATE TABLE staff (staff_id INT PRIMARY KEY, store_id INT NOT NULL, "
+                             "salary INT NOT NULL, FOREIGN KEY (store_id) REFERENCES store (store_id))"))
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 0"))
+        conn.execute(sa.text("INSERT INTO store VALUES (:s, :m, :c)"),
+                     [{"s": s, "m": 10 * s, "c": ["Lethbridge", "Woodridge"][s % 2]} for s in range(1, 21)])
+        conn.execute(sa.text("INSERT INTO staff VALUES (:i, :s, :p)"),
+                     [{"i": i, "s": 1 + (i - 1) // 10, "p": 1000 + 7 * i} for i in range(1, 201)])
+        conn.execute(sa.text("SET FOREIGN_KEY_CHECKS = 1"))
+        conn.execute(sa.text("ALTER TABLE store ADD FOREIGN KEY (manager_staff_id) REFERENCES staff (staff_id)"))
+
+
+@pytest.mark.mariadb
+def test_a_not_null_foreign_key_cycle_clones_with_every_key_set(tmp_path):
+    from tests.conftest import MARIADB_URL_ENV, fresh_database
+
+    with fresh_database(MARIADB_URL_ENV) as source, fresh_database(MARIADB_URL_ENV) as target:
+        build_stores(source)
+        for url in (target, f"sqlite:///{tmp_path / 'stores.sqlite'}"):
+            result = relsynth.clone(source, url, seed=0)
+            assert result.passed
+            assert rows(url, "SELECT COUNT(*) FROM store")[0][0] > 0
+            assert rows(url, "SELECT COUNT(*) FROM staff")[0][0] > 0
+            assert rows(url, "SELECT COUNT(*) FROM store s JOIN staff m ON m.staff_id = s.manager_staff_id")[0][0] \
+                == rows(url, "SELECT COUNT(*) FROM store")[0][0]
+
+
+@pytest.mark.mariadb
+@pytest.mark.postgres
+def test_a_not_null_foreign_key_cycle_clones_into_postgres(pg_database_url):
+    from tests.conftest import MARIADB_URL_ENV, fresh_database
+
+    with fresh_database(MARIADB_URL_ENV) as source:
+        build_stores(source)
+        assert relsynth.clone(source, pg_database_url, seed=0).passed
+        assert rows(pg_database_url, "SELECT COUNT(*) FROM store WHERE manager_staff_id IS NULL")[0][0] == 0
