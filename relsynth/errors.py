@@ -31,13 +31,13 @@ class SchemaError(RelsynthError):
 
 
 class CycleError(SchemaError):
-    """A foreign-key cycle with no nullable foreign key to break it."""
+    """A NOT NULL self-reference: no row could be written before its parent."""
 
     def __init__(self, tables: list[str]) -> None:
         self.tables = tables
         super().__init__(
-            "foreign-key cycle without a nullable foreign key: " + " -> ".join(tables + tables[:1]),
-            hint="make one foreign key of the cycle nullable, or exclude one table with `exclude:` in the config",
+            "foreign-key cycle through a NOT NULL self-reference: " + " -> ".join(tables + tables[:1]),
+            hint="exclude the table with `exclude:` in the config",
         )
 
 

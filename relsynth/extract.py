@@ -22,7 +22,10 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
     # and let pandas parse the whole column at once.
     as_text = {c.name for c in cols if engine.dialect.name == "sqlite"
                and isinstance(c.type, (sa.DateTime, sa.Date)) and not isinstance(c.type, sa.Time)}
-    cols = [sa.type_coerce(c, sa.String).label(c.name) if c.name in as_text else c for c in cols]
+    # MySQL SET: the comma-joined text the server stores (labels in their declared order), one
+    # category per combination, rather than the Python sets SQLAlchemy makes of it
+    sets = {c.name for c in cols if getattr(c.type, "__visit_name__", "") == "SET"}
+    cols = [sa.type_coerce(c, sa.String).label(c.name) if c.name in as_text | sets else c for c in cols]
     exact = {c.name for c in cols if _needs_decimals(c.type)}
     if not cols:
         count = _count(engine, sa_table)
@@ -38,7 +41,7 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
     if not chunks:
         return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
     frame = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
-    for name in as_text:
+    for name in as_text - sets:
         frame[name] = _parse_timestamps(frame[name], date_only=not isinstance(sa_table.c[name].type, sa.DateTime))
     return frame
 

@@ -104,7 +104,8 @@ def plan(schema: Schema, *, contexts: Mapping[str, str | None] | None = None) ->
 
 
 def _break_cycles(graph: nx.MultiDiGraph, schema: Schema) -> set[tuple[str, ForeignKey]]:
-    """Remove one nullable edge per cycle until the graph is acyclic; return the removed ones."""
+    """Remove one edge per cycle (a nullable one when there is one) until the graph is acyclic;
+    return the removed ones."""
     deferred: set[tuple[str, ForeignKey]] = set()
     while True:
         try:
@@ -112,11 +113,13 @@ def _break_cycles(graph: nx.MultiDiGraph, schema: Schema) -> set[tuple[str, Fore
         except nx.NetworkXNoCycle:
             return deferred
         edges = [(parent, child, key, graph.edges[parent, child, key]["fk"]) for parent, child, key in cycle]
-        nullable = [e for e in edges if e[3].nullable]
-        if not nullable:
+        # a nullable edge is written NULL and updated; else a NOT NULL one between two tables is
+        # written whole with the target's foreign-key checks deferred (as dump tools load)
+        breakable = [e for e in edges if e[3].nullable] or [e for e in edges if e[0] != e[1]]
+        if not breakable:  # a NOT NULL self-reference: every row would need a parent before it
             raise CycleError([child for _, child, _, _ in edges])
         # Fewer rows to UPDATE afterwards when the broken edge belongs to the smaller table.
-        parent, child, key, fk = min(nullable, key=lambda e: (schema[e[1]].row_count, e[1]))
+        parent, child, key, fk = min(breakable, key=lambda e: (schema[e[1]].row_count, e[1]))
         graph.remove_edge(parent, child, key)
         deferred.add((child, fk))
 

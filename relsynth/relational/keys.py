@@ -171,6 +171,55 @@ def fresh_values(values: pd.Series, clash: np.ndarray, spec: dict, rng: np.rando
     return None
 
 
+def fresh_within(values: pd.Series, groups: pd.DataFrame, spec: dict) -> pd.Series | None:
+    """The column made distinct within each group (a date beside an FK in a composite key: one
+    salary per employee and day); None when its type has no lattice.
+
+    Equal values of a group move forward to the next free unit (day, second, integer step):
+    within a group sorted by value, value - rank is made non-decreasing (cumulative maximum),
+    so a date only ever moves later and an order such as ``from_date >= hire_date`` still holds.
+    """
+    lattice, back = _lattice(values, spec)
+    if lattice is None:
+        return None
+    known = np.isfinite(lattice)
+    frame = groups.reset_index(drop=True).assign(__v=lattice).loc[known]
+    names = list(groups.columns)
+    frame = frame.sort_values(names + ["__v"], kind="stable")
+    rank = frame.groupby(names, sort=False, dropna=False).cumcount().to_numpy()
+    shifted = (frame["__v"].to_numpy() - rank)
+    floor = pd.Series(shifted, index=frame.index).groupby([frame[c] for c in names], sort=False,
+                                                          dropna=False).cummax().to_numpy()
+    lattice = lattice.copy()
+    lattice[frame.index.to_numpy()] = floor + rank
+    return back(lattice, values.index)
+
+
+def _lattice(values: pd.Series, spec: dict):
+    """Values as integer lattice points (units of the scale, days, seconds) and the way back."""
+    generic = spec.get("generic")
+    if generic in INTEGER_GENERICS or generic in ("float", "decimal"):
+        unit = 10.0 ** -int(spec.get("scale") or (0 if generic in INTEGER_GENERICS else 6))
+        numbers = np.round(pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64) / unit)
+
+        def numbers_back(lattice: np.ndarray, index: pd.Index) -> pd.Series:
+            out = pd.Series(lattice * unit, index=index)
+            return out.round().astype("Int64") if generic in INTEGER_GENERICS else out.round(12)
+        return numbers, numbers_back
+    if generic in ("date", "datetime"):
+        seconds = 86_400 if generic == "date" else 1
+        stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+        days = ((stamps - pd.Timestamp(0)).dt.total_seconds().to_numpy() // seconds)
+
+        def stamps_back(lattice: np.ndarray, index: pd.Index) -> pd.Series:
+            fresh = pd.Series(pd.to_datetime(lattice * seconds, unit="s"), index=index)
+            if generic == "date":
+                return pd.Series(fresh.dt.date.where(fresh.notna(), None), dtype=object, index=index)
+            return fresh
+        return days, stamps_back
+    return None, None
+
+
 def _unused(used: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """k distinct integers not in ``used``: inside its range when there is room, else above it."""
     if len(used) == 0:

@@ -393,6 +393,7 @@ class TableSynth:
         frame = _apply_given(frame)
         frame = self._enforce_constraints(frame, context, frames, weights, rng, request)
         frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
+        frame = self.settle_uniques(frame, frames, rng)
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
         return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)
@@ -653,22 +654,7 @@ class TableSynth:
             if not bad.any():
                 break
             self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
-        keep = np.ones(len(frame), dtype=bool)
-        for unique in self.table.unique_sets():
-            clash = keys.duplicated_rows(frame, unique)
-            if not clash.any():
-                continue
-            free = [c for c in unique if c not in self.table.fk_columns]
-            fresh = keys.fresh_values(frame[free[-1]], clash, self.table.column(free[-1]).type, rng) \
-                if free else None
-            if fresh is not None:
-                frame[free[-1]] = fresh
-            elif any(self.table.column(c).nullable for c in unique):
-                for col in unique:
-                    if self.table.column(col).nullable:
-                        _set_rows(frame, col, clash, None)
-            else:
-                keep &= ~clash  # e.g. more children than distinct parents allow
+        keep = self._repair_clashes(frame, rng)
         keep &= ~self._violations(frame)
         close = self._too_close(frame) & keep
         if close.any():  # never written: a row that points at a real person
@@ -680,6 +666,58 @@ class TableSynth:
                           "and check constraints", stacklevel=2)
         if not keep.all():
             frame = frame[keep].reset_index(drop=True)
+        return frame
+
+    def _repair_clashes(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+        """Fresh values in a free column of each unique set that repeats (in place); the rows
+        that cannot be repaired are False in the mask returned.
+
+        A free column beside foreign-key columns only needs to be distinct per parent (the date
+        of a salary per employee); it moves forward within its parent, keeping learned orders."""
+        keep = np.ones(len(frame), dtype=bool)
+        for unique in self.table.unique_sets():
+            clash = keys.duplicated_rows(frame, unique)
+            if not clash.any():
+                continue
+            free = [c for c in unique if c not in self.table.fk_columns]
+            fresh = self._fresh_in_set(frame, unique, free[-1], clash, rng) if free else None
+            if fresh is not None:
+                frame[free[-1]] = fresh
+            elif any(self.table.column(c).nullable for c in unique):
+                for col in unique:
+                    if self.table.column(col).nullable:
+                        _set_rows(frame, col, clash, None)
+            else:
+                keep &= ~clash  # e.g. more children than distinct parents allow
+        return keep
+
+    def _fresh_in_set(self, frame: pd.DataFrame, unique: tuple[str, ...], column: str, clash: np.ndarray,
+                      rng: np.random.Generator) -> pd.Series | None:
+        spec = self.table.column(column).type
+        beside = [c for c in unique if c in self.table.fk_columns]
+        if beside:
+            within = keys.fresh_within(frame[column], frame[[c for c in unique if c != column]], spec)
+            if within is not None:
+                return within
+        return keys.fresh_values(frame[column], clash, spec, rng)
+
+    def settle_uniques(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                       rng: np.random.Generator) -> pd.DataFrame:
+        """Every primary key and unique set checked again after the last repair (the learned
+        date orders move values after the constraints were met): repaired, the orders kept,
+        and any row still repeating a key dropped with a warning, never left for the target."""
+        for _ in range(CHECK_ROUNDS):
+            if not self._clashes(frame).any():
+                return frame
+            keep = self._repair_clashes(frame, rng)
+            if not keep.all():
+                frame = frame[keep].reset_index(drop=True)
+            frame = self._keep_rules(frame, frames, rng)
+        clash = self._clashes(frame)
+        if clash.any():
+            warnings.warn(f"{self.table.name}: {int(clash.sum())} rows dropped: they repeated a primary key "
+                          "or unique set", stacklevel=2)
+            frame = frame[~clash].reset_index(drop=True)
         return frame
 
     def _combinations(self) -> list[tuple[str, list[str]]]:

@@ -57,7 +57,10 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
             parent = created[fk.parent]
             target.append_constraint(sa.ForeignKeyConstraint(
                 list(fk.columns), [parent.c[c] for c in fk.parent_columns], name=names.take(fk.name),
-                use_alter=(table.name, fk) in cyclic))
+                use_alter=(table.name, fk) in cyclic,
+                # a cycle may be closed by NOT NULL keys only: checked at COMMIT, once every row is in
+                **({"deferrable": True, "initially": "DEFERRED"}
+                   if dialect.name == "postgresql" and (table.name, fk) in cyclic else {})))
     return md
 
 

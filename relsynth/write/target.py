@@ -112,12 +112,18 @@ class _Run:
         self.schema, self.frames, self.order, self.progress = schema, frames, list(order), progress
         self.deferred: dict[str, list[str]] = defaultdict(list)
         for table, fk in deferred:
-            self.deferred[table].extend(c for c in fk.columns if c not in self.deferred[table])
+            if _written_null_first(schema, table, fk):
+                self.deferred[table].extend(c for c in fk.columns if c not in self.deferred[table])
+        # a NOT NULL foreign key closing a cycle: its rows go in whole, the target's foreign-key
+        # checks deferred until every table is loaded (and verified after the write)
+        self.checks_deferred = any(not _written_null_first(schema, t, fk) for t, fk in deferred)
 
     def load(self, conn: sa.Connection, tables: Mapping[str, sa.Table],
              aliases: Mapping[str, str] | None = None) -> dict[str, int]:
         """Load the frames into ``tables`` (by schema name; created under those or other names)."""
         counts: dict[str, int] = {}
+        if self.checks_deferred:
+            _defer_foreign_keys(conn)
         for name in self.order:
             with _refused(conn, name, aliases):
                 counts[name] = load_table(conn, tables[name], self.schema[name], self.frames[name],
@@ -126,7 +132,25 @@ class _Run:
             if name in counts:
                 with _refused(conn, name, aliases):
                     update_columns(conn, tables[name], self.schema[name], self.frames[name], columns)
+        if self.checks_deferred and conn.dialect.name in ("mysql", "mariadb"):
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")   # never checks the rows already in
         return counts
+
+
+def _written_null_first(schema: Schema, table: str, fk: ForeignKey) -> bool:
+    return all(schema[table].column(c).nullable for c in fk.columns)
+
+
+def _defer_foreign_keys(conn: sa.Connection) -> None:
+    """Foreign keys checked once every table is in: at COMMIT on SQLite and PostgreSQL (whose
+    cycle constraints are created DEFERRABLE), not at all on MariaDB/MySQL, where the write is
+    followed by the verification queries (as mysqldump's dumps load)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
 
 
 def _check_inputs(schema: Schema, frames: Mapping[str, pd.DataFrame], order: Sequence[str],
@@ -141,11 +165,6 @@ def _check_inputs(schema: Schema, frames: Mapping[str, pd.DataFrame], order: Seq
         missing = [c for c in schema[name].column_names if c not in frames[name].columns]
         if missing:
             raise ValueError(f"frame for {name} lacks columns {missing}")
-    for name, fk in deferred:
-        # a deferred foreign key goes in as NULL first
-        required = [c for c in fk.columns if not schema[name].column(c).nullable]
-        if required:
-            raise ValueError(f"{name}: deferred foreign key {fk.label} has NOT NULL columns {required}")
 
 
 class _refused:

@@ -20,3 +20,18 @@ def test_a_hierarchy_keeps_as_many_rows_at_each_depth_as_the_source():
     depth = keys.hierarchy_depths(keys.tree_parents(400, [1, 9, 190], np.random.default_rng(1)))
     np.testing.assert_array_equal(np.bincount(depth), [2, 18, 380])
     assert (keys.tree_parents(5, [1, 99], np.random.default_rng(2)) < 0).sum() == 1  # a root, always
+
+
+def test_fresh_within_moves_repeated_dates_forward_within_their_group_only():
+    import datetime as dt
+
+    import pandas as pd
+
+    from relsynth.relational.keys import fresh_within
+
+    day = dt.date(2002, 8, 1)
+    values = pd.Series([day, day, day + dt.timedelta(days=1), day, None], dtype=object)
+    groups = pd.DataFrame({"emp_no": [1, 1, 1, 2, 1]})
+    out = fresh_within(values, groups, {"generic": "date"})
+    assert list(out[:4]) == [day, day + dt.timedelta(days=1), day + dt.timedelta(days=2), day]
+    assert out[4] is None
