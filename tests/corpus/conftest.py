@@ -20,7 +20,15 @@ import sqlalchemy as sa
 
 from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database
 
-CORPUS = Path(os.environ.get("RELSYNTH_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"))
+def _corpus_folder() -> Path:
+    """``$RELSYNTH_CORPUS``, else ``../shared/corpus`` beside the checkout, else this workplace's."""
+    if os.environ.get("RELSYNTH_CORPUS"):
+        return Path(os.environ["RELSYNTH_CORPUS"])
+    beside = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+    return beside if beside.is_dir() else Path("/work/shared/corpus")
+
+
+CORPUS = _corpus_folder()
 
 
 def _dump(*parts: str) -> Path:
