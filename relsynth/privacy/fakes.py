@@ -1169,24 +1169,49 @@ def _json_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None
     return _obj([v[:-1] + (", " if len(v) > 2 else "") + f'"_n": {k}}}' for v, k in zip(values, numbers)])
 
 
+# Public file signatures: a generated blob keeps its file type (a PNG stays a PNG to a viewer).
+# Only these constants are ever kept from a real value's bytes.
+FILE_SIGNATURES = tuple(bytes.fromhex(h) for h in (
+    "89504e470d0a1a0a", "ffd8ff", "474946383961", "474946383761", "255044462d", "504b0304",
+    "1f8b", "424d", "52494646", "49492a00", "4d4d002a", "7f454c46", "425a68", "377abcaf271c",
+    "4f676753", "494433", "0061736d"))
+
+
+def _as_bytes(v: Any) -> bytes:
+    return bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else str(v).encode("utf-8")
+
+
+def _signature(blob: bytes) -> str:
+    """The hex file signature ``blob`` starts with ('' for none)."""
+    return next((sig.hex() for sig in FILE_SIGNATURES if blob.startswith(sig)), "")
+
+
 def _learn_binary(present: pd.Series) -> dict:
-    lengths = []
-    for v in present.tolist():
-        if isinstance(v, (bytes, bytearray, memoryview)):
-            lengths.append(len(bytes(v)))
-        elif isinstance(v, str):
-            lengths.append(len(v.encode("utf-8")))
-    return {"lengths": _quantiles(lengths) if lengths else _quantiles([16, 64])}
+    blobs = [_as_bytes(v) for v in present.tolist()]
+    lengths = [len(b) for b in blobs]
+    signatures = Counter(_signature(b) for b in blobs)
+    return {"lengths": _quantiles(lengths) if lengths else _quantiles([16, 64]),
+            "signatures": {sig: count / len(blobs) for sig, count in signatures.items()} if blobs else {}}
+
+
+def _draw_signatures(fmt: dict, m: int, rng: np.random.Generator) -> np.ndarray:
+    shares = fmt.get("signatures") or {"": 1.0}
+    names = list(shares)
+    p = np.asarray([shares[k] for k in names], dtype=float)
+    return np.asarray([bytes.fromhex(h) for h in names], dtype=object)[rng.choice(len(names), size=m, p=p / p.sum())]
 
 
 def _make_binary(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     rng = ctx.rng
+    heads = _draw_signatures(fmt, m, rng)
+    head_lengths = np.fromiter((len(h) for h in heads), dtype=np.int64, count=m)
     lengths = np.maximum(_draw_quantiles(fmt.get("lengths") or [16], m, rng), 1 if ctx.unique else 0)
     if ctx.max_length:
         lengths = np.minimum(lengths, ctx.max_length)
-    blob = rng.bytes(int(lengths.sum()))
-    ends = np.cumsum(lengths)
-    return _obj([blob[e - k:e] for e, k in zip(ends.tolist(), lengths.tolist())])
+    random_lengths = np.maximum(lengths - head_lengths, 0)
+    blob = rng.bytes(int(random_lengths.sum()))
+    ends = np.cumsum(random_lengths)
+    return _obj([h + blob[e - k:e] for h, e, k in zip(heads.tolist(), ends.tolist(), random_lengths.tolist())])
 
 
 # ====================================================================== string keys
