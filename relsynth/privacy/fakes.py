@@ -128,7 +128,12 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
     fmt: dict[str, Any] = {"kind": kind.value, "version": FORMAT_VERSION, "null_share": round(null_share, 6)}
     if max_length:
         fmt["max_length"] = int(max_length)
-    fmt.update(_learn_text(present, k=k) if kind is Kind.TEXT else _LEARNERS[kind](present))
+    if kind is Kind.TEXT:
+        fmt.update(_learn_text(present, k=k))
+    elif kind is Kind.JSON:
+        fmt.update(_learn_json(present, k=k))
+    else:
+        fmt.update(_LEARNERS[kind](present))
     return _jsonable(fmt)
 
 
@@ -1106,13 +1111,16 @@ def _parse_json(v: Any) -> Any:
     return v
 
 
-def _learn_json(present: pd.Series) -> dict:
-    """The top-level type; for objects, the keys nearly all share and their value types."""
+def _learn_json(present: pd.Series, k: int = wordchain.DEFAULT_K) -> dict:
+    """The top-level type; for objects, the keys nearly all share and their value types; for
+    arrays (PostgreSQL ``text[]`` too), their lengths, item type and the items >= ``k`` rows hold."""
     docs = [_parse_json(v) for v in present.tolist()]
     if not docs:
         return {"top": "object", "keys": []}
     top = Counter(_json_type(d) for d in docs).most_common(1)[0][0]
     out: dict[str, Any] = {"top": top, "keys": []}
+    if top == "array":
+        return {**out, **_learn_array([d for d in docs if isinstance(d, (list, tuple))], k)}
     objects = [d for d in docs if isinstance(d, dict)]
     if top != "object" or len(objects) < MIN_SUPPORT:
         return out
@@ -1146,8 +1154,43 @@ def _json_words(locale: str) -> np.ndarray:
     return _obj([json.dumps(w) for w in _pool(locale, "word")])
 
 
+def _learn_array(arrays: list, k: int) -> dict:
+    """Lengths, the most common item type, and the items at least ``k`` rows hold (with the
+    share of rows holding each): a set of labels such as ``{Trailers,Commentaries}`` keeps them."""
+    items = [x for a in arrays for x in a if x is not None]
+    item = Counter(_json_type(x) for x in items).most_common(1)[0][0] if items else "string"
+    rows_holding = Counter(x for a in arrays for x in set(map(str, a)) if x != "None")
+    common = {x: c / len(arrays) for x, c in rows_holding.items() if c >= max(k, 2)}
+    return {"lengths": _quantiles([len(a) for a in arrays]), "item": item, "items": common}
+
+
+def _array_items(fmt: dict, lengths: np.ndarray, ctx: _Ctx) -> list:
+    """Per row, ``lengths[i]`` distinct common items (weighted by their share), else random ones."""
+    common = fmt.get("items") or {}
+    m, width = len(lengths), int(lengths.max(initial=0))
+    if common and width <= len(common):
+        names = np.asarray(list(common), dtype=object)
+        scores = np.log(np.asarray(list(common.values()), dtype=float)) + ctx.rng.gumbel(size=(m, len(names)))
+        picked = names[np.argsort(-scores, axis=1)[:, :width]]
+    else:
+        picked = np.array([json.loads(v) for v in _json_values(fmt.get("item", "string"), m * width, ctx)],
+                          dtype=object).reshape(m, width) if width else np.empty((m, 0), dtype=object)
+    if fmt.get("item") == "integer" and common:
+        picked = np.vectorize(int, otypes=[object])(picked) if picked.size else picked
+    return [list(row[:n]) for row, n in zip(picked, lengths.tolist())]
+
+
+def _make_array(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    lengths = np.maximum(_draw_quantiles(fmt.get("lengths") or [0, 3], m, ctx.rng), 0)
+    out = np.empty(m, dtype=object)
+    out[:] = _array_items(fmt, lengths, ctx)
+    return out
+
+
 def _make_json(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     top = fmt.get("top", "object")
+    if top == "array" and "lengths" in fmt:
+        return _make_array(fmt, m, ctx)
     if top != "object":
         return _json_values(top, m, ctx)
     keys = fmt.get("keys") or []

@@ -889,7 +889,7 @@ def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
     the column's own word chain only those fewer than ``k`` rows share ('Gift wrap, please.'
     written by 20 customers may come out again; a note only 3 wrote may not)."""
     present = values.dropna()
-    if fmt.get("chain"):
+    if fmt.get("chain") or fmt.get("top") == "array":   # arrays of common labels repeat, like notes
         counts = present.astype(str).value_counts()
         present = pd.Series(counts.index[counts < k], dtype=object)
     return np.unique(_digests(present, key))

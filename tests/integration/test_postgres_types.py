@@ -52,3 +52,21 @@ def test_bytea_is_cloned_as_bytes_with_the_sources_magic_and_lengths(pg_database
     assert min(len(p) for p in pictures) >= 8 + 16 and max(len(p) for p in pictures) <= 8 + 64
     real = {bytes(r[0]) for r in _rows(pg_database_url, "SELECT picture FROM staff")}
     assert not real & set(pictures)
+
+
+def test_text_arrays_are_written_as_postgres_arrays_of_the_sources_labels(pg_database_url: str,
+                                                                          target_url: str) -> None:
+    _run(pg_database_url,
+         "CREATE TABLE film (film_id serial PRIMARY KEY, special_features text[], scores integer[] NOT NULL)",
+         "INSERT INTO film (special_features, scores) SELECT CASE mod(i, 4) WHEN 0 THEN '{Trailers,Commentaries}' "
+         "WHEN 1 THEN '{\"Deleted Scenes\"}' WHEN 2 THEN '{Trailers,\"Deleted Scenes\",\"Behind the Scenes\"}' "
+         "ELSE '{}' END::text[], ARRAY[i, i * 2] FROM generate_series(1, 60) i")
+    api.clone(pg_database_url, target_url, seed=1)
+    rows = _rows(target_url, "SELECT special_features, scores, pg_typeof(special_features)::text FROM film")
+    assert len(rows) == ROWS
+    labels = {"Trailers", "Commentaries", "Deleted Scenes", "Behind the Scenes"}
+    features = [r[0] for r in rows if r[0] is not None]
+    assert features and all(isinstance(f, list) and set(f) <= labels for f in features)
+    assert {len(f) for f in features} <= {0, 1, 2, 3} and len({len(f) for f in features}) > 1
+    assert all(isinstance(r[1], list) and all(isinstance(x, int) for x in r[1]) for r in rows)
+    assert {r[2] for r in rows} == {"text[]"}
