@@ -70,3 +70,15 @@ def test_text_arrays_are_written_as_postgres_arrays_of_the_sources_labels(pg_dat
     assert {len(f) for f in features} <= {0, 1, 2, 3} and len({len(f) for f in features}) > 1
     assert all(isinstance(r[1], list) and all(isinstance(x, int) for x in r[1]) for r in rows)
     assert {r[2] for r in rows} == {"text[]"}
+
+
+def test_tsvector_is_written_as_valid_tsvector_of_generated_words(pg_database_url: str, target_url: str) -> None:
+    _run(pg_database_url,
+         "CREATE TABLE film (film_id serial PRIMARY KEY, title text NOT NULL, fulltext tsvector NOT NULL)",
+         "INSERT INTO film (title, fulltext) SELECT t, to_tsvector('english', t) FROM (SELECT "
+         "'Academy ' || md5(i::text) || ' battle of the drama ' || (i * 7) AS t FROM generate_series(1, 60) i) s")
+    api.clone(pg_database_url, target_url, seed=1)
+    rows = _rows(target_url, "SELECT fulltext::text, length(fulltext), pg_typeof(fulltext)::text FROM film")
+    assert len(rows) == ROWS
+    assert {r[2] for r in rows} == {"tsvector"}
+    assert all(r[0] is not None for r in rows) and sum(r[1] > 0 for r in rows) > ROWS // 2
