@@ -82,3 +82,11 @@ def test_tsvector_is_written_as_valid_tsvector_of_generated_words(pg_database_ur
     assert len(rows) == ROWS
     assert {r[2] for r in rows} == {"tsvector"}
     assert all(r[0] is not None for r in rows) and sum(r[1] > 0 for r in rows) > ROWS // 2
+
+
+def test_a_postgres_scheme_url_is_cloned_like_postgresql(pg_database_url: str, target_url: str) -> None:
+    _run(pg_database_url, "CREATE TABLE t (id serial PRIMARY KEY, n integer)",
+         "INSERT INTO t (n) SELECT i FROM generate_series(1, 60) i")
+    as_postgres = lambda url: "postgres://" + url.split("://", 1)[1]  # noqa: E731
+    api.clone(as_postgres(pg_database_url), as_postgres(target_url), seed=1)
+    assert _rows(target_url, "SELECT count(*) FROM t") == [(ROWS,)]
