@@ -1215,7 +1215,7 @@ def _json_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None
 # Public file signatures: a generated blob keeps its file type (a PNG stays a PNG to a viewer).
 # Only these constants are ever kept from a real value's bytes.
 FILE_SIGNATURES = tuple(bytes.fromhex(h) for h in (
-    "89504e470d0a1a0a", "ffd8ff", "474946383961", "474946383761", "255044462d", "504b0304",
+    "89504e470d0a1a0a", "89504e47", "ffd8ff", "474946383961", "474946383761", "255044462d", "504b0304",
     "1f8b", "424d", "52494646", "49492a00", "4d4d002a", "7f454c46", "425a68", "377abcaf271c",
     "4f676753", "494433", "0061736d"))
 
