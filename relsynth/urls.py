@@ -43,10 +43,19 @@ def resolve_url(value: str | None, *, env_var: str | None = None) -> sa.URL:
     if "://" not in value:
         return sa.URL.create("sqlite", database=value)
     try:
-        return _password_folded(make_url(_escaped_userinfo(value)))
+        url = _password_folded(make_url(_escaped_userinfo(value)))
     except Exception:
         raise RelsynthError("not a database URL: " + _scrub(value),
                             hint="use dialect+driver://user@host:port/database or a path to an SQLite file") from None
+    return _standard_scheme(url)
+
+
+def _standard_scheme(url: sa.URL) -> sa.URL:
+    """``postgres://`` (Heroku, libpq, docker images) is PostgreSQL: SQLAlchemy knows only ``postgresql``."""
+    backend, plus, driver = url.drivername.partition("+")
+    if backend == "postgres":
+        return url.set(drivername="postgresql" + plus + driver)
+    return url
 
 
 def _escaped_userinfo(text: str) -> str:

@@ -128,7 +128,12 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
     fmt: dict[str, Any] = {"kind": kind.value, "version": FORMAT_VERSION, "null_share": round(null_share, 6)}
     if max_length:
         fmt["max_length"] = int(max_length)
-    fmt.update(_learn_text(present, k=k) if kind is Kind.TEXT else _LEARNERS[kind](present))
+    if kind is Kind.TEXT:
+        fmt.update(_learn_text(present, k=k))
+    elif kind is Kind.JSON:
+        fmt.update(_learn_json(present, k=k))
+    else:
+        fmt.update(_LEARNERS[kind](present))
     return _jsonable(fmt)
 
 
@@ -1106,13 +1111,16 @@ def _parse_json(v: Any) -> Any:
     return v
 
 
-def _learn_json(present: pd.Series) -> dict:
-    """The top-level type; for objects, the keys nearly all share and their value types."""
+def _learn_json(present: pd.Series, k: int = wordchain.DEFAULT_K) -> dict:
+    """The top-level type; for objects, the keys nearly all share and their value types; for
+    arrays (PostgreSQL ``text[]`` too), their lengths, item type and the items >= ``k`` rows hold."""
     docs = [_parse_json(v) for v in present.tolist()]
     if not docs:
         return {"top": "object", "keys": []}
     top = Counter(_json_type(d) for d in docs).most_common(1)[0][0]
     out: dict[str, Any] = {"top": top, "keys": []}
+    if top == "array":
+        return {**out, **_learn_array([d for d in docs if isinstance(d, (list, tuple))], k)}
     objects = [d for d in docs if isinstance(d, dict)]
     if top != "object" or len(objects) < MIN_SUPPORT:
         return out
@@ -1146,8 +1154,43 @@ def _json_words(locale: str) -> np.ndarray:
     return _obj([json.dumps(w) for w in _pool(locale, "word")])
 
 
+def _learn_array(arrays: list, k: int) -> dict:
+    """Lengths, the most common item type, and the items at least ``k`` rows hold (with the
+    share of rows holding each): a set of labels such as ``{Trailers,Commentaries}`` keeps them."""
+    items = [x for a in arrays for x in a if x is not None]
+    item = Counter(_json_type(x) for x in items).most_common(1)[0][0] if items else "string"
+    rows_holding = Counter(x for a in arrays for x in set(map(str, a)) if x != "None")
+    common = {x: c / len(arrays) for x, c in rows_holding.items() if c >= max(k, 2)}
+    return {"lengths": _quantiles([len(a) for a in arrays]), "item": item, "items": common}
+
+
+def _array_items(fmt: dict, lengths: np.ndarray, ctx: _Ctx) -> list:
+    """Per row, ``lengths[i]`` distinct common items (weighted by their share), else random ones."""
+    common = fmt.get("items") or {}
+    m, width = len(lengths), int(lengths.max(initial=0))
+    if common and width <= len(common):
+        names = np.asarray(list(common), dtype=object)
+        scores = np.log(np.asarray(list(common.values()), dtype=float)) + ctx.rng.gumbel(size=(m, len(names)))
+        picked = names[np.argsort(-scores, axis=1)[:, :width]]
+    else:
+        picked = np.array([json.loads(v) for v in _json_values(fmt.get("item", "string"), m * width, ctx)],
+                          dtype=object).reshape(m, width) if width else np.empty((m, 0), dtype=object)
+    if fmt.get("item") == "integer" and common:
+        picked = np.vectorize(int, otypes=[object])(picked) if picked.size else picked
+    return [list(row[:n]) for row, n in zip(picked, lengths.tolist())]
+
+
+def _make_array(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    lengths = np.maximum(_draw_quantiles(fmt.get("lengths") or [0, 3], m, ctx.rng), 0)
+    out = np.empty(m, dtype=object)
+    out[:] = _array_items(fmt, lengths, ctx)
+    return out
+
+
 def _make_json(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     top = fmt.get("top", "object")
+    if top == "array" and "lengths" in fmt:
+        return _make_array(fmt, m, ctx)
     if top != "object":
         return _json_values(top, m, ctx)
     keys = fmt.get("keys") or []
@@ -1169,24 +1212,49 @@ def _json_suffix(values: np.ndarray, numbers: np.ndarray, max_length: int | None
     return _obj([v[:-1] + (", " if len(v) > 2 else "") + f'"_n": {k}}}' for v, k in zip(values, numbers)])
 
 
+# Public file signatures: a generated blob keeps its file type (a PNG stays a PNG to a viewer).
+# Only these constants are ever kept from a real value's bytes.
+FILE_SIGNATURES = tuple(bytes.fromhex(h) for h in (
+    "89504e470d0a1a0a", "89504e47", "ffd8ff", "474946383961", "474946383761", "255044462d", "504b0304",
+    "1f8b", "424d", "52494646", "49492a00", "4d4d002a", "7f454c46", "425a68", "377abcaf271c",
+    "4f676753", "494433", "0061736d"))
+
+
+def _as_bytes(v: Any) -> bytes:
+    return bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else str(v).encode("utf-8")
+
+
+def _signature(blob: bytes) -> str:
+    """The hex file signature ``blob`` starts with ('' for none)."""
+    return next((sig.hex() for sig in FILE_SIGNATURES if blob.startswith(sig)), "")
+
+
 def _learn_binary(present: pd.Series) -> dict:
-    lengths = []
-    for v in present.tolist():
-        if isinstance(v, (bytes, bytearray, memoryview)):
-            lengths.append(len(bytes(v)))
-        elif isinstance(v, str):
-            lengths.append(len(v.encode("utf-8")))
-    return {"lengths": _quantiles(lengths) if lengths else _quantiles([16, 64])}
+    blobs = [_as_bytes(v) for v in present.tolist()]
+    lengths = [len(b) for b in blobs]
+    signatures = Counter(_signature(b) for b in blobs)
+    return {"lengths": _quantiles(lengths) if lengths else _quantiles([16, 64]),
+            "signatures": {sig: count / len(blobs) for sig, count in signatures.items()} if blobs else {}}
+
+
+def _draw_signatures(fmt: dict, m: int, rng: np.random.Generator) -> np.ndarray:
+    shares = fmt.get("signatures") or {"": 1.0}
+    names = list(shares)
+    p = np.asarray([shares[k] for k in names], dtype=float)
+    return np.asarray([bytes.fromhex(h) for h in names], dtype=object)[rng.choice(len(names), size=m, p=p / p.sum())]
 
 
 def _make_binary(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     rng = ctx.rng
+    heads = _draw_signatures(fmt, m, rng)
+    head_lengths = np.fromiter((len(h) for h in heads), dtype=np.int64, count=m)
     lengths = np.maximum(_draw_quantiles(fmt.get("lengths") or [16], m, rng), 1 if ctx.unique else 0)
     if ctx.max_length:
         lengths = np.minimum(lengths, ctx.max_length)
-    blob = rng.bytes(int(lengths.sum()))
-    ends = np.cumsum(lengths)
-    return _obj([blob[e - k:e] for e, k in zip(ends.tolist(), lengths.tolist())])
+    random_lengths = np.maximum(lengths - head_lengths, 0)
+    blob = rng.bytes(int(random_lengths.sum()))
+    ends = np.cumsum(random_lengths)
+    return _obj([h + blob[e - k:e] for h, e, k in zip(heads.tolist(), ends.tolist(), random_lengths.tolist())])
 
 
 # ====================================================================== string keys

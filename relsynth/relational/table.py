@@ -911,7 +911,15 @@ def _set_rows(frame: pd.DataFrame, col: str, rows: np.ndarray, values) -> None:
 
 
 def _digests(values: pd.Series, key: str) -> np.ndarray:
-    return pd.util.hash_pandas_object(values.astype(str), index=False, hash_key=key).to_numpy()
+    return pd.util.hash_pandas_object(_hashable(values), index=False, hash_key=key).to_numpy()
+
+
+def _hashable(values: pd.Series) -> pd.Series:
+    """Text as str; binary values as their own bytes (a PNG is not UTF-8: never decoded)."""
+    present = values.dropna()
+    if len(present) and isinstance(present.iloc[0], (bytes, bytearray, memoryview)):
+        return values.map(bytes, na_action="ignore").fillna(b"")
+    return values.astype(str)
 
 
 def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
@@ -919,7 +927,7 @@ def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
     the column's own word chain only those fewer than ``k`` rows share ('Gift wrap, please.'
     written by 20 customers may come out again; a note only 3 wrote may not)."""
     present = values.dropna()
-    if fmt.get("chain"):
+    if fmt.get("chain") or fmt.get("top") == "array":   # arrays of common labels repeat, like notes
         counts = present.astype(str).value_counts()
         present = pd.Series(counts.index[counts < k], dtype=object)
     return np.unique(_digests(present, key))

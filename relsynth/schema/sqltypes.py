@@ -32,6 +32,7 @@ _BY_VISIT_NAME: dict[str, tuple[str, dict[str, Any]]] = {
     "CITEXT": ("text", {}),
     "OID": ("bigint", {}),
     "REGCLASS": ("text", {}),
+    "TSVECTOR": ("text", {"tsvector": True}),    # written as 'word':1 'other':2 from generated words
 }
 
 # MySQL text/blob sizes, so a cross-dialect MySQL target keeps room for the data.

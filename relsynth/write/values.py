@@ -36,6 +36,8 @@ class Target:
         self.pg_array = self.array and dialect.name == "postgresql" and not isinstance(type_, sa.JSON)
         self.specials = _held_specials(self.generic, dialect)
         self.text = self.generic in _TEXT_GENERICS and not self.array
+        self.tsvector = dialect.name == "postgresql" and (
+            bool(spec.get("tsvector")) or str(spec.get("native", "")).upper() == "TSVECTOR")
 
 
 _TEXT_GENERICS = frozenset({"string", "text", "enum", "other"})
@@ -105,6 +107,8 @@ def to_text(series: pd.Series, target: Target) -> np.ndarray:
         return _fill(series, lambda s: np.where(_bools(s), "t", "f"))
     if g == "json" and target.pg_array:
         return _fill(series, lambda s: np.array([_pg_array(v) for v in s], dtype=object))
+    if target.tsvector:
+        return _fill(series, tsvector_text)
     if g == "binary":
         return _fill(series, lambda s: np.array(["\\x" + _bytes(v).hex() for v in s], dtype=object))
     return _common(series, target)
@@ -154,6 +158,23 @@ def _common(series: pd.Series, target: Target) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- helpers
+
+TSVECTOR_MAX_POSITION = 16383
+
+
+def tsvector_text(s: pd.Series) -> np.ndarray:
+    """Valid tsvector text from any text: its words, lower-cased, at positions 1, 2, ...
+    (``'278':0 TV`` -> ``'278':1 'tv':2``); a value without words is the empty tsvector."""
+    text = pd.Series(s.astype(str).to_numpy(object), dtype=object)   # positional index: rows never merge
+    words = text.str.replace(r":[\d,A-D]+", " ", regex=True).str.lower().str.findall(r"[^\W_]+")
+    flat = words.explode().dropna()
+    if flat.empty:
+        return np.full(len(s), "", dtype=object)
+    positions = np.minimum(flat.groupby(level=0).cumcount().to_numpy() + 1, TSVECTOR_MAX_POSITION)
+    tokens = ("'" + flat.astype(str) + "':" + positions.astype(str))
+    joined = tokens.groupby(level=0).agg(" ".join)
+    return joined.reindex(text.index, fill_value="").to_numpy(object)
+
 
 
 def _fill(series: pd.Series, convert: Any) -> np.ndarray:

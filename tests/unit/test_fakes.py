@@ -367,3 +367,13 @@ def test_fake_national_ids_cards_and_ips_keep_the_shape_and_can_never_be_real():
     ips = generate(learn_format(Kind.IP_ADDRESS, pd.Series(["10.1.2.3"] * 40)), 5000, rng(), unique=True)
     reserved = ips.str.match(r"^(192\.0\.2|198\.51\.100|203\.0\.113|198\.1[89])\.")
     assert ips.is_unique and reserved.all()
+
+
+def test_binary_keeps_the_file_signature_and_lengths_not_the_bytes() -> None:
+    real = pd.Series([b"\x89PNG\r\nZ\n" + bytes([i]) * (10 + i) for i in range(30)] + [None] * 10, dtype=object)
+    fmt = learn_format("binary", real)
+    out = generate(fmt, 200, np.random.default_rng(3)).dropna()
+    assert all(isinstance(v, bytes) and v.startswith(b"\x89PNG") for v in out)
+    assert 18 <= min(map(len, out)) and max(map(len, out)) <= 8 + 39
+    assert not set(out) & set(real.dropna())
+    assert "5a0a" not in str(fmt)        # only the public signature, never a value's own bytes
