@@ -146,13 +146,20 @@ def _values_of(frame: pd.DataFrame, columns: dict[str, str]) -> dict[str, list[n
     """Per identifying kind, the values of these columns, those inside free text included."""
     parts: dict[str, list[np.ndarray]] = {}
     for column, kind in columns.items():
-        present = frame[column].dropna().astype(str)
+        present = _as_text(frame[column].dropna())
         if kind == "text":
             for inner, values in pattern_values(present.tolist()).items():
                 parts.setdefault(inner, []).append(np.asarray(values, dtype=object))
         else:
             parts.setdefault(kind, []).append(present.to_numpy(dtype=object))
     return parts
+
+
+def _as_text(present: pd.Series) -> pd.Series:
+    """Values as text to compare; binary ones as their hex digits (a PNG is not UTF-8)."""
+    if len(present) and isinstance(present.iloc[0], (bytes, bytearray, memoryview)):
+        return present.map(lambda value: bytes(value).hex())
+    return present.astype(str)
 
 
 def _identifying_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:

@@ -148,7 +148,10 @@ def _fold_scores(x: np.ndarray, y: np.ndarray, categorical: np.ndarray, splits, 
     for train, test in splits:
         if len(np.unique(y[test])) < 2 or len(np.unique(y[train])) < 2:
             continue
-        model = HistGradientBoostingClassifier(categorical_features=categorical, random_state=seed)
-        model.fit(x[train], y[train])
-        scores.append(float(roc_auc_score(y[test], model.predict_proba(x[test])[:, 1])))
+        used = ~np.isnan(x[train]).all(axis=0)  # a column NULL in every training row cannot be binned
+        if not used.any():
+            continue
+        model = HistGradientBoostingClassifier(categorical_features=categorical[used], random_state=seed)
+        model.fit(x[train][:, used], y[train])
+        scores.append(float(roc_auc_score(y[test], model.predict_proba(x[test][:, used])[:, 1])))
     return scores
