@@ -50,45 +50,22 @@ def clone_and_check(source: str, target: str, folder) -> None:
     assert (folder / "report.html").stat().st_size > 10_000
 
 
-@pytest.mark.postgres
-def test_northwind_into_postgresql_and_sqlite(corpus_url, scratch_dir):
-    source = corpus_url("northwind")
-    inspect = relsynth("inspect", source, "-o", str(scratch_dir / "northwind.yaml"))
+# pagila: enum, domain, bytea, text[], tsvector (its partitioned payment is still written as a plain
+# table beside its partitions, and views are not cloned: issues 13 and 14); northwind: small tables,
+# a self-reference; sakila: a NOT NULL foreign-key cycle (store <-> staff), SET, ENUM, YEAR, BLOB,
+# unsigned ints; employees: composite keys holding dates
+CASES = [pytest.param("northwind", POSTGRES_URL_ENV, marks=pytest.mark.postgres, id="northwind"),
+         pytest.param("pagila", POSTGRES_URL_ENV, marks=pytest.mark.postgres, id="pagila"),
+         pytest.param("sakila", MARIADB_URL_ENV, marks=pytest.mark.mariadb, id="sakila"),
+         pytest.param("employees", MARIADB_URL_ENV, marks=pytest.mark.mariadb, id="employees")]
+
+
+@pytest.mark.parametrize(("name", "server"), CASES)
+def test_clones_into_its_own_dialect_and_sqlite(corpus_url, scratch_dir, name, server):
+    source = corpus_url(name)
+    inspect = relsynth("inspect", source, "-o", str(scratch_dir / f"{name}.yaml"))
     assert inspect.returncode == 0, inspect.stderr
-    assert "orders" in yaml.safe_load((scratch_dir / "northwind.yaml").read_text())["tables"]
-    with fresh_database(POSTGRES_URL_ENV) as target:
+    assert yaml.safe_load((scratch_dir / f"{name}.yaml").read_text())["tables"]
+    with fresh_database(server) as target:
         clone_and_check(source, target, scratch_dir)
-    clone_and_check(source, f"sqlite:///{scratch_dir / 'northwind.sqlite'}", scratch_dir)
-
-
-@pytest.mark.mariadb
-def test_employees_into_mariadb_and_sqlite(corpus_url, scratch_dir):
-    source = corpus_url("employees")
-    inspect = relsynth("inspect", source, "-o", str(scratch_dir / "employees.yaml"))
-    assert inspect.returncode == 0, inspect.stderr
-    with fresh_database(MARIADB_URL_ENV) as target:
-        clone_and_check(source, target, scratch_dir)
-    clone_and_check(source, f"sqlite:///{scratch_dir / 'employees.sqlite'}", scratch_dir)
-
-
-@pytest.mark.postgres
-def test_pagila_into_postgresql_and_sqlite(corpus_url, scratch_dir):
-    """Enum, domain, bytea, text[], tsvector. (Its partitioned payment is still written as a plain
-    table beside its partitions, and views are not cloned: issues 13 and 14.)"""
-    source = corpus_url("pagila")
-    inspect = relsynth("inspect", source, "-o", str(scratch_dir / "pagila.yaml"))
-    assert inspect.returncode == 0, inspect.stderr
-    with fresh_database(POSTGRES_URL_ENV) as target:
-        clone_and_check(source, target, scratch_dir)
-    clone_and_check(source, f"sqlite:///{scratch_dir / 'pagila.sqlite'}", scratch_dir)
-
-
-@pytest.mark.mariadb
-def test_sakila_into_mariadb_and_sqlite(corpus_url, scratch_dir):
-    """A NOT NULL foreign-key cycle (store <-> staff), SET and ENUM, YEAR, BLOB, unsigned ints."""
-    source = corpus_url("sakila")
-    inspect = relsynth("inspect", source, "-o", str(scratch_dir / "sakila.yaml"))
-    assert inspect.returncode == 0, inspect.stderr
-    with fresh_database(MARIADB_URL_ENV) as target:
-        clone_and_check(source, target, scratch_dir)
-    clone_and_check(source, f"sqlite:///{scratch_dir / 'sakila.sqlite'}", scratch_dir)
+    clone_and_check(source, f"sqlite:///{scratch_dir / f'{name}.sqlite'}", scratch_dir)
