@@ -101,6 +101,16 @@ def fresh_database(url_env_var: str, *, prefix: str = SCRATCH_PREFIX) -> Iterato
             admin.dispose()
 
 
+def query(url: str, sql: str) -> list[tuple]:
+    """The rows ``sql`` returns on ``url``, as tuples (the engine disposed, so no session lingers)."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql)]
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def pg_database_url() -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database (dropped after the test)."""

@@ -33,6 +33,7 @@ from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_
 from relsynth.models import encoding
 from relsynth.relational import checks, conditioned, keys, latents, references, rules
 from relsynth.relational.cardinality import CardinalityModel
+from relsynth.schema.detect import holds_binary
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
 from relsynth.schema.sqltypes import INTEGER_GENERICS
@@ -917,7 +918,7 @@ def _digests(values: pd.Series, key: str) -> np.ndarray:
 def _hashable(values: pd.Series) -> pd.Series:
     """Text as str; binary values as their own bytes (a PNG is not UTF-8: never decoded)."""
     present = values.dropna()
-    if len(present) and isinstance(present.iloc[0], (bytes, bytearray, memoryview)):
+    if holds_binary(present):
         return values.map(bytes, na_action="ignore").fillna(b"")
     return values.astype(str)
 

@@ -32,7 +32,7 @@ from relsynth.report.result import (CardinalityScore, ColumnScore, Correlations,
                                     TableReport)
 from relsynth.report.values import comparable, family, text_length
 from relsynth.report.words import word_score
-from relsynth.schema.detect import is_free_text
+from relsynth.schema.detect import holds_binary, is_free_text
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema, Table
 
@@ -157,7 +157,7 @@ def _values_of(frame: pd.DataFrame, columns: dict[str, str]) -> dict[str, list[n
 
 def _as_text(present: pd.Series) -> pd.Series:
     """Values as text to compare; binary ones as their hex digits (a PNG is not UTF-8)."""
-    if len(present) and isinstance(present.iloc[0], (bytes, bytearray, memoryview)):
+    if holds_binary(present):
         return present.map(lambda value: bytes(value).hex())
     return present.astype(str)
 

@@ -204,6 +204,14 @@ def _is_person_name(table: str, joined: str) -> bool:
 FREE_TEXT_SPACES = 0.5     # share of values holding a space that makes a text column prose, not codes
 
 
+BINARY_TYPES = (bytes, bytearray, memoryview)
+
+
+def holds_binary(present: pd.Series) -> bool:
+    """Whether a column's non-null values are bytes (a driver hands out one kind per column)."""
+    return bool(len(present)) and isinstance(present.iloc[0], BINARY_TYPES)
+
+
 def is_free_text(values: pd.Series) -> bool:
     """Prose (notes, reviews, product names) rather than codes: most values hold a space."""
     present = values.dropna().astype(str)

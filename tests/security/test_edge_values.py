@@ -27,7 +27,7 @@ import relsynth
 from relsynth.errors import TargetError
 from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
-from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database
+from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database, query
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # a clone takes seconds: few examples, and no shrinking (the failing example is printed as drawn)
@@ -119,15 +119,6 @@ def test_nan_and_infinities_are_values_with_their_share(values: list[float | Non
 # --------------------------------------------------------------------------- clones
 
 
-def _read(url: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(sql)]
-    finally:
-        engine.dispose()
-
-
 def _write(url: str, ddl: str, insert: str, rows: list[tuple]) -> None:
     engine = sa.create_engine(url, poolclass=NullPool)
     try:
@@ -162,7 +153,7 @@ def test_sqlite_clone_keeps_edges(tmp_path_factory: pytest.TempPathFactory, rows
                     "note TEXT NOT NULL, big BIGINT NOT NULL)")
         con.executemany("INSERT INTO edges (at, x, note, big) VALUES (?, ?, ?, ?)", rows)
     _clone(f"sqlite:///{source}", f"sqlite:///{target}")
-    got = _read(f"sqlite:///{target}", "SELECT at, x, big FROM edges")
+    got = query(f"sqlite:///{target}", "SELECT at, x, big FROM edges")
     assert len(got) == len(rows)
     assert all(len(at) == 26 for at, _, _ in got)          # no year 10000, no lost microseconds' digits
     assert _within([at for at, _, _ in got], [r[0].ljust(26, ".").replace(".......", ".000000") for r in rows]) \
@@ -188,8 +179,8 @@ def test_postgres_clone_keeps_edges(rows: list[tuple]) -> None:
     with fresh_database(POSTGRES_URL_ENV) as source, fresh_database(POSTGRES_URL_ENV) as target:
         _write(source, PG_DDL, "INSERT INTO edges VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
         _clone(source, target)
-        got = _read(target, "SELECT amount, x, y, at, day FROM edges")
-        held = _read(source, "SELECT id, amount, x, y, at, day FROM edges")  # as the server holds them (real
+        got = query(target, "SELECT amount, x, y, at, day FROM edges")
+        held = query(source, "SELECT id, amount, x, y, at, day FROM edges")  # as the server holds them (real
     assert len(got) == len(rows)                                            # is float4: compare what it keeps)
     amounts = [r[0] for r in got]
     assert all(isinstance(a, Decimal) and a.as_tuple().exponent == -10 for a in amounts)
@@ -217,7 +208,7 @@ def test_mariadb_clone_keeps_edges(rows: list[tuple]) -> None:
     with fresh_database(MARIADB_URL_ENV) as source, fresh_database(MARIADB_URL_ENV) as target:
         _write(source, MARIA_DDL, "INSERT INTO edges VALUES (%s, %s, %s, %s, %s)", rows)
         _clone(source, target)
-        got = _read(target, "SELECT amount, big, at FROM edges")
+        got = query(target, "SELECT amount, big, at FROM edges")
     assert len(got) == len(rows)
     assert _within([r[0] for r in got], [r[1] for r in rows])
     assert _within([r[1] for r in got], [r[2] for r in rows])
@@ -234,7 +225,7 @@ def test_nul_characters_going_to_postgresql_are_replaced_and_named(tmp_path: Pat
         con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
         con.executemany("INSERT INTO notes (body) VALUES (?)", [("on\x00",), ("on",), ("\x00off",)] * 20)
     caught = _clone(f"sqlite:///{source}", pg_database_url)
-    bodies = [b for (b,) in _read(pg_database_url, "SELECT body FROM notes")]
+    bodies = [b for (b,) in query(pg_database_url, "SELECT body FROM notes")]
     assert len(bodies) == 60 and not any("\x00" in b for b in bodies)
     assert set(bodies) <= {"on\ufffd", "on", "\ufffdoff"} and "on\ufffd" in bodies
     assert any("notes.body" in str(w.message) and "U+FFFD" in str(w.message) for w in caught)
@@ -248,7 +239,7 @@ def test_infinity_mariadb_cannot_hold_is_null_or_refused_by_name(tmp_path: Path,
         con.executemany("INSERT INTO readings (loose, strict) VALUES (?, ?)",
                         [(math.inf if i % 3 == 0 else 1.5, 2.5) for i in range(30)])
     caught = _clone(f"sqlite:///{source}", mariadb_database_url)
-    loose = [v for (v,) in _read(mariadb_database_url, "SELECT loose FROM readings")]
+    loose = [v for (v,) in query(mariadb_database_url, "SELECT loose FROM readings")]
     assert None in loose and all(v is None or v == 1.5 for v in loose)
     assert any("readings.loose" in str(w.message) and "NULL" in str(w.message) for w in caught)
 
@@ -256,4 +247,4 @@ def test_infinity_mariadb_cannot_hold_is_null_or_refused_by_name(tmp_path: Path,
         con.execute("UPDATE readings SET strict = -9e999 WHERE id % 2 = 0")   # -Infinity in a NOT NULL column
     with pytest.raises(TargetError, match=r"readings\.strict .*-Infinity.*NOT NULL"):
         relsynth.clone(f"sqlite:///{source}", mariadb_database_url, replace=True)
-    assert len(_read(mariadb_database_url, "SELECT * FROM readings")) == 30   # the earlier clone is untouched
+    assert len(query(mariadb_database_url, "SELECT * FROM readings")) == 30   # the earlier clone is untouched
