@@ -106,17 +106,23 @@ def train(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
           strict: bool = STRICT, model: Optional[list[str]] = MODEL, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
           rebalance: Optional[list[str]] = REBALANCE, seed_rows: Optional[list[str]] = SEED_ROWS,
           quiet: bool = QUIET, debug: bool = DEBUG) -> None:
-    """Learn SOURCE and save the model to a directory (no real rows are stored, but retained columns).
+    """Learn SOURCE and save the model to a directory: summaries with no value fewer than k rows
+    share (check with `relsynth inspect-model DIR --source SOURCE`), and retained columns.
 
-    Columns named by conditions are learned first, so that generate can condition on them."""
+    Columns named by conditions are learned first, so that generate can condition on them. Set
+    RELSYNTH_SALT for train and generate to check generated values against the real ones."""
     from relsynth import api
 
     with _reporter(quiet) as reporter, _errors(debug):
         check_model_dir(output)
         conditions = _conditions(retain, where, rebalance, seed_rows)
-        api.train(source, config=_config(config, model, strict), schema=schema, seed=seed, reporter=reporter,
-                  conditions=conditions).save(output)
+        trained = api.train(source, config=_config(config, model, strict), schema=schema, seed=seed,
+                            reporter=reporter, conditions=conditions)
+        trained.save(output)
     typer.echo(f"model saved to {output}")
+    if not trained.salted:
+        typer.echo("note: RELSYNTH_SALT is not set, so generate cannot check its values against the real ones "
+                   "(clone always does); set it for train and generate to keep that check")
 
 
 @app.command()
@@ -209,6 +215,64 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
             written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale)
             output.write_text(dump_config(written))
             typer.echo(f"config written to {output}")
+
+
+@app.command("inspect-model")
+def inspect_model(model: Path = typer.Argument(..., help="Directory written by `relsynth train`."),
+                  source: Optional[str] = typer.Option(None, "--source", envvar=SOURCE_ENV,
+                                                       help="The database it was trained on: scan the model for its "
+                                                            "real values."),
+                  k: int = typer.Option(5, "--k", min=2, help="A value fewer than k rows share counts as personal."),
+                  debug: bool = DEBUG) -> None:
+    """Show what a model directory holds and, with --source, scan every file of it for real values
+    fewer than k rows share (exit 1 when one is found): run it before you share a model."""
+    from relsynth.privacy.audit import audit_model, holdings
+    from relsynth.urls import resolve_url, source_engine
+
+    with _errors(debug):
+        from relsynth.synthesizer import Synthesizer
+
+        synth = Synthesizer.load(model)   # checks the whole directory first: it is untrusted input
+        held = holdings(model)
+        audit = audit_model(model, source_engine(resolve_url(source)), k=k) if source else None
+    _show_holdings(synth, held)
+    if audit is None:
+        typer.echo("\nscan: not run (pass --source URL, the database the model was trained on)")
+        return
+    if audit.clean:
+        typer.secho(f"\nscan: clean: none of the {audit.checked} real values that fewer than {k} rows share "
+                    "is in the model, and no stored digest matches a real value or row", fg="green")
+        return
+    typer.secho(f"\nscan: {sum(l.count for l in audit.leaks)} real values that fewer than {k} rows share "
+                "are in the model:", fg="red")
+    for leak in audit.leaks:
+        shown = f" (e.g. {', '.join(_masked(e) for e in leak.examples)})" if leak.examples else ""
+        typer.echo(f"  {leak.table}.{leak.column}: {leak.count} as {leak.how}{shown}")
+    raise typer.Exit(1)
+
+
+def _masked(value: str) -> str:
+    """Enough of a value to find it in the source, not enough to read it here."""
+    return value[:2] + "*" * max(len(value) - 2, 1) if len(value) > 3 else value[:1] + "**"
+
+
+def _show_holdings(synth, held) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    grid = Table(show_edge=False, title="what the model holds")
+    for name in ("table", "family", "learned (summaries, no rare value)", "generated (format only)",
+                 "retained (real, your choice)"):
+        grid.add_column(name)
+    for name, table in synth.tables.items():
+        retained = ", ".join(table.retained.columns) if table.retained is not None else ""
+        grid.add_row(name, table.family if table.model is not None else "-", ", ".join(table.modeled),
+                     ", ".join(table.formats), retained)
+    Console().print(grid)
+    size = sum(n for _, n in held.files)
+    typer.echo(f"{len(held.files)} files, {size / 1e6:.1f} MB: {len(held.strings)} strings, "
+               f"{held.number_count} numbers, {held.digests.size} keyed digests "
+               f"({'key derived from RELSYNTH_SALT, never stored' if synth.salted or held.digests.size else 'none'})")
 
 
 @app.command()

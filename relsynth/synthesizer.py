@@ -6,6 +6,8 @@ train` writes it, `relsynth generate` reads it back without the source database.
 
 from __future__ import annotations
 
+import warnings
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,8 @@ from relsynth.models import DEFAULT_FAMILY, get_family
 from relsynth.privacy import protect
 from relsynth.privacy.locales import Detection, source_locale
 from relsynth.privacy.masking import mask_frame
-from relsynth.privacy.pseudonyms import Pseudonyms, run_salt
+from relsynth.privacy.digests import fingerprint, run_key
+from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.privacy.scrub import Names, scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
@@ -48,6 +51,7 @@ class Synthesizer:
     plan: Plan | None = None
     tables: dict[str, TableSynth] = field(default_factory=dict)
     locale: Detection | None = None   # of generated names and places (also kept in each column's format)
+    salted: bool = False   # the digest key comes from the user's salt (and can be derived again)
 
     # ------------------------------------------------------------------ fit
 
@@ -80,11 +84,14 @@ class Synthesizer:
             self.locale = source_locale(engine, self.schema, metadata, self.config)
         rng = np.random.default_rng(seed)
         # retained identifiers and personal data inside text become keyed pseudonyms
-        pseudonyms = Pseudonyms(run_salt(self.config.privacy.salt_env, warn=False),
-                                locale=self.locale.locale)
+        salt = salt_from_env(self.config.privacy.salt_env)
+        pseudonyms = Pseudonyms(salt or random_salt(), locale=self.locale.locale)
+        key = run_key(salt)   # of the digests of real values; never stored (privacy/digests.py)
+        self.salted = salt is not None
         identities: dict = {}
         names = Names()                 # real names read so far, to find them inside text
-        real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns
+        real: dict[str, pd.DataFrame] = {}        # parents: keys and modeled columns (rules are learned on them)
+        protected: dict[str, pd.DataFrame] = {}   # the same after protect(): what children's models see
         summaries: dict[str, list[latents.Summary]] = {}  # parent -> its children summaries
         summarized_as: dict[str, list[latents.Summary]] = {}  # child -> those of them that summarize it
         cycle_keys: dict[str, pd.DataFrame] = {}
@@ -99,7 +106,7 @@ class Synthesizer:
         for step in self.plan.steps:  # a parent also learns how often other tables point at it
             for fk in step.others:
                 unread[fk.parent].add(step.table)
-        waiting: dict[str, tuple[pd.DataFrame, np.ndarray | None]] = {}
+        waiting: dict[str, tuple[pd.DataFrame, np.ndarray | None, dict[str, np.ndarray]]] = {}
         ancestors: dict[str, dict[str, Ancestor]] = {}  # parent tables: their ancestors' columns per row
 
         def ready(name: str) -> bool:
@@ -117,7 +124,7 @@ class Synthesizer:
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
                                        protect_k=self.config.privacy.k, qi_days=self.config.privacy.qi_days,
                                        qi_share=self.config.privacy.qi_share, locale=self.locale.locale,
-                                       column_locales=self.config.column_locales(table.name))
+                                       column_locales=self.config.column_locales(table.name), digest_key=key)
                 self.tables[table.name] = synth
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
                     synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)
@@ -142,7 +149,7 @@ class Synthesizer:
                     summarized_as[table.name] = found
                     unread[fk.parent].discard(table.name)
                     if self._is_parent(table.name):
-                        ancestors[table.name] = ancestry(fk.parent, parent_rows, self.tables[fk.parent].learned,
+                        ancestors[table.name] = ancestry(fk.parent, protected[fk.parent], self.tables[fk.parent].learned,
                                                          ancestors.get(fk.parent, {}), positions)
                 for fk in step.others:  # the parent's room: how many rows point at each of its rows
                     parent_rows = real[fk.parent]
@@ -159,17 +166,22 @@ class Synthesizer:
                     frame[column], _found = scrub(frame[column], pseudonyms, names)
                 own = protect.protect(frame[list(synth.modeled)].reset_index(drop=True), synth.modeled,
                                       k=self.config.privacy.k, rng=rng,
+                                      personal=protect.is_personal({c.name: c.kind for c in table.columns}),
                                       keep=set(synth.leading) | set(synth.retained.columns if synth.retained is not None
                                                                     else ()))
-                data = pd.concat([synth.wanted_data(frame, real), own], axis=1)
-                waiting[table.name] = (data, positions)
+                if table.name in real:  # children's models learn from the protected values too
+                    joins = set(table.primary_key) | _referenced(self.schema, table.name)  # found by value
+                    shared = [c for c in own.columns if c in real[table.name].columns and c not in joins]
+                    protected[table.name] = real[table.name].assign(**{c: own[c].to_numpy() for c in shared})
+                wanted, groups = synth.wanted_data(frame, protected)
+                waiting[table.name] = (pd.concat([wanted, own], axis=1), positions, groups)
                 del frame
                 for name in [n for n in waiting if ready(n)]:
-                    data, positions = waiting.pop(name)
+                    data, positions, groups = waiting.pop(name)
                     parent = parent_of[name]
                     self.tables[name].fit_model(
-                        data, rng=rng, summaries=summaries.get(name), positions=positions,
-                        parent=real.get(parent), parent_modeled=self.tables[parent].learned if parent else None,
+                        data, rng=rng, summaries=summaries.get(name), positions=positions, groups=groups,
+                        parent=protected.get(parent), parent_modeled=self.tables[parent].learned if parent else None,
                         parent_summaries=summaries.get(parent), summarized_as=summarized_as.get(name),
                         parent_ancestry=ancestors.get(parent) if parent else None)
                     advance(1)
@@ -217,8 +229,11 @@ class Synthesizer:
         self._require_fitted()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tables = {name: self.tables[name].save(directory, i) for i, name in enumerate(self.plan.order)}
+        key = next((t.digest_key for t in self.tables.values() if t.digest_key), None)
+        kept = self.salted and key is not None  # digests under a key nobody can derive again are useless
+        tables = {name: self.tables[name].save(directory, i, digests=kept) for i, name in enumerate(self.plan.order)}
         manifest = {"relsynth": __version__, "format": workspace.FORMAT, "schema": self.schema.to_dict(),
+                    "digests": fingerprint(key) if kept else None,
                     "plan": self.plan.to_dict(), "tables": tables,
                     "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None}
         (directory / workspace.MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
@@ -255,7 +270,24 @@ class Synthesizer:
         except (RelsynthError, KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
             problem = exc.args[0] if isinstance(exc, (RelsynthError, ValueError)) and exc.args else repr(exc)
             raise workspace.DamagedModel(directory, str(problem)) from None
-        return cls(schema=schema, plan=plan, tables=tables, locale=detection)
+        synth = cls(schema=schema, plan=plan, tables=tables, locale=detection)
+        synth._unlock(manifest.get("digests"))
+        return synth
+
+    def _unlock(self, expected: object) -> None:
+        """Derive the digest key from the salt in the environment when it is the training run's."""
+        if not expected:
+            return
+        salt = salt_from_env(self.config.privacy.salt_env)
+        key = run_key(salt) if salt else None
+        if key is None or fingerprint(key) != expected:
+            warnings.warn(f"{self.config.privacy.salt_env} is {'not set' if salt is None else 'not the one used'} "
+                          "in training: generated values are not checked against the real ones (set it as in "
+                          "training to check them)", stacklevel=3)
+            return
+        self.salted = True
+        for synth in self.tables.values():
+            synth.digest_key = key
 
     def _require_fitted(self) -> None:
         if self.schema is None or self.plan is None:

@@ -44,6 +44,7 @@ from relsynth.models import encoding, register
 from relsynth.models.base import fitting_weights
 from relsynth.models.trees import check_kinds
 from relsynth.models.tokenizer import TextTokenizer
+from relsynth.privacy.rare import private_codes
 from relsynth.schema.kinds import Kind
 
 NULL = 0  # local token of every field: the cell is null
@@ -190,13 +191,16 @@ class _NumberField:
         self.only_null = self.size == 1
 
     @classmethod
-    def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams) -> "_NumberField":
+    def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams, *, k: int = 1,
+            rng: np.random.Generator | None = None) -> "_NumberField":
         meta = encoding.analyze(series, kind)
         values = encoding.encode(series, meta)
         present = np.sort(values[~np.isnan(values)])
+        grain = next((g for g in _GRAINS.get(kind, ()) if present.size and not np.any(present % g)), None)
+        if k > 1:  # cuts and quantiles from numbers no fewer than k rows share
+            present = np.sort(private_codes(present, k, rng or np.random.default_rng()))
         bins = int(np.clip(present.size // params.rows_per_bin, 4, params.max_bins))
         cuts, quantiles = _quantile_bins(present, bins=bins, exact_up_to=params.max_bins, points=params.bin_points)
-        grain = next((g for g in _GRAINS.get(kind, ()) if present.size and not np.any(present % g)), None)
         return cls(name, meta, cuts, quantiles, nullable=bool(np.isnan(values).any()), grain=grain)
 
     def encoded(self, series: pd.Series) -> np.ndarray:
@@ -273,9 +277,9 @@ class _TextField:
         self.size = 2 + tokenizer.size
 
     @classmethod
-    def fit(cls, name: str, series: pd.Series, params: AutoregressiveParams) -> "_TextField":
+    def fit(cls, name: str, series: pd.Series, params: AutoregressiveParams, *, k: int = 1) -> "_TextField":
         texts = series.dropna().astype(str)
-        tokenizer = TextTokenizer.fit(texts, max_words=params.max_words, min_count=params.min_count,
+        tokenizer = TextTokenizer.fit(texts, max_words=params.max_words, min_count=max(params.min_count, k),
                                       max_chars=params.max_chars)
         _, lengths = tokenizer.encode_many(texts, limit=params.max_text_tokens)
         longest = int(np.quantile(lengths, 0.99)) if lengths.size else 0  # a few very long texts are cut
@@ -319,12 +323,21 @@ class _TextField:
 _FIELD_TYPES = {"category": _CategoryField, "number": _NumberField, "text": _TextField}
 
 
-def _fit_field(name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams):
+def _one_per_group(values: pd.Series, groups: np.ndarray | None) -> pd.Series:
+    """A column repeated from parent rows, one value per parent (its rarity counts among parents)."""
+    if groups is None:
+        return values
+    _, first = np.unique(groups, return_index=True)
+    return values.iloc[np.sort(first)]
+
+
+def _fit_field(name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams, *, k: int,
+               rng: np.random.Generator):
     if kind is Kind.TEXT:
-        return _TextField.fit(name, series, params)
+        return _TextField.fit(name, series, params, k=k)
     if kind in _CATEGORY_KINDS:
         return _CategoryField.fit(name, series, kind, params)
-    return _NumberField.fit(name, series, kind, params)
+    return _NumberField.fit(name, series, kind, params, k=k, rng=rng)
 
 
 # ---------------------------------------------------------------- the row as one token sequence
@@ -755,8 +768,10 @@ class AutoregressiveModel:
     # -- fit
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
-            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None:
+            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
+            groups: Mapping[str, np.ndarray] | None = None) -> None:
         torch = _torch()
+        groups = {c: np.asarray(g) for c, g in (groups or {}).items() if g is not None}
         columns = _checked_columns(table, kinds)
         if context is not None and len(context) != len(table):
             raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
@@ -765,14 +780,19 @@ class AutoregressiveModel:
             keep = np.sort(rng.choice(len(table), size=self.params.max_rows, replace=False))
             table = table.iloc[keep]
             context = context.iloc[keep] if context is not None else None
+            groups = {c: g[keep] for c, g in groups.items()}
         context_kinds = context_kinds or {}
         self._context_columns = [str(c) for c in (context.columns if context is not None else [])
                                  if c in context_kinds and Kind(context_kinds[c]).modeled]
-        context_fields = [_fit_field(str(c), context[c], Kind(context_kinds[c]), self.params)
+        parents = context[self._context_columns].drop_duplicates() if context is not None else None  # rarity among parents, not children
+        context_fields = [_fit_field(str(c), parents[c], Kind(context_kinds[c]), self.params, k=k, rng=rng)
                           for c in self._context_columns]
         for f in context_fields:
             f.nullable = True  # a row may have no parent
-        table_fields = [_fit_field(str(c), table[c], Kind(kinds[c]), self.params) for c in columns]
+            if "min" in f.meta:  # encoded, never decoded: the parents' extremes are not kept
+                f.meta = {**f.meta, "min": None, "max": None}
+        table_fields = [_fit_field(str(c), _one_per_group(table[c], groups.get(c)), Kind(kinds[c]), self.params,
+                                   k=k, rng=rng) for c in columns]
         self._columns = [str(c) for c in columns]
         self._layout = _Layout(context_fields + table_fields, n_context=len(context_fields))
         self._rows_seen = len(table)

@@ -30,7 +30,13 @@ class TableModel(Protocol):
     family: ClassVar[str]
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
-            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None: ...
+            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
+            groups: Mapping[str, np.ndarray] | None = None) -> None:
+        """``k``: no number that fewer than ``k`` rows of ``table`` or ``context`` share may be
+        stored (:func:`relsynth.privacy.rare.private_codes` before learning); categories rarer
+        than ``k`` were folded by the caller. ``groups[column]``: per row, the parent row a
+        column of ``table`` repeats (its rarity counts among parents; context columns always do)."""
+        ...
 
     def sample(self, *, n: int | None = None, context: pd.DataFrame | None = None,
                rng: np.random.Generator, fixed: pd.DataFrame | None = None) -> pd.DataFrame:

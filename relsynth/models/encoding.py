@@ -239,6 +239,7 @@ def _float_scale(values: np.ndarray, *, limit: int = 6, sample: int = 10_000) ->
 
 
 MAX_ENDINGS = 8      # fractional endings (.99, .50...) few enough to be kept as a pattern
+MIN_ENDING_ROWS = 5  # an ending fewer rows share is a value, not a pattern: not kept
 ENDINGS_COVER = 0.99
 
 
@@ -252,6 +253,7 @@ def _endings(values: np.ndarray, scale: int | None) -> list[float] | None:
     tails = np.round((finite - np.floor(finite)) * unit).astype(np.int64) % unit
     found, counts = np.unique(tails, return_counts=True)
     top = np.argsort(-counts)[:MAX_ENDINGS]
+    top = top[counts[top] >= MIN_ENDING_ROWS]
     if unit <= MAX_ENDINGS or counts[top].sum() < ENDINGS_COVER * finite.size:
         return None
     return sorted(float(t) / unit for t in found[top])

@@ -48,7 +48,8 @@ import pandas as pd
 from relsynth.errors import ModelError
 from relsynth.models import encoding, register
 from relsynth.models.base import fitting_weights
-from relsynth.models.trees import analyze_frame, encode_frame, training_rows
+from relsynth.models.trees import analyze_frame, encode_frame, numeric_columns, training_rows
+from relsynth.privacy.rare import private_matrix, private_rows
 from relsynth.schema.kinds import Kind
 
 try:
@@ -481,14 +482,19 @@ class GanModel:
     # -- fit
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
-            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None:
-        table, context, self._metas = training_rows(table, kinds, context, max_rows=self.params.max_rows, rng=rng)
+            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
+            groups: Mapping[str, np.ndarray] | None = None) -> None:
+        table, context, self._metas, grouped = training_rows(table, kinds, context, max_rows=self.params.max_rows,
+                                                             rng=rng, groups=groups)
         self._columns = list(self._metas)
-        encoded = encode_frame(table, self._metas, what="table")
+        # modes, quantile grids and exact values are learned from numbers no fewer than k rows share
+        encoded = private_matrix(encode_frame(table, self._metas, what="table"),
+                                 numeric_columns(list(self._metas.values())), k, rng, grouped)
         self._fit_transforms(encoded, rng)
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         context_values = (encode_frame(context, self._context_metas) if self._context_metas
                           else np.zeros((len(table), 0)))
+        context_values = private_rows(context_values, numeric_columns(list(self._context_metas.values())), k, rng)
         self._context_transforms = [_fit_context(context_values[:, j], meta, self.params.context_categories)
                                     for j, meta in enumerate(self._context_metas.values())]
         alphas, slots = self._row_parts(encoded, rng)

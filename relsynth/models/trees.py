@@ -24,6 +24,7 @@ from relsynth import workspace
 from relsynth.errors import ArtifactError, ModelError
 from relsynth.models import register
 from relsynth.models import encoding
+from relsynth.privacy.rare import private_matrix, private_rows
 from relsynth.schema.kinds import Kind
 
 _CLASSIFIED = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})  # targets fitted with a classifier
@@ -315,12 +316,14 @@ def _half_gaps(leaf: np.ndarray, value: np.ndarray, pick: np.ndarray, *, spike: 
 
 
 def analyze_frame(frame: pd.DataFrame, kinds: Mapping[str, Kind | str]) -> dict[str, dict]:
-    """Encoding meta for each column of ``frame`` whose kind is modeled (others are ignored)."""
+    """Encoding meta for each context column of ``frame`` whose kind is modeled (others are
+    ignored). Context columns are encoded, never decoded: their extremes are not kept."""
     metas = {}
     for column in frame.columns:
         kind = kinds.get(column)
         if kind is not None and Kind(kind).modeled:
-            metas[str(column)] = encoding.analyze(frame[column], Kind(kind))
+            meta = encoding.analyze(frame[column], Kind(kind))
+            metas[str(column)] = {**meta, "min": None, "max": None} if "min" in meta else meta
     return metas
 
 
@@ -333,6 +336,11 @@ def encode_frame(frame: pd.DataFrame, metas: Mapping[str, Mapping], *, what: str
     for j, (column, meta) in enumerate(metas.items()):
         out[:, j] = encoding.encode(frame[column], meta)
     return out
+
+
+def numeric_columns(metas: list[Mapping]) -> np.ndarray:
+    """Per column, whether its codes are numbers (not category indices or booleans)."""
+    return np.array([Kind(m["kind"]) not in _CLASSIFIED for m in metas], dtype=bool)
 
 
 def centers(values: np.ndarray) -> np.ndarray:
@@ -353,19 +361,23 @@ def as_predictors(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def training_rows(table: pd.DataFrame, kinds: Mapping[str, Kind], context: pd.DataFrame | None, *, max_rows: int,
-                  rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, dict]]:
+                  rng: np.random.Generator, groups: Mapping[str, np.ndarray] | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, dict], list[np.ndarray | None]]:
     """The rows a model learns from, checked and subsampled to ``max_rows``: the table with its
-    column names as text (metas are keyed by them), the row-aligned context, each column's meta."""
+    column names as text (metas are keyed by them), the row-aligned context, each column's meta,
+    each column's parent rows (``groups``, or None)."""
     check_kinds(table, kinds)
     if context is not None and len(context) != len(table):
         raise ModelError(f"context has {len(context)} rows but the table has {len(table)}",
                          hint="pass one parent row per table row (row i of context is the parent of row i)")
     keep = subsample(len(table), max_rows, rng)
+    rows = keep if keep is not None else slice(None)
+    grouped = [None if (groups or {}).get(c) is None else np.asarray(groups[c])[rows] for c in table.columns]
     if keep is not None:
         table = table.iloc[keep]
         context = context.iloc[keep] if context is not None else None
     metas = {str(c): encoding.analyze(table[c], Kind(kinds[c])) for c in table.columns}
-    return table.set_axis(list(metas), axis=1), context, metas
+    return table.set_axis(list(metas), axis=1), context, metas, grouped
 
 
 def subsample(n_rows: int, limit: int, rng: np.random.Generator) -> np.ndarray | None:
@@ -403,13 +415,18 @@ class TreesModel:
     # -- fit
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
-            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator) -> None:
-        table, context, self._metas = training_rows(table, kinds, context, max_rows=self.params.max_rows, rng=rng)
+            context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
+            groups: Mapping[str, np.ndarray] | None = None) -> None:
+        table, context, self._metas, grouped = training_rows(table, kinds, context, max_rows=self.params.max_rows,
+                                                             rng=rng, groups=groups)
         self._columns = list(self._metas)
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
-        encoded = np.hstack([encode_frame(context, self._context_metas) if context is not None
-                             else np.empty((len(table), 0)),
-                             encode_frame(table, self._metas, what="table")])
+        # donors, split points and offsets are learned from numbers no fewer than k rows share
+        encoded = np.hstack([private_rows(encode_frame(context, self._context_metas),
+                                          numeric_columns(list(self._context_metas.values())), k, rng)
+                             if context is not None else np.empty((len(table), 0)),
+                             private_matrix(encode_frame(table, self._metas, what="table"),
+                                            numeric_columns(list(self._metas.values())), k, rng, grouped)])
         self._offsets = centers(encoded)
         predictors = as_predictors(encoded, self._offsets)
         first = len(self._context_metas)

@@ -5,6 +5,12 @@
   never come out verbatim;
 * the ``k`` - 1 smallest and largest values of a number or date are pulled in to the k-th: the
   one record with the highest salary is not copied out;
+* a number or date column of fewer than ``2k`` values (a table of nine employees) has no k-th
+  value to pull in to: its values are drawn anew, uniformly inside the real range (a birth date of
+  one of nine people is not kept, not even as the column's minimum; the type's range and checks hold);
+* in a table about people (it has identifying columns), a column whose every category is rarer
+  than ``k`` has nothing to fold into: its values are generated in the column's format;
+  elsewhere such a column is the database's vocabulary (a lookup table's names) and is kept;
 * quasi-identifiers (birth date, zip code, gender, age and the like, found by column name):
   a generated row whose combination of them equals a combination that fewer than ``k`` real rows
   share is drawn again (the relational layer does it with the keyed digests made here), and so
@@ -26,11 +32,13 @@ from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
 
 DEFAULT_K = 5
-MIN_ROWS = 100     # in a smaller table nearly every combination is rare: only categories and extremes
+MIN_ROWS = 10      # fewer rows: nothing to compare a generated row with (its values were drawn anew)
 NUMBERS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})
 NEAR = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE})
 MAX_NEAR = 4       # 3**4 neighbouring cells looked up per generated row; further numbers compare exactly
 _US_PER_DAY = 86_400 * 1_000_000   # datetimes are encoded in microseconds
+PERSONAL = frozenset({Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PHONE, Kind.ADDRESS,
+                      Kind.NATIONAL_ID, Kind.CARD_NUMBER})
 _PLACE_RE = re.compile(r"(^|_)(zip|zipcode|postcode|postal)(_|$)")   # a neighbouring zip is another place
 _QUASI_RE = re.compile(r"(^|_)(birth|dob|born|zip|zipcode|postcode|postal|gender|sex|age|ethnicity|race|"
                        r"nationality|marital)(_|$)")
@@ -46,9 +54,10 @@ def _snake(name: str) -> str:
 
 
 def protect(frame: pd.DataFrame, kinds: Mapping[str, Kind], *, k: int, rng: np.random.Generator,
-            keep: set[str] = frozenset()) -> pd.DataFrame:
+            keep: set[str] = frozenset(), personal: bool = False) -> pd.DataFrame:
     """A copy of ``frame`` with rare categories replaced and extreme values pulled in (columns
-    in ``keep``, e.g. retained or conditioned on, are left as they are)."""
+    in ``keep``, e.g. retained or conditioned on, are left as they are). ``personal``: the
+    table describes people (see the module doc)."""
     if k <= 1:
         return frame
     out = frame.copy()
@@ -56,20 +65,26 @@ def protect(frame: pd.DataFrame, kinds: Mapping[str, Kind], *, k: int, rng: np.r
         if column in keep or column not in out.columns:
             continue
         if Kind(kind) == Kind.CATEGORICAL:
-            out[column] = _replace_rare(out[column], k, rng)
+            out[column] = _replace_rare(out[column], k, rng, personal=personal)
         elif Kind(kind) in NUMBERS:
-            out[column] = _pull_in(out[column], Kind(kind), k)
+            out[column] = _pull_in(out[column], Kind(kind), k, rng)
     return out
 
 
-def _replace_rare(values: pd.Series, k: int, rng: np.random.Generator) -> pd.Series:
+def is_personal(kinds: Mapping[str, Kind]) -> bool:
+    """Whether a table describes people: it has a name, e-mail, phone, address or national id
+    column, or a quasi-identifier (birth date, zip, gender)."""
+    return bool(PERSONAL & {Kind(k) for k in kinds.values()}) or bool(quasi_identifiers(kinds))
+
+
+def _replace_rare(values: pd.Series, k: int, rng: np.random.Generator, *, personal: bool) -> pd.Series:
     counts = values.value_counts(dropna=True)
     rare = counts.index[counts < k]
     if not len(rare):
         return values
     frequent = counts[counts >= k]
-    if not len(frequent):  # a table too small for k: nothing to replace them with
-        return values
+    if not len(frequent):  # nothing to fold into: a person's category is made up, a lookup's kept
+        return _generated(values, rng) if personal else values
     hit = values.isin(rare).to_numpy()
     out = values.astype(object).to_numpy(copy=True)
     out[hit] = rng.choice(frequent.index.to_numpy(dtype=object), size=int(hit.sum()),
@@ -77,17 +92,34 @@ def _replace_rare(values: pd.Series, k: int, rng: np.random.Generator) -> pd.Ser
     return pd.Series(out, index=values.index, name=values.name)
 
 
-def _pull_in(values: pd.Series, kind: Kind, k: int) -> pd.Series:
+def _generated(values: pd.Series, rng: np.random.Generator) -> pd.Series:
+    """Values in the column's format (its shapes and lengths), none of its own."""
+    from relsynth.privacy.fakes import generate, learn_format   # fakes imports the encoding too
+
+    present = values.notna().to_numpy()
+    made = generate({**learn_format(Kind.TEXT, values.astype("string")), "null_share": 0.0},
+                    int(present.sum()), rng).to_numpy()
+    out = values.astype(object).to_numpy(copy=True)
+    out[present] = made
+    return pd.Series(out, index=values.index, name=values.name)
+
+
+def _pull_in(values: pd.Series, kind: Kind, k: int, rng: np.random.Generator) -> pd.Series:
     meta = encoding.analyze(values, kind)
     codes = encoding.encode(values, meta)
     present = np.sort(codes[~np.isnan(codes)])
-    if present.size < 2 * k:
+    if present.size < 2:
         return values
-    low, high = present[k - 1], present[-k]
-    outside = (codes < low) | (codes > high)
-    if not outside.any():
-        return values
-    pulled = np.clip(codes, low, high)
+    if present.size < 2 * k:  # no k-th value to pull in to: every value drawn anew inside the range
+        low, high = present[0], present[-1]
+        pulled = np.where(np.isnan(codes), np.nan, low + rng.random(codes.size) * (high - low))
+        outside = ~np.isnan(codes)
+    else:
+        low, high = present[k - 1], present[-k]
+        outside = (codes < low) | (codes > high)
+        if not outside.any():
+            return values
+        pulled = np.clip(codes, low, high)
     decoded = encoding.decode(pulled, {**meta, "endings": None}, name=values.name)
     if isinstance(values.dtype, pd.Float64Dtype):   # NaN values held apart from NULL stay apart
         floats = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
@@ -228,5 +260,5 @@ def _cell_digests(cells: np.ndarray, exact: np.ndarray) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
 
 
-__all__ = ["DEFAULT_K", "quasi_identifiers", "protect", "rare_combinations",
+__all__ = ["DEFAULT_K", "quasi_identifiers", "is_personal", "protect", "rare_combinations",
            "combination_digests", "tolerances", "rare_neighbourhoods", "near_rare", "count_near_rare"]

@@ -16,7 +16,8 @@ import pandas as pd
 from relsynth import workspace
 from relsynth.errors import ModelError
 from relsynth.models.trees import (DonorTree, TreeParams, analyze_frame, as_predictors, centers,
-                                   encode_frame, subsample)
+                                   encode_frame, numeric_columns, subsample)
+from relsynth.privacy.rare import private_matrix
 from relsynth.schema.kinds import Kind
 
 
@@ -32,7 +33,7 @@ class CardinalityModel:
         self._tree: DonorTree | None = None
 
     def fit(self, parent: pd.DataFrame, parent_kinds: Mapping[str, Kind], counts: np.ndarray, *,
-            rng: np.random.Generator) -> None:
+            rng: np.random.Generator, k: int = 1) -> None:
         counts = np.asarray(counts)
         if counts.ndim != 1 or counts.size != len(parent):
             raise ModelError(f"got {counts.size} child counts for {len(parent)} parent rows",
@@ -43,7 +44,8 @@ class CardinalityModel:
         if keep is not None:
             parent, counts = parent.iloc[keep], counts[keep]
         self._metas = analyze_frame(parent, parent_kinds)
-        encoded = encode_frame(parent, self._metas, what="parent")
+        encoded = private_matrix(encode_frame(parent, self._metas, what="parent"),  # no value few parents share
+                                 numeric_columns(list(self._metas.values())), k, rng)
         self._offsets = centers(encoded)
         self._tree = DonorTree.fit(as_predictors(encoded, self._offsets), counts.astype(np.float64),
                                    classifier=False, jitter=False, params=self.params, rng=rng)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.models import encoding
+from relsynth.privacy.rare import private_codes
 from relsynth.schema.kinds import Kind
 
 HOLDS = 0.995
@@ -83,8 +84,9 @@ def _equal_share(own: pd.Series, theirs: pd.Series, found: np.ndarray) -> float:
     return float(equal.mean())
 
 
-def learn_orders(related: Related) -> list[dict]:
-    """Pairs ``later >= earlier`` of date-like columns (of the row, or of a parent's row)."""
+def learn_orders(related: Related, *, k: int = 1, rng: np.random.Generator | None = None) -> list[dict]:
+    """Pairs ``later >= earlier`` of date-like columns (of the row, or of a parent's row); the
+    gaps kept are quantiles of gaps no fewer than ``k`` rows share (:mod:`relsynth.privacy.rare`)."""
     rules = []
     timelike = {c: k for c, k in related.kinds.items() if Kind(k) in TIMELIKE}
     for later, kind in timelike.items():
@@ -102,9 +104,10 @@ def learn_orders(related: Related) -> list[dict]:
                 continue
             gap = mine[both] - theirs[both]
             if (gap >= 0).mean() >= HOLDS and (gap > 0).any():
-                kept = np.sort(gap[gap >= 0])
+                kept = np.sort(private_codes(gap[gap >= 0], k, rng or np.random.default_rng()))
                 quantiles = np.quantile(kept, np.linspace(0, 1, GAP_QUANTILES)).tolist()
-                rules.append({"later": later, "fk": label, "earlier": earlier, "meta": meta, "gaps": quantiles})
+                coding = {**meta, "min": None, "max": None}  # encodes and decodes; the real extremes stay home
+                rules.append({"later": later, "fk": label, "earlier": earlier, "meta": coding, "gaps": quantiles})
     return rules
 
 

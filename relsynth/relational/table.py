@@ -10,6 +10,7 @@ A table's columns fall in three groups:
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import os
@@ -27,6 +28,7 @@ from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
 from relsynth.privacy import protect
+from relsynth.privacy.digests import run_key
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
 from relsynth.privacy.wordchain import DEFAULT_K as TEXT_K
 from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_value
@@ -92,7 +94,7 @@ class TableSynth:
     family: str = "trees"
     # keyed digests of the real values of generated columns: a fake equal to a real value is redrawn
     exclusions: dict[str, np.ndarray] = field(default_factory=dict)
-    digest_key: str = "0" * 16
+    digest_key: str | None = None   # never stored (privacy/digests.py): None, the checks cannot run
     model: TableModel | None = None
     cardinality: CardinalityModel | None = None   # only without a count summary in the parent
     latents: dict[str, Kind] = field(default_factory=dict)  # own children summaries, modeled last
@@ -112,6 +114,7 @@ class TableSynth:
     # value protection: rows too close to few real people are drawn again
     quasi: list[str] = field(default_factory=list)      # quasi-identifier columns
     protect_k: int = 0
+    value_k: int = 1   # the model stores no number fewer than this many rows share (not saved: fit only)
     near: dict[str, float] = field(default_factory=dict)  # numeric quasi-identifiers: tolerance, encoded units
 
     # ------------------------------------------------------------------ fit
@@ -122,7 +125,7 @@ class TableSynth:
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
             conditions: Conditions | None = None, protect_k: int = 0, qi_days: float = 0.0,
             qi_share: float = 0.0, locale: str | None = None,
-            column_locales: Mapping[str, str] | None = None) -> "TableSynth":
+            column_locales: Mapping[str, str] | None = None, digest_key: str | None = None) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
@@ -137,7 +140,8 @@ class TableSynth:
         """
         parent_kinds = parent_kinds or {}
         conditions = conditions or Conditions()
-        synth = cls(table=table, step=step, family=family, digest_key=rng.bytes(8).hex())
+        synth = cls(table=table, step=step, family=family, digest_key=digest_key or run_key(None),
+                    value_k=max(protect_k, 1))
         fk_columns = table.fk_columns
         writes_text = getattr(get_family(family), "handles_text", False)  # e.g. autoregressive
         text_k = protect_k if protect_k >= 1 else TEXT_K    # words free text may keep: used by >= text_k rows
@@ -181,7 +185,7 @@ class TableSynth:
                                                                        synth.near, k=protect_k, key=synth.digest_key)
         related = synth._related(frame, parents, parent_kinds)
         synth.copies = rules.learn_copies(related)
-        synth.orders = rules.learn_orders(related)
+        synth.orders = rules.learn_orders(related, k=max(protect_k, 1), rng=rng)
         if len(table.primary_key) == 1 and synth.key_formats.get(table.primary_key[0], {}).get("type") == "integer":
             synth.key_order = rules.learn_key_order(frame, table.primary_key[0], synth.modeled)
         return synth
@@ -212,9 +216,11 @@ class TableSynth:
             out.update({references.wanted_name(label, c): Kind(k) for c, k in ref["kinds"].items()})
         return out
 
-    def wanted_data(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-        """Per real row, the modeled columns of the parents it points at (see :meth:`wanted_kinds`)."""
-        parts = []
+    def wanted_data(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]
+                    ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        """Per real row, the modeled columns of the parents it points at (see :meth:`wanted_kinds`),
+        and per such column each row's parent position (-1: none)."""
+        parts, groups = [], {}
         for fk in self.step.others:
             ref = self.references.get(fk.label)
             if ref is None:
@@ -223,14 +229,16 @@ class TableSynth:
             positions = keys.locate_parents(frame[list(fk.columns)], parent[list(fk.parent_columns)])
             parts.append(references.wanted_frame(fk.label, parent, ref["kinds"], positions,
                                                  with_presence=ref["presence"]))
-        return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=pd.RangeIndex(len(frame)))
+            groups.update({references.wanted_name(fk.label, c): positions for c in ref["kinds"]})
+        return (pd.concat(parts, axis=1) if parts else pd.DataFrame(index=pd.RangeIndex(len(frame)))), groups
 
     def fit_model(self, data: pd.DataFrame, *, rng: np.random.Generator,
                   summaries: list[latents.Summary] | None = None, positions: np.ndarray | None = None,
                   parent: pd.DataFrame | None = None, parent_modeled: Mapping[str, Kind] | None = None,
                   parent_summaries: list[latents.Summary] | None = None,
                   summarized_as: list[latents.Summary] | None = None,
-                  parent_ancestry: Mapping[str, Ancestor] | None = None) -> None:
+                  parent_ancestry: Mapping[str, Ancestor] | None = None,
+                  groups: Mapping[str, np.ndarray] | None = None) -> None:
         """The joint model of the modeled columns (``data``) and of this table's own children
         ``summaries``, conditioned on the context parent.
 
@@ -263,7 +271,7 @@ class TableSynth:
                                if not np.isnan(s.values[has_children]).any()]
             else:
                 self.cardinality = CardinalityModel()
-                self.cardinality.fit(parent_context, self.context_kinds, counts, rng=rng)
+                self.cardinality.fit(parent_context, self.context_kinds, counts, rng=rng, k=self.value_k)
             if self.context_kinds:
                 context = parent_context.reindex(positions).reset_index(drop=True)
         self.latents = {s.name: s.kind for s in summaries or []}
@@ -274,13 +282,19 @@ class TableSynth:
         # knowing both
         order = self.leading + list(wanted) + [c for c in self.modeled if c not in self.leading]
         table = data[order].reset_index(drop=True)
-        self.column_metas.update({c: encoding.analyze(table[c], k) for c, k in wanted.items()})
+        # kept in the model directory: categories and extremes of the protected columns, not the real
+        # ones (categorical quasi-identifiers keep the codes their near-match digests were made with)
+        protected = {c: k for c, k in self.learned.items() if c not in self.quasi or k != Kind.CATEGORICAL}
+        self.column_metas.update({c: encoding.analyze(table[c], k) for c, k in protected.items()})
+        self.column_metas.update({c: {**m, "min": None, "max": None} if "min" in m else m   # a parent's, per child row
+                                  for c, m in ((c, encoding.analyze(table[c], k)) for c, k in wanted.items())})
         if self.latents:
             own = pd.DataFrame({s.name: s.values for s in summaries}, index=table.index)
             table = pd.concat([table, own], axis=1)
         self.model = get_family(self.family)()
         self.model.fit(table, kinds={**wanted, **self.modeled, **self.latents}, context=context,
-                       context_kinds=self.context_kinds or None, rng=rng)
+                       context_kinds=self.context_kinds or None, rng=rng,
+                       **_privacy_arguments(self.model, k=self.value_k, groups=groups))
 
     def learn_deferred(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> None:
         """Cycle edges: their parent may come later in the plan, so they are learned last."""
@@ -610,7 +624,7 @@ class TableSynth:
         """Values in the column's format, none equal to a real one (checked by keyed digest)."""
         values = generate(fmt, n, rng, unique=unique).to_numpy().copy()
         excluded = self.exclusions.get(name)
-        if excluded is None or not len(excluded):
+        if excluded is None or not len(excluded) or self.digest_key is None:
             return values
 
         def is_real(part: np.ndarray) -> np.ndarray:
@@ -737,6 +751,8 @@ class TableSynth:
         real rows share, or whose quasi-identifiers lie within the tolerances of a real row fewer
         than k real rows are near (compared by keyed digest)."""
         bad = np.zeros(len(frame), dtype=bool)
+        if self.digest_key is None:
+            return bad
         for name, columns in self._combinations():
             rare = self.exclusions.get(name)
             if rare is not None and rare.size and columns and all(c in frame.columns for c in columns):
@@ -796,21 +812,23 @@ class TableSynth:
 
     # ------------------------------------------------------------------ persistence
 
-    def save(self, directory: Path, position: int) -> dict:
+    def save(self, directory: Path, position: int, *, digests: bool) -> dict:
         """Write this table's files (named by :mod:`relsynth.workspace` from ``position``) and
-        return its manifest entry; the entry says which parts exist, never where."""
+        return its manifest entry; the entry says which parts exist, never where. ``digests``:
+        write the keyed digests of real values (only worth it when the key can be derived again)."""
         meta = {"table": self.table.name, "family": self.family,
                 "modeled": {k: v.value for k, v in self.modeled.items()},
                 "context_kinds": {k: v.value for k, v in self.context_kinds.items()},
                 "formats": self.formats, "key_formats": self.key_formats, "relations": self.relations,
-                "orphan_ratio": self.orphan_ratio, "digest_key": self.digest_key,
+                "orphan_ratio": self.orphan_ratio,
                 "latents": {k: v.value for k, v in self.latents.items()}, "count_from": self.count_from,
                 "filled": self.filled, "references": self.references, "copies": self.copies,
                 "orders": self.orders, "key_order": self.key_order, "passes_down": self.passes_down,
                 "leading": self.leading, "column_metas": self.column_metas, "retained": self.retained is not None,
                 "quasi": self.quasi, "protect_k": self.protect_k, "near": self.near,
                 "model": self.model is not None, "cardinality": self.cardinality is not None}
-        np.savez_compressed(directory / workspace.file_name(position, "exclusions", "npz"), **self.exclusions)
+        np.savez_compressed(directory / workspace.file_name(position, "exclusions", "npz"),
+                            **(self.exclusions if digests else {}))
         if self.retained is not None:  # the user asked to keep these real values: they are stored
             self.retained.to_json(directory / workspace.file_name(position, "retained", "json"), orient="split",
                                   index=False, date_format="iso", date_unit="us")
@@ -834,7 +852,6 @@ class TableSynth:
                     context_kinds={k: Kind(v) for k, v in meta["context_kinds"].items()},
                     formats=dict(meta["formats"]), key_formats=dict(meta["key_formats"]),
                     relations=dict(meta["relations"]), orphan_ratio=float(meta["orphan_ratio"]),
-                    digest_key=str(meta["digest_key"]),
                     latents={k: Kind(v) for k, v in meta.get("latents", {}).items()}, count_from=meta.get("count_from"),
                     filled=list(meta.get("filled", [])), references=dict(meta.get("references", {})),
                     copies=dict(meta.get("copies", {})), orders=list(meta.get("orders", [])),
@@ -865,6 +882,17 @@ class TableSynth:
             synth.cardinality = load_model(directory, workspace.stem(position, "cardinality"),
                                            family=CardinalityModel.family, cls=CardinalityModel)
         return synth
+
+
+def _privacy_arguments(model: Any, **arguments: Any) -> dict[str, Any]:
+    """The privacy arguments of ``TableModel.fit`` a family takes; a family registered before
+    they existed is warned about once and fitted without them."""
+    accepted = inspect.signature(model.fit).parameters
+    if all(name in accepted for name in arguments) or any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
+        return arguments
+    warnings.warn(f"model family {model.family!r} does not take k= and groups=: it may store real values that "
+                  "few rows share", stacklevel=3)
+    return {}
 
 
 CELL_BYTES = 64   # a cell's share of memory while its table is drawn, checked and written (a round upper guess)
