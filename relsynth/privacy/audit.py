@@ -26,6 +26,7 @@ Retained columns are the user's explicit choice: they are reported as held, not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ from relsynth.schema.reflect import reflect_metadata
 _NUMBERS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})
 _STRUCTURE = frozenset({"schema", "plan"})   # manifest sections that describe the database, not its rows
 _ZERO_KEY = "0" * 16
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")   # a JSON key spelled like this is a field, not a value
 _SPLITS = ".threshold"  # a tree's split points: strictly between two neighbouring training values, never one
 _FORMATS = "formats"   # generated columns' formats: their numbers are lengths and shares, their strings are scanned
 
@@ -146,13 +148,13 @@ def _plan_order(manifest: Any) -> list[str]:
 
 
 def _leaves(value: Any, *, skip_numbers: str) -> Iterator[Any]:
-    """Every scalar of a JSON document, dictionary keys included (a category can be a key); under
-    a key named ``skip_numbers``, only the strings."""
+    """Every scalar of a JSON document, dictionary keys included (a category can be a key) but for
+    lower-case field names; under a key named ``skip_numbers``, only the strings."""
     stack = [(value, False)]
     while stack:
         item, shape_only = stack.pop()
-        if isinstance(item, dict):
-            stack.extend((key, shape_only) for key in item)
+        if isinstance(item, dict):   # field names of our own formats ("max", "family") are structure
+            stack.extend((key, shape_only) for key in item if not _FIELD_NAME.fullmatch(str(key)))
             stack.extend((v, shape_only or key == skip_numbers) for key, v in item.items())
         elif isinstance(item, list):
             stack.extend((v, shape_only) for v in item)

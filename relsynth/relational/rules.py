@@ -24,6 +24,7 @@ from relsynth.schema.kinds import Kind
 
 HOLDS = 0.995
 MIN_ROWS = 20
+_GRAIN = {Kind.DATE: 1.0, Kind.DATETIME: 1.0, Kind.TIME: 1e-6}   # the smallest step, in encoded units
 GAP_QUANTILES = 64
 ORDERED = frozenset({Kind.DATETIME, Kind.DATE, Kind.TIME, Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL})
 TIMELIKE = frozenset({Kind.DATETIME, Kind.DATE})
@@ -104,10 +105,14 @@ def learn_orders(related: Related, *, k: int = 1, rng: np.random.Generator | Non
                 continue
             gap = mine[both] - theirs[both]
             if (gap >= 0).mean() >= HOLDS and (gap > 0).any():
-                kept = np.sort(private_codes(gap[gap >= 0], k, rng or np.random.default_rng()))
-                quantiles = np.quantile(kept, np.linspace(0, 1, GAP_QUANTILES)).tolist()
+                rng = rng or np.random.default_rng()
+                kept = np.sort(private_codes(gap[gap >= 0], k, rng))
+                quantiles = np.quantile(kept, np.linspace(0, 1, GAP_QUANTILES))
+                # a quarter of the grain off: rounds back to the same gap, equals no date of the database
+                quantiles += (rng.random(quantiles.size) - 0.5) * 0.5 * _GRAIN[Kind(kind)]
                 coding = {**meta, "min": None, "max": None}  # encodes and decodes; the real extremes stay home
-                rules.append({"later": later, "fk": label, "earlier": earlier, "meta": coding, "gaps": quantiles})
+                rules.append({"later": later, "fk": label, "earlier": earlier, "meta": coding,
+                              "gaps": np.maximum(quantiles, 0.0).tolist()})
     return rules
 
 
