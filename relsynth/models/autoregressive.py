@@ -32,7 +32,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, ClassVar
 
@@ -769,7 +769,7 @@ class AutoregressiveModel:
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
             context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
-            groups: Mapping[str, np.ndarray] | None = None) -> None:
+            groups: Mapping[str, np.ndarray] | None = None, exact: Collection[str] = ()) -> None:
         torch = _torch()
         groups = {c: np.asarray(g) for c, g in (groups or {}).items() if g is not None}
         columns = _checked_columns(table, kinds)
@@ -792,7 +792,7 @@ class AutoregressiveModel:
             if "min" in f.meta:  # encoded, never decoded: the parents' extremes are not kept
                 f.meta = {**f.meta, "min": None, "max": None}
         table_fields = [_fit_field(str(c), _one_per_group(table[c], groups.get(c)), Kind(kinds[c]), self.params,
-                                   k=k, rng=rng) for c in columns]
+                                   k=1 if c in exact else k, rng=rng) for c in columns]
         self._columns = [str(c) for c in columns]
         self._layout = _Layout(context_fields + table_fields, n_context=len(context_fields))
         self._rows_seen = len(table)

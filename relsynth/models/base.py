@@ -9,7 +9,7 @@ a model file received from elsewhere cannot run code or exhaust memory when load
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Protocol, runtime_checkable
 
@@ -31,11 +31,12 @@ class TableModel(Protocol):
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
             context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
-            groups: Mapping[str, np.ndarray] | None = None) -> None:
+            groups: Mapping[str, np.ndarray] | None = None, exact: Collection[str] = ()) -> None:
         """``k``: no number that fewer than ``k`` rows of ``table`` or ``context`` share may be
         stored (:func:`relsynth.privacy.rare.private_codes` before learning); categories rarer
         than ``k`` were folded by the caller. ``groups[column]``: per row, the parent row a
-        column of ``table`` repeats (its rarity counts among parents; context columns always do)."""
+        column of ``table`` repeats (its rarity counts among parents; context columns always do).
+        ``exact``: columns of ``table`` that are structure, not values (children per row): kept."""
         ...
 
     def sample(self, *, n: int | None = None, context: pd.DataFrame | None = None,

@@ -275,6 +275,7 @@ def _snap_endings(values: np.ndarray, meta: Mapping[str, Any]) -> np.ndarray:
 
 
 _MODEL_LIMIT = 1e307
+_FIRST_DAY, _LAST_DAY = -719_162, 2_932_896   # 0001-01-01 and 9999-12-31, in days since 1970
 
 
 class _Float:
@@ -652,6 +653,7 @@ class _Date:
     def decode(values: np.ndarray, meta: Mapping[str, Any]) -> pd.Series:
         nulls = _nulls(values)
         days = np.round(np.nan_to_num(_clip(values, meta))).astype(np.int64)
+        days = np.clip(days, _FIRST_DAY, _LAST_DAY)   # a date past year 9999 would come out as an int
         dates = days.astype("datetime64[D]").astype(object)  # python datetime.date objects
         dates[nulls] = None
         return pd.Series(dates, dtype=object)

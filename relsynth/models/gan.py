@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
@@ -483,13 +483,14 @@ class GanModel:
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
             context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
-            groups: Mapping[str, np.ndarray] | None = None) -> None:
+            groups: Mapping[str, np.ndarray] | None = None, exact: Collection[str] = ()) -> None:
         table, context, self._metas, grouped = training_rows(table, kinds, context, max_rows=self.params.max_rows,
                                                              rng=rng, groups=groups)
         self._columns = list(self._metas)
         # modes, quantile grids and exact values are learned from numbers no fewer than k rows share
         encoded = private_matrix(encode_frame(table, self._metas, what="table"),
-                                 numeric_columns(list(self._metas.values())), k, rng, grouped)
+                                 numeric_columns(list(self._metas.values()))
+                                 & ~np.isin(list(self._metas), list(exact)), k, rng, grouped)
         self._fit_transforms(encoded, rng)
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         context_values = (encode_frame(context, self._context_metas) if self._context_metas

@@ -12,7 +12,7 @@ implemented here, vectorized over rows, so a loaded model needs neither sklearn 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from typing import Any, ClassVar
@@ -416,7 +416,7 @@ class TreesModel:
 
     def fit(self, table: pd.DataFrame, *, kinds: Mapping[str, Kind], context: pd.DataFrame | None = None,
             context_kinds: Mapping[str, Kind] | None = None, rng: np.random.Generator, k: int = 1,
-            groups: Mapping[str, np.ndarray] | None = None) -> None:
+            groups: Mapping[str, np.ndarray] | None = None, exact: Collection[str] = ()) -> None:
         table, context, self._metas, grouped = training_rows(table, kinds, context, max_rows=self.params.max_rows,
                                                              rng=rng, groups=groups)
         self._columns = list(self._metas)
@@ -426,7 +426,8 @@ class TreesModel:
                                           numeric_columns(list(self._context_metas.values())), k, rng)
                              if context is not None else np.empty((len(table), 0)),
                              private_matrix(encode_frame(table, self._metas, what="table"),
-                                            numeric_columns(list(self._metas.values())), k, rng, grouped)])
+                                            numeric_columns(list(self._metas.values()))
+                                            & ~np.isin(list(self._metas), list(exact)), k, rng, grouped)])
         self._offsets = centers(encoded)
         predictors = as_predictors(encoded, self._offsets)
         first = len(self._context_metas)

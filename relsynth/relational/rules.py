@@ -93,6 +93,11 @@ def learn_orders(related: Related, *, k: int = 1, rng: np.random.Generator | Non
     for later, kind in timelike.items():
         meta = encoding.analyze(related.frame[later], Kind(kind))
         mine = encoding.encode(related.frame[later].reset_index(drop=True), meta)
+        ordered = np.sort(mine[~np.isnan(mine)])
+        if ordered.size < 2 * k:
+            continue
+        # decoding clips to the k-th smallest and largest value (protect's bounds), not to one row's
+        coding = {**meta, "min": float(ordered[k - 1]), "max": float(ordered[-k])}
         candidates = [(None, c, k, related.frame[c].reset_index(drop=True))
                       for c, k in timelike.items() if c != later and Kind(k) == Kind(kind)]
         for label, (_positions, _parent, parent_kinds) in related.parents.items():
@@ -110,7 +115,6 @@ def learn_orders(related: Related, *, k: int = 1, rng: np.random.Generator | Non
                 quantiles = np.quantile(kept, np.linspace(0, 1, GAP_QUANTILES))
                 # a quarter of the grain off: rounds back to the same gap, equals no date of the database
                 quantiles += (rng.random(quantiles.size) - 0.5) * 0.5 * _GRAIN[Kind(kind)]
-                coding = {**meta, "min": None, "max": None}  # encodes and decodes; the real extremes stay home
                 rules.append({"later": later, "fk": label, "earlier": earlier, "meta": coding,
                               "gaps": np.maximum(quantiles, 0.0).tolist()})
     return rules

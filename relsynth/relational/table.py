@@ -294,7 +294,8 @@ class TableSynth:
         self.model = get_family(self.family)()
         self.model.fit(table, kinds={**wanted, **self.modeled, **self.latents}, context=context,
                        context_kinds=self.context_kinds or None, rng=rng,
-                       **_privacy_arguments(self.model, k=self.value_k, groups=groups))
+                       **_privacy_arguments(self.model, k=self.value_k, groups=groups,
+                                            exact={s.name for s in summaries or [] if s.column is None}))
 
     def learn_deferred(self, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame]) -> None:
         """Cycle edges: their parent may come later in the plan, so they are learned last."""
@@ -890,8 +891,8 @@ def _privacy_arguments(model: Any, **arguments: Any) -> dict[str, Any]:
     accepted = inspect.signature(model.fit).parameters
     if all(name in accepted for name in arguments) or any(p.kind == p.VAR_KEYWORD for p in accepted.values()):
         return arguments
-    warnings.warn(f"model family {model.family!r} does not take k= and groups=: it may store real values that "
-                  "few rows share", stacklevel=3)
+    warnings.warn(f"model family {model.family!r} does not take {', '.join(arguments)}: it may store real values "
+                  "that few rows share", stacklevel=3)
     return {}
 
 
