@@ -1042,7 +1042,14 @@ def _learn_country(present: pd.Series) -> dict:
     strs = [s.strip() for s in as_strings(present) if s.strip()]
     names = [s for s in strs if _country_style(s) == "name"]
     return {"styles": _shares(Counter(_country_style(s) for s in strs), COUNTRY_STYLES),
-            "case": _learn_case(names or strs)}
+            "case": _learn_case(names or strs), "distinct": round(len(set(strs)) / len(strs), 6) if strs else 0.0}
+
+
+DISTINCT_COUNTRIES = 0.95   # a column this distinct (a country table) gets distinct countries, as long as they last
+
+
+def distinct_countries(fmt: dict) -> bool:
+    return float(fmt.get("distinct", 0.0) or 0.0) >= DISTINCT_COUNTRIES
 
 
 def draw_countries(m: int, rng: np.random.Generator, *, unique: bool = False, attempt: int = 0,
@@ -1070,7 +1077,7 @@ def render_countries(fmt: dict, numbers: np.ndarray, rng: np.random.Generator, *
 
 
 def _make_country(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
-    numbers = draw_countries(m, ctx.rng, unique=ctx.unique, attempt=ctx.attempt)
+    numbers = draw_countries(m, ctx.rng, unique=ctx.unique or distinct_countries(fmt), attempt=ctx.attempt)
     return render_countries(fmt, numbers, ctx.rng, room=room_for(ctx.attempt) if ctx.attempt >= COMPOUND_AFTER else 0)
 
 

@@ -26,7 +26,7 @@ from relsynth.errors import RelsynthError
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
-from relsynth.privacy import protect
+from relsynth.privacy import personas, protect
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
 from relsynth.privacy.wordchain import DEFAULT_K as TEXT_K
 from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_value
@@ -351,8 +351,11 @@ class TableSynth:
             out.update(_gather(frames[step.context.parent], step.context.parent_columns, step.context.columns,
                                positions))
         unique_singles = {s[0] for s in table.unique_sets() if len(s) == 1}
+        # one fake person and one place per row (names, e-mails, usernames, cities, countries agree)
+        made = personas.generate_columns(self.formats, n, rng, unique=table.unique_sets(), given=out, is_real=lambda c, v: (
+            np.isin(_digests(pd.Series(v, dtype=object), self.digest_key), self.exclusions.get(c, []))))
         for name, fmt in self.formats.items():
-            out[name] = self._generate(name, fmt, n, rng, unique=name in unique_singles)
+            out[name] = made[name] if name in made else self._generate(name, fmt, n, rng, unique=name in unique_singles)
         frame = pd.DataFrame(out, index=pd.RangeIndex(n))
         frame = frame.assign(**{_ASKED + c: asked[c].to_numpy() for c in asked.columns})  # travels with the rows
 
