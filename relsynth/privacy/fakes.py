@@ -1099,11 +1099,25 @@ def states(locale: str) -> tuple[tuple[str, ...], tuple[str, ...], dict]:
     address data); empty where Faker has none of these."""
     try:
         provider = _faker(locale).provider("faker.providers.address")
-        names, abbrs = tuple(provider.states), tuple(provider.states_abbr)[: len(provider.states)]
+        names, abbrs = _aligned(tuple(provider.states), tuple(provider.states_abbr))
         ranges = dict(getattr(provider, "states_postcode", {}) or {})
     except (AttributeError, TypeError):
         return (), (), {}
-    return (names, abbrs, ranges) if len(names) == len(abbrs) and names else ((), (), {})
+    return (names, abbrs, ranges) if names else ((), (), {})
+
+
+def _aligned(names: tuple[str, ...], abbrs: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """States and abbreviations paired in order, skipping abbreviations of places the names
+    leave out (en_US lists DC among the abbreviations only); nothing when they do not pair up."""
+    out, j = [], 0
+    for name in names:
+        while j < len(abbrs) and _fold(abbrs[j])[:1].upper() != _fold(name)[:1].upper():
+            j += 1
+        if j == len(abbrs):
+            return (), ()
+        out.append(abbrs[j])
+        j += 1
+    return names, tuple(out)
 
 
 def region_abbr(names: np.ndarray) -> np.ndarray:

@@ -134,6 +134,7 @@ def test_city_region_postcode_and_country_of_a_row_agree():
     assert out.country.isin(located).all()        # a country Faker has places for
     us = out[out.country == "United States"]
     names, abbrs, ranges = fakes.states("en_US")
+    assert dict(zip(names, abbrs))["Florida"] == "FL"   # Faker lists DC among the abbreviations only
     assert len(us) > 5 and us.state.isin(names).all()
     to_abbr = dict(zip(names, abbrs))
     for row in us.itertuples():                   # the ZIP code lies in the row's state
