@@ -16,7 +16,9 @@ see below). What it may hold:
 * for prose, words and word pairs seen in >= k rows (``learn_format(..., k=)``, the config's
   ``privacy.k``), never personal ones: no ``@``, no 5+ digit run, nothing inside an e-mail /
   phone / id / card / IP match or a name or address found in the text; digits only as their
-  count, rarer words only as their shape (:mod:`relsynth.privacy.wordchain`).
+  count, rarer words only as their shape (:mod:`relsynth.privacy.wordchain`);
+* for a ``label`` column only (a lookup table's category names that many rows reference,
+  :func:`relsynth.schema.detect.lookup_label`): its values in row order, which are not personal.
 
 (A value with no letter or digit at all, such as ``-``, is its own shape: it identifies no one.)
 
@@ -143,6 +145,8 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
         fmt["max_length"] = int(max_length)
     if kind is Kind.TEXT:
         fmt.update(_learn_text(present, k=k))
+    elif kind is Kind.LABEL:
+        fmt.update(_learn_labels(values))
     elif kind is Kind.JSON:
         fmt.update(_learn_json(present, k=k))
     else:
@@ -1173,10 +1177,35 @@ def _make_region(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
 
 # ====================================================================== lookup labels
 
-def _learn_labels(present: pd.Series) -> dict:
-    """A lookup table's category names and how many rows hold each (schema.detect rule 7 keeps
-    them: category names many rows share, not personal)."""
-    return {"labels": dict(Counter(s.strip() for s in as_strings(present) if s.strip()))}
+def _learn_labels(values: pd.Series) -> dict:
+    """A lookup table's category names, how many rows hold each, and the column in row order
+    (None for NULL), so the label columns of one table are dealt row by row (a category keeps
+    its own description). schema.detect rule 7 keeps them: names many rows share, not personal."""
+    present, _ = _present(values)
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    rows = [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+            for v in series.tolist()]
+    return {"labels": dict(Counter(s.strip() for s in as_strings(present) if s.strip())), "rows": rows}
+
+
+def deal_labels(fmts: list[dict], n: int, rng: np.random.Generator, unique: list[bool]) -> list[np.ndarray] | None:
+    """The label columns of one table dealt together, ``n`` rows: the source's rows as a
+    shuffled deck (each once before any repeats), so the labels of one row stay together; a
+    unique column numbers its later decks (``Sales II``). None when the columns do not line up."""
+    rows = [f.get("rows") for f in fmts]
+    if not rows or any(not r for r in rows) or len({len(r) for r in rows}) != 1:
+        return None
+    size = len(rows[0])
+    deck = np.concatenate([rng.permutation(size) for _ in range(-(-n // size))])[:n] if n else np.empty(0, np.int64)
+    rounds = np.arange(n) // size
+    out = []
+    for column, keep_unique in zip(rows, unique):
+        values = _obj(column)[deck].copy()
+        later = np.flatnonzero((rounds > 0) & np.array([v is not None for v in values], dtype=bool))
+        if keep_unique and later.size:
+            values[later] = _obj([f"{v} {_roman(int(r) + 1)}" for v, r in zip(values[later], rounds[later])])
+        out.append(values)
+    return out
 
 
 _ROMAN = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50), ("XL", 40),

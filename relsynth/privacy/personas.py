@@ -25,7 +25,8 @@ draw per row:
   column's locale. A US state comes with a ZIP code inside that state's range. A postcode is
   Faker's for the row's locale, unless the column's own shapes do not look like it (then they
   are kept, as :func:`relsynth.privacy.fakes.generate` makes them).
-* **labels** (a lookup table's category names, :data:`Kind.LABEL`): dealt as a shuffled deck.
+* **labels** (a lookup table's category names, :data:`Kind.LABEL`): the source's rows dealt as
+  a shuffled deck, the label columns of a row together (a category keeps its own description).
 
 Uniqueness comes from combination, never decoration: duplicate rows are drawn again, first
 from the pools' weights, then from all their names evenly; only when that cannot give enough
@@ -93,9 +94,11 @@ def generate_columns(formats: Mapping[str, dict], n: int, rng: np.random.Generat
         out.update(_People({c: formats[c] for c in group}, kinds, n, rng, sets, is_real).make())
     for group, read in place_groups({c: k for c, k in kinds.items() if k in PLACE_KINDS}, given or {}):
         out.update(_Places({c: formats[c] for c in group}, kinds, n, rng, sets, is_real, read).make())
-    for name, kind in kinds.items():
-        if kind is Kind.LABEL:
-            out[name] = fakes.generate(formats[name], n, rng, unique=(name,) in sets).to_numpy(dtype=object)
+    labels = [name for name, kind in kinds.items() if kind is Kind.LABEL]
+    dealt = fakes.deal_labels([formats[c] for c in labels], n, rng, [(c,) in sets for c in labels]) if labels else None
+    for i, name in enumerate(labels):
+        out[name] = dealt[i] if dealt is not None else \
+            fakes.generate(formats[name], n, rng, unique=(name,) in sets).to_numpy(dtype=object)
     return out
 
 

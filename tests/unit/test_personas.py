@@ -196,3 +196,13 @@ def test_same_seed_same_people(seed):
     one = personas.generate_columns(formats, 300, np.random.default_rng(seed), unique=[("email",)])
     two = personas.generate_columns(formats, 300, np.random.default_rng(seed), unique=[("email",)])
     assert all((one[c] == two[c]).all() for c in formats)
+
+
+def test_the_labels_of_one_row_are_dealt_together():
+    names = ["Beverages", "Condiments", "Seafood", None]
+    about = ["Soft drinks, coffees", "Sweet and savory sauces", "Seaweed and fish", "Unsorted"]
+    formats = {"category_name": fmt("label", names), "description": fmt("label", about)}
+    out = frame(personas.generate_columns(formats, 8, np.random.default_rng(13)))
+    pairs = dict(zip(names, about))
+    assert all(pairs[None if pd.isna(c) else c] == d for c, d in zip(out.category_name, out.description))
+    assert out.description.value_counts().eq(2).all()      # two decks of four rows
