@@ -830,7 +830,26 @@ def _initials(m: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _learn_single_name(present: pd.Series) -> dict:
-    return {"case": _learn_case(as_strings(present))}
+    strs = as_strings(present)
+    return {"case": _learn_case(strs), "latin": round(_share(strs, is_latin), 6) if strs else 1.0,
+            "distinct": round(len(set(strs)) / len(strs), 6) if strs else 0.0}
+
+
+LATIN_SHARE = 0.9    # a column (or a locale's city pool) this Latin is written in Latin letters
+
+
+def is_latin(s: str) -> bool:
+    """Written in Latin letters (accents allowed: Jürgen, Saint-Étienne), not Cyrillic, Arabic, CJK."""
+    letters = [c for c in str(s) if c.isalpha()]
+    return not letters or sum(1 for c in letters if c.isascii() or unicodedata.name(c, "").startswith("LATIN")) \
+        >= 0.8 * len(letters)
+
+
+@lru_cache(maxsize=128)
+def latin_locale(locale: str) -> bool:
+    """Whether a locale's places are written in Latin letters (de_DE, pl_PL; not ja_JP, ru_RU)."""
+    pool = _pool(locale, "city")[:300]
+    return _share(list(pool), is_latin) >= LATIN_SHARE
 
 
 def _pool_maker(method: str) -> Callable[[dict, int, _Ctx], np.ndarray]:
@@ -1027,10 +1046,12 @@ def country_locale(number: int | None) -> str | None:
     return _country_locales().get(countries()[number][1])
 
 
-@lru_cache(maxsize=1)
-def located_countries() -> np.ndarray:
-    """The countries Faker has a locale for: places drawn there agree with their country."""
-    return np.array([i for i in range(len(countries())) if country_locale(i)], dtype=np.int64)
+@lru_cache(maxsize=2)
+def located_countries(latin: bool = False) -> np.ndarray:
+    """The countries Faker has a locale for: places drawn there agree with their country
+    (``latin``: only those whose places Faker writes in Latin letters)."""
+    return np.array([i for i in range(len(countries())) if country_locale(i)
+                     and (not latin or latin_locale(country_locale(i)))], dtype=np.int64)
 
 
 def _country_style(s: str) -> str:
@@ -1057,10 +1078,11 @@ def distinct_countries(fmt: dict) -> bool:
 
 
 def draw_countries(m: int, rng: np.random.Generator, *, unique: bool = False, attempt: int = 0,
-                   located: bool = False) -> np.ndarray:
+                   located: bool = False, latin: bool = False) -> np.ndarray:
     """Row numbers of :func:`countries`: distinct ones first for a unique column (a shuffled
-    list), ``located``: only countries with a Faker locale (their places can agree)."""
-    choice = located_countries() if located else np.arange(len(countries()))
+    list), ``located``: only countries with a Faker locale (their places can agree), ``latin``:
+    and whose places are written in Latin letters."""
+    choice = located_countries(latin) if located else np.arange(len(countries()))
     if unique and attempt == 0 and m <= len(choice):
         return rng.permutation(choice)[:m]
     return choice[rng.integers(len(choice), size=m)]
@@ -1094,7 +1116,8 @@ def _learn_region(present: pd.Series) -> dict:
     strs = [s.strip() for s in as_strings(present) if s.strip()]
     names = [s for s in strs if _region_style(s) == "name"]
     return {"styles": _shares(Counter(_region_style(s) for s in strs), REGION_STYLES),
-            "case": _learn_case(names or strs)}
+            "case": _learn_case(names or strs), "latin": round(_share(strs, is_latin), 6) if strs else 1.0,
+            "distinct": round(len(set(strs)) / len(strs), 6) if strs else 0.0}
 
 
 @lru_cache(maxsize=32)
@@ -1148,13 +1171,23 @@ def render_regions(fmt: dict, names: np.ndarray, abbrs: np.ndarray, rng: np.rand
     return out
 
 
-def draw_regions(locale: str, m: int, rng: np.random.Generator, *, room: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def draw_regions(locale: str, m: int, rng: np.random.Generator, *, room: int = 0,
+                 distinct: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(names, abbreviations) of ``m`` regions of a locale: its states where Faker lists them
-    (so a postcode can agree, see :func:`postcodes_in`), else its administrative units."""
+    (so a postcode can agree, see :func:`postcodes_in`), else its administrative units.
+    ``distinct``: each state once as long as they last (a table of states)."""
     names, abbrs, _ = states(locale)
     if names and room < 2:
-        k = rng.integers(len(names), size=m)
+        if distinct:
+            k = np.concatenate([rng.permutation(len(names)) for _ in range(-(-m // len(names)))])[:m]
+        else:
+            k = rng.integers(len(names), size=m)
         return _obj(names)[k], _obj(abbrs)[k]
+    if distinct and room < 1:
+        pool = distinct_pool(locale, "administrative_unit")
+        if m <= len(pool):
+            drawn = pool[rng.permutation(len(pool))[:m]].copy()
+            return drawn, region_abbr(drawn)
     drawn = draw_names("administrative_unit", locale, m, rng, room=room)
     return drawn, region_abbr(drawn)
 

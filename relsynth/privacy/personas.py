@@ -22,7 +22,10 @@ draw per row:
   from one place per row, from Faker's data of one locale: the row's country's locale when the
   row has a country (a generated one is drawn among the countries Faker has a locale for; a
   modeled one, such as a categorical ``country`` column, is read from the row), else the
-  column's locale. A US state comes with a ZIP code inside that state's range. A postcode is
+  column's locale; a column written in Latin letters gets no places of a locale Faker writes in
+  another script (a modeled "Japan" then keeps the column's locale). A US state comes with a
+  ZIP code inside that state's range; a column as distinct as a table of states or countries
+  gets each once while they last. A postcode is
   Faker's for the row's locale, unless the column's own shapes do not look like it (then they
   are kept, as :func:`relsynth.privacy.fakes.generate` makes them).
 * **labels** (a lookup table's category names, :data:`Kind.LABEL`): the source's rows dealt as
@@ -385,6 +388,9 @@ class _Places(_Rows):
         self.row_locale = np.full(n, self.locale, dtype=object)
         self.foreign = np.zeros(n, dtype=bool)   # a row whose locale comes from its country
         self.given_region = None
+        # a column written in Latin letters gets no places of a Cyrillic, Arabic or CJK locale
+        self.latin = all(float(f.get("latin", 1.0)) >= fakes.LATIN_SHARE for c, f in formats.items()
+                         if self.kinds[c] in (Kind.CITY, Kind.REGION))
         if "country" in read:
             numbers = [fakes.country_number(v) for v in _values(read["country"], n)]
             self.number = np.array([-1 if k is None else k for k in numbers], dtype=np.int64)
@@ -398,6 +404,8 @@ class _Places(_Rows):
 
     def _locales_from_countries(self, rows: np.ndarray) -> None:
         locales = [fakes.country_locale(int(k)) if k >= 0 else None for k in self.number[rows].tolist()]
+        if self.latin:
+            locales = [loc if loc and fakes.latin_locale(loc) else None for loc in locales]
         self.row_locale[rows] = [loc or self.locale for loc in locales]
         self.foreign[rows] = [loc is not None and loc != self.locale for loc in locales]
 
@@ -408,7 +416,8 @@ class _Places(_Rows):
             unique = any(c in self.unique or fakes.distinct_countries(self.formats[c]) for c in self.country_columns)
             first = len(rows) == self.n and not room.any()
             self.number[rows] = fakes.draw_countries(len(rows), rng, unique=unique and first,
-                                                     attempt=0 if first else 1, located=bool(self.others))
+                                                     attempt=0 if first else 1, located=bool(self.others),
+                                                     latin=self.latin)
             self._locales_from_countries(rows)
         for locale in np.unique(self.row_locale[rows].astype(str)).tolist():
             idx = rows[self.row_locale[rows] == locale]
@@ -421,7 +430,10 @@ class _Places(_Rows):
             room = np.maximum(room, self.room[c][rows])
         top = int(room.max(initial=0))
         self.city[rows] = fakes.draw_names("city", locale, m, rng, room=top)
-        names, abbrs = fakes.draw_regions(locale, m, rng, room=top)
+        # a column as distinct as a table of states gets each state once while they last
+        distinct = m == self.n and any(self.kinds[c] is Kind.REGION and float(self.formats[c].get("distinct", 0))
+                                       >= fakes.DISTINCT_COUNTRIES for c in self.formats)
+        names, abbrs = fakes.draw_regions(locale, m, rng, room=top, distinct=distinct)
         if self.given_region is not None:   # the row's own state, when the model made one
             known = _states_of(locale, self.given_region[rows])
             has = np.flatnonzero(known != None)  # noqa: E711  (object array)

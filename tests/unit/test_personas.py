@@ -206,3 +206,25 @@ def test_the_labels_of_one_row_are_dealt_together():
     pairs = dict(zip(names, about))
     assert all(pairs[None if pd.isna(c) else c] == d for c, d in zip(out.category_name, out.description))
     assert out.description.value_counts().eq(2).all()      # two decks of four rows
+
+
+def test_a_latin_column_gets_no_places_in_another_script():
+    formats = {"city": fmt("city", ["Berlin", "Lyon", "Seattle"]), "country": fmt("country", ["Germany", "USA"])}
+    out = frame(personas.generate_columns(formats, 1000, np.random.default_rng(14)))
+    assert out.city.map(fakes.is_latin).all() and out.country.nunique() > 20
+    given = {"country": pd.Series(["Japan", "Russia", "Germany"] * 10, dtype=object)}
+    out = frame(personas.generate_columns({"city": formats["city"]}, 30, np.random.default_rng(15), given=given))
+    assert out.city.map(fakes.is_latin).all()                          # Japan keeps the column's locale
+    assert out.city[2::3].isin(set(fakes.distinct_pool("de_DE", "city"))).all()
+    tokyo = fmt("city", ["東京都", "大阪市"])
+    out = frame(personas.generate_columns({"city": tokyo}, 20, np.random.default_rng(16),
+                                          given={"country": pd.Series(["Japan"] * 20, dtype=object)}))
+    assert not out.city.map(fakes.is_latin).any()                      # a Japanese column gets Japanese places
+
+
+def test_a_table_of_states_gets_each_state_once():
+    states = fmt("region", list(fakes.states("en_US")[0]))
+    abbrs = fmt("region", list(fakes.states("en_US")[1]))
+    out = frame(personas.generate_columns({"state_name": states, "state_abbr": abbrs}, 50, np.random.default_rng(17)))
+    assert out.state_name.is_unique and out.state_abbr.is_unique
+    assert (out.state_name.map(dict(zip(*fakes.states("en_US")[:2]))) == out.state_abbr).all()
