@@ -462,10 +462,11 @@ def _faker(locale: str):
 
 
 _POOL_SIZES = {"first_name": 4000, "last_name": 4000, "street_name": 3000, "city": 3000,
-               "word": 2000, "secondary_address": 400, "administrative_unit": 2000, "postcode": 3000}
+               "word": 2000, "secondary_address": 400, "administrative_unit": 2000, "postcode": 3000,
+               "first_name_female": 3000, "first_name_male": 3000}
 # each pool's seed offset: the first six in their old (sorted) order, so the same seed gives the same names
 _POOL_ORDER = ("city", "first_name", "last_name", "secondary_address", "street_name", "word",
-               "administrative_unit", "postcode")
+               "administrative_unit", "postcode", "first_name_female", "first_name_male")
 
 
 @lru_cache(maxsize=256)
@@ -876,7 +877,8 @@ def distinct_pool(locale: str, method: str) -> np.ndarray:
     """The pool's distinct values (the rare ones too: a unique column needs them all)."""
     values = list(dict.fromkeys(_pool(locale, method).tolist()))
     source = _faker(locale)
-    extra = {"first_name": "first_names", "last_name": "last_names"}.get(method)
+    extra = {"first_name": "first_names", "last_name": "last_names", "first_name_female": "first_names_female",
+             "first_name_male": "first_names_male"}.get(method)
     if extra:   # Faker's whole list, beyond the few thousand weighted draws of the pool
         try:
             whole = getattr(source.provider("faker.providers.person"), extra)
@@ -895,7 +897,7 @@ def draw_names(method: str, locale: str, m: int, rng: np.random.Generator, *, ro
         return _draw(_pool(locale, method), m, rng).copy()
     pool = distinct_pool(locale, method)
     out = _draw(pool, m, rng).copy()
-    if method not in ("first_name", "last_name"):   # places: North Lake Jason, Chad Heights
+    if method not in ("first_name", "last_name", "first_name_female", "first_name_male"):   # places
         for part in range(room - 1):
             words = _obj(PLACE_PREFIXES if part % 2 == 0 else PLACE_SUFFIXES)
             more = _draw(words, m, rng)

@@ -9,7 +9,8 @@ draw per row:
   columns of one person (grouped by what their names share besides the role words:
   ``contact_first_name`` and ``contact_email`` are the contact, ``first_name`` and ``email`` the
   row's own person; e-mail and username columns go with the table's only named person) come
-  from one fake person per row: a given name, a middle name and a surname from the locale's pools.
+  from one fake person per row: a given name, a middle name and a surname from the locale's pools
+  (given names of the row's gender when the model made a ``gender``/``sex`` column: F or M).
   Each column renders that person in its own learned style: the name columns in their case
   (``KRISTEN``), the full name in its layout (``Last, First``, a middle initial, a title), the
   e-mail's local part and the username in their learned style (``first.last``, ``flast``,
@@ -93,8 +94,10 @@ def generate_columns(formats: Mapping[str, dict], n: int, rng: np.random.Generat
     kinds = {name: Kind(fmt["kind"]) for name, fmt in formats.items()}
     sets = [(u,) if isinstance(u, str) else tuple(u) for u in unique]
     out: dict[str, np.ndarray] = {}
-    for group in person_groups({c: k for c, k in kinds.items() if k in PERSON_KINDS}):
-        out.update(_People({c: formats[c] for c in group}, kinds, n, rng, sets, is_real).make())
+    groups = person_groups({c: k for c, k in kinds.items() if k in PERSON_KINDS})
+    for group in groups:
+        gender = _gender_of(group, given or {}, n, alone=len(groups) == 1)
+        out.update(_People({c: formats[c] for c in group}, kinds, n, rng, sets, is_real, gender).make())
     for group, read in place_groups({c: k for c, k in kinds.items() if k in PLACE_KINDS}, given or {}):
         out.update(_Places({c: formats[c] for c in group}, kinds, n, rng, sets, is_real, read).make())
     labels = [name for name, kind in kinds.items() if kind is Kind.LABEL]
@@ -132,6 +135,24 @@ def person_groups(kinds: Mapping[str, Kind]) -> list[list[str]]:
         for key in [k for k in groups if k not in named and k != home]:
             groups.setdefault(home, []).extend(groups.pop(key))
     return [cols for cols in groups.values() if cols]
+
+
+_GENDER_WORDS = frozenset({"gender", "sex"})
+
+
+def _gender_of(group: list[str], given: Mapping[str, Any], n: int, *, alone: bool) -> np.ndarray | None:
+    """Per row 'F', 'M' or None from a modeled gender/sex column of the group's owner (the
+    table's only person takes the table's gender column): F/female/w/woman, M/male/man."""
+    owner = _owner(group[0], _PERSON_WORDS)
+    for column, values in given.items():
+        tokens = _tokens(column)
+        if not set(tokens) & _GENDER_WORDS:
+            continue
+        if alone or "_".join(t for t in tokens if t not in _GENDER_WORDS) == owner:
+            text = pd.Series(_values(values, n), dtype=object).astype(str).str.strip().str.lower()
+            return np.where(text.str.match(r"^(f|w|female|woman|girl)$"), "F",
+                            np.where(text.str.match(r"^(m|male|man|boy)$"), "M", None)).astype(object)
+    return None
 
 
 def place_groups(kinds: Mapping[str, Kind], given: Mapping[str, Any]) -> list[tuple[list[str], dict[str, Any]]]:
@@ -250,9 +271,9 @@ class _Rows:
 class _People(_Rows):
     """One fake person per row: given, middle and last names (as drawn, and folded to ASCII)."""
 
-    def __init__(self, *args) -> None:
-        super().__init__(*args)
-        n = self.n
+    def __init__(self, formats, kinds, n, rng, unique, is_real, gender: np.ndarray | None = None) -> None:
+        super().__init__(formats, kinds, n, rng, unique, is_real)
+        self.gender = gender     # per row F, M or None: given names of that gender
         self.given = np.empty(n, dtype=object)
         self.middle = np.empty(n, dtype=object)
         self.last = np.empty(n, dtype=object)
@@ -282,11 +303,12 @@ class _People(_Rows):
         middle_room = np.zeros(len(rows), dtype=np.int64)
         for c in self.middle_columns:
             middle_room = np.maximum(middle_room, self.room[c][rows])
-        self.given[rows] = _by_room("first_name", locale, given_room, rng)
-        self.middle[rows] = _by_room("first_name", locale, middle_room, rng)
+        gender = self.gender[rows] if self.gender is not None else np.full(len(rows), None, dtype=object)
+        self.given[rows] = _given_by_room(gender, locale, given_room, rng)
+        self.middle[rows] = _given_by_room(gender, locale, middle_room, rng)
         same = np.flatnonzero(self.middle[rows] == self.given[rows])
         if same.size:   # a middle name other than the first
-            self.middle[rows[same]] = _by_room("first_name", locale, middle_room[same], rng)
+            self.middle[rows[same]] = _given_by_room(gender[same], locale, middle_room[same], rng)
         self.last[rows] = _by_room("last_name", locale, last_room, rng)
         self.given_ascii[rows] = _ascii(self.given[rows], locale, "first_name", rng)
         self.last_ascii[rows] = _ascii(self.last[rows], locale, "last_name", rng)
@@ -361,6 +383,16 @@ def _by_room(method: str, locale: str, room: np.ndarray, rng: np.random.Generato
     for level in np.unique(room).tolist():
         idx = np.flatnonzero(room == level)
         out[idx] = fakes.draw_names(method, locale, idx.size, rng, room=int(level))
+    return out
+
+
+def _given_by_room(gender: np.ndarray, locale: str, room: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Given names of each row's gender (any where it is unknown)."""
+    out = np.empty(len(room), dtype=object)
+    for sex, method in (("F", "first_name_female"), ("M", "first_name_male"), (None, "first_name")):
+        idx = np.flatnonzero(np.array([g == sex for g in gender], dtype=bool))
+        if idx.size:
+            out[idx] = _by_room(method, locale, room[idx], rng)
     return out
 
 

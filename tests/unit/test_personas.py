@@ -228,3 +228,13 @@ def test_a_table_of_states_gets_each_state_once():
     out = frame(personas.generate_columns({"state_name": states, "state_abbr": abbrs}, 50, np.random.default_rng(17)))
     assert out.state_name.is_unique and out.state_abbr.is_unique
     assert (out.state_name.map(dict(zip(*fakes.states("en_US")[:2]))) == out.state_abbr).all()
+
+
+def test_first_names_follow_the_gender_the_model_made():
+    female, women, men = fakes._given_names("en_US")
+    formats = {"first_name": fmt("first_name", ["Georgi", "Bezalel"]), "last_name": fmt("last_name", ["Facello"])}
+    given = {"gender": pd.Series(["F", "M", None] * 200, dtype=object)}
+    out = frame(personas.generate_columns(formats, 600, np.random.default_rng(18), given=given,
+                                          unique=[("first_name", "last_name")]))
+    assert out.first_name[0::3].isin(set(women)).all() and out.first_name[1::3].isin(set(men)).all()
+    assert out[["first_name", "last_name"]].drop_duplicates().shape[0] == 600   # the pair is unique
