@@ -39,6 +39,12 @@ given names (``Anna Maria``), a double-barrelled surname, digits after an e-mail
 username's name, a direction before a place (``North Lake Jason``). No value ever gets a
 ``-1``.
 
+Limit: a modeled column read here (gender, country, state) is the one the model drew first; a
+row the table draws again later (its unique or check constraints, value protection's rare
+quasi-identifiers, a parent chosen for a reference) gets new modeled values but keeps its
+person and place, which may then disagree with them (employees' value protection redraws many
+rows: about half the women there keep a man's name drawn first).
+
 Privacy: names, cities, regions, countries and labels come from public lists and may equal a real
 value by chance (:data:`relsynth.schema.kinds.PUBLIC`): ``Mary``, ``Smith`` or ``Texas`` alone
 identifies nobody. The columns that can identify, the full name, e-mail, username and postcode,
