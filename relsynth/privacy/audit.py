@@ -21,7 +21,8 @@ non-key column of the source:
   holds (any 16-character string of its JSON, and the all-zero key): a digest stored next to its
   key is the value itself.
 
-Retained columns are the user's explicit choice: they are reported as held, not as leaks.
+Retained columns are the user's explicit choice: they are reported as held, not as leaks; so are a
+lookup table's labels (kind ``label``: category names many rows point at, kept as vocabulary).
 """
 
 from __future__ import annotations
@@ -212,7 +213,9 @@ def _descendants(schema: Schema, name: str) -> set[str]:
 
 
 def _value_columns(table: Table) -> list:
-    return [c for c in table.columns if c.kind != Kind.KEY and c.name not in table.fk_columns]
+    """The columns whose rare values are looked for: not keys, and not a lookup table's labels
+    (``label``: the database's vocabulary, each name the category of many rows, kept on purpose)."""
+    return [c for c in table.columns if c.kind not in (Kind.KEY, Kind.LABEL) and c.name not in table.fk_columns]
 
 
 def _retained(directory: Path, entries: dict, name: str, position: int) -> set[str]:

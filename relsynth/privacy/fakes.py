@@ -16,7 +16,9 @@ see below). What it may hold:
 * for prose, words and word pairs seen in >= k rows (``learn_format(..., k=)``, the config's
   ``privacy.k``), never personal ones: no ``@``, no 5+ digit run, nothing inside an e-mail /
   phone / id / card / IP match or a name or address found in the text; digits only as their
-  count, rarer words only as their shape (:mod:`relsynth.privacy.wordchain`).
+  count, rarer words only as their shape (:mod:`relsynth.privacy.wordchain`);
+* for a ``label`` column only (a lookup table's category names that many rows reference,
+  :func:`relsynth.schema.detect.lookup_label`): its values in row order, which are not personal.
 
 (A value with no letter or digit at all, such as ``-``, is its own shape: it identifies no one.)
 
@@ -42,7 +44,19 @@ Privacy contract:
 
 ``unique=True`` makes every non-null value distinct at any ``n``: duplicates are redrawn
 a few rounds (template codes first widen their digit part when the shape is too small),
-then the rest get a counter suffix.
+then the rest of a code, e-mail or text get a counter suffix. Names and places never do
+(``Joshua-1`` is no name): their redraws first pick among all the pool's names evenly, then
+combine names of the same kind (:func:`draw_names`: ``Anna Maria``, ``Smith-Jones``, a middle
+initial, ``North Lake Jason``); a column that still cannot hold enough distinct values fails
+with a hint rather than decorate them.
+
+Kinds beyond names: ``region`` (Faker's states with their abbreviations where it lists them,
+else the locale's administrative units, in the column's name/abbreviation mix and case),
+``country`` (Faker's table of real countries with their ISO codes: names, alpha-2 or alpha-3
+as the column writes them), ``username`` (a login handle in the style of an e-mail's local
+part) and ``label`` (a lookup table's category names, kept and dealt as a deck). Within a table
+the person and place columns are made together, one fake person and one place per row:
+:mod:`relsynth.privacy.personas`.
 """
 
 from __future__ import annotations
@@ -89,7 +103,8 @@ EXAMPLE_DOMAINS = {
     "net": ("example.net", "mail.example.net", "home.example.net", "inbox.example.net"),
     "org": ("example.org", "mail.example.org", "members.example.org", "post.example.org"),
 }
-EMAIL_STYLES = ("first.last", "first.last99", "first_last", "flast", "firstlast", "first99", "word99")
+EMAIL_STYLES = ("first.last", "first.last99", "first_last", "flast", "firstlast", "first99", "word99", "first",
+                "flast99", "last")
 NAME_STYLES = ("first last", "first m. last", "first middle last", "last, first", "single")
 HONORIFICS = ("Mr.", "Ms.", "Mrs.", "Dr.")
 _HONORIFIC_RE = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?\s+", re.IGNORECASE)
@@ -130,6 +145,8 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
         fmt["max_length"] = int(max_length)
     if kind is Kind.TEXT:
         fmt.update(_learn_text(present, k=k))
+    elif kind is Kind.LABEL:
+        fmt.update(_learn_labels(values))
     elif kind is Kind.JSON:
         fmt.update(_learn_json(present, k=k))
     else:
@@ -445,7 +462,11 @@ def _faker(locale: str):
 
 
 _POOL_SIZES = {"first_name": 4000, "last_name": 4000, "street_name": 3000, "city": 3000,
-               "word": 2000, "secondary_address": 400}
+               "word": 2000, "secondary_address": 400, "administrative_unit": 2000, "postcode": 3000,
+               "first_name_female": 3000, "first_name_male": 3000}
+# each pool's seed offset: the first six in their old (sorted) order, so the same seed gives the same names
+_POOL_ORDER = ("city", "first_name", "last_name", "secondary_address", "street_name", "word",
+               "administrative_unit", "postcode", "first_name_female", "first_name_male")
 
 
 @lru_cache(maxsize=256)
@@ -454,7 +475,7 @@ def _pool(locale: str, method: str) -> np.ndarray:
     fake = _faker(locale)
     if method == "word" and locale != DEFAULT_LOCALE and not _has_own_words(fake):
         return _pool(DEFAULT_LOCALE, method)    # English words rather than Faker's lorem ipsum
-    fake.seed_instance(POOL_SEED + sorted(_POOL_SIZES).index(method))
+    fake.seed_instance(POOL_SEED + _POOL_ORDER.index(method))
     try:
         draw = getattr(fake, method)
         values = [str(draw()) for _ in range(_POOL_SIZES[method])]
@@ -644,7 +665,9 @@ def _learn_email(present: pd.Series) -> dict:
 
 
 def _email_style(local: str) -> str:
-    """Which generator style a real local part resembles (the part itself is not kept)."""
+    """Which generator style a real local part (or username) resembles; the part itself is not
+    kept. ``word99`` is letters that are no known name followed by digits (``jsmi42``): it is made
+    as ``flast99`` from the row's name."""
     if "." in local:
         return "first.last99" if any(c.isdigit() for c in local) else "first.last"
     if "_" in local:
@@ -652,7 +675,13 @@ def _email_style(local: str) -> str:
     firsts, lasts = _name_sets()
     letters = local.rstrip("0123456789").lower()
     if letters != local.lower():
-        return "first99" if letters in firsts else "word99"
+        if letters in firsts:
+            return "first99"
+        return "flast99" if letters[1:] in lasts else "word99"
+    if letters in firsts:
+        return "first"
+    if letters in lasts:
+        return "last"
     return "flast" if letters[1:] in lasts else "firstlast"
 
 
@@ -662,27 +691,39 @@ def _name_sets() -> tuple[frozenset, frozenset]:
             frozenset(v.lower() for v in _ascii_pool(DEFAULT_LOCALE, "last_name")))
 
 
+def _local_parts(styles: np.ndarray, first: np.ndarray, last: np.ndarray, rng: np.random.Generator,
+                 names: tuple[str, ...] = EMAIL_STYLES) -> np.ndarray:
+    """Local parts (or usernames) of one name per row in the style ``names[styles[i]]``:
+    ``first``/``last`` are the row's names folded to ASCII letters (``Jürgen`` -> ``Jurgen``)."""
+    m = len(styles)
+    digits = _digits(m, rng, 1, 1000)
+    initial = _obj([f[:1] for f in first])
+    builders = {
+        "first.last": lambda i: first[i] + "." + last[i],
+        "first.last99": lambda i: first[i] + "." + last[i] + digits[i],
+        "first_last": lambda i: first[i] + "_" + last[i],
+        "flast": lambda i: initial[i] + last[i],
+        "firstlast": lambda i: first[i] + last[i],
+        "first99": lambda i: first[i] + digits[i],
+        "word99": lambda i: initial[i] + last[i] + digits[i],
+        "first": lambda i: first[i].copy(),
+        "flast99": lambda i: initial[i] + last[i] + digits[i],
+        "last": lambda i: last[i].copy(),
+    }
+    local = np.empty(m, dtype=object)
+    for s, style in enumerate(names):
+        idx = np.flatnonzero(styles == s)
+        if idx.size:
+            local[idx] = builders[style](idx)
+    return local
+
+
 def _make_email(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     rng = ctx.rng
     styles = _pick(fmt.get("styles") or {}, EMAIL_STYLES, "first.last", m, rng)
     first = _draw(_ascii_pool(ctx.locale, "first_name"), m, rng)
     last = _draw(_ascii_pool(ctx.locale, "last_name"), m, rng)
-    word = _draw(_ascii_pool(ctx.locale, "word"), m, rng)
-    digits = _digits(m, rng, 1, 1000)
-    builders = {
-        "first.last": lambda i: first[i] + "." + last[i],
-        "first.last99": lambda i: first[i] + "." + last[i] + digits[i],
-        "first_last": lambda i: first[i] + "_" + last[i],
-        "flast": lambda i: _obj([f[0] for f in first[i]]) + last[i],
-        "firstlast": lambda i: first[i] + last[i],
-        "first99": lambda i: first[i] + digits[i],
-        "word99": lambda i: word[i].astype(object) + digits[i],
-    }
-    local = np.empty(m, dtype=object)
-    for s, style in enumerate(EMAIL_STYLES):
-        idx = np.flatnonzero(styles == s)
-        if idx.size:
-            local[idx] = builders[style](idx)
+    local = _local_parts(styles, first, last, rng)
     if fmt.get("skeletons"):  # generated addresses like customer123@: the pattern, new numbers
         local = _make_skeletons(fmt["skeletons"], m, rng, attempt=ctx.attempt)
     if ctx.attempt >= 1 and m and not fmt.get("skeletons"):  # redraws of a unique column: more room
@@ -755,10 +796,16 @@ def _name_style(s: str) -> str:
 def _make_person_name(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
     rng = ctx.rng
     styles = _pick(fmt.get("styles") or {}, NAME_STYLES, "first last", m, rng)
-    first = _draw(_pool(ctx.locale, "first_name"), m, rng)
-    last = _draw(_pool(ctx.locale, "last_name"), m, rng)
+    room = room_for(ctx.attempt)
+    # first the names evenly, then a middle initial and name; past that (and for a single name,
+    # which has no middle) two given names and a double-barrelled surname
+    first = draw_names("first_name", ctx.locale, m, rng, room=min(room, 1) if room < 3 else room - 1)
+    last = draw_names("last_name", ctx.locale, m, rng, room=min(room, 1) if room < 3 else 2)
     if ctx.attempt >= 2:           # redraws of a unique column: a middle initial adds room
         styles = np.where(styles == NAME_STYLES.index("first last"), NAME_STYLES.index("first m. last"), styles)
+    if room >= 3:                  # ... then a middle name
+        styles = np.where(styles == NAME_STYLES.index("first m. last"), NAME_STYLES.index("first middle last"),
+                          styles)
     builders = {
         "first last": lambda i: first[i] + " " + last[i],
         "first m. last": lambda i: first[i] + " " + _initials(i.size, rng) + " " + last[i],
@@ -784,14 +831,449 @@ def _initials(m: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _learn_single_name(present: pd.Series) -> dict:
-    return {"case": _learn_case(as_strings(present))}
+    strs = as_strings(present)
+    return {"case": _learn_case(strs), "latin": round(_share(strs, is_latin), 6) if strs else 1.0,
+            "distinct": round(len(set(strs)) / len(strs), 6) if strs else 0.0}
+
+
+LATIN_SHARE = 0.9    # a column (or a locale's city pool) this Latin is written in Latin letters
+
+
+def is_latin(s: str) -> bool:
+    """Written in Latin letters (accents allowed: Jürgen, Saint-Étienne), not Cyrillic, Arabic, CJK."""
+    letters = [c for c in str(s) if c.isalpha()]
+    return not letters or sum(1 for c in letters if c.isascii() or unicodedata.name(c, "").startswith("LATIN")) \
+        >= 0.8 * len(letters)
+
+
+@lru_cache(maxsize=128)
+def latin_locale(locale: str) -> bool:
+    """Whether a locale's places are written in Latin letters (de_DE, pl_PL; not ja_JP, ru_RU)."""
+    pool = _pool(locale, "city")[:300]
+    return _share(list(pool), is_latin) >= LATIN_SHARE
 
 
 def _pool_maker(method: str) -> Callable[[dict, int, _Ctx], np.ndarray]:
     def make(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
-        out = _draw(_pool(ctx.locale, method), m, ctx.rng).copy()
+        out = draw_names(method, ctx.locale, m, ctx.rng, room=room_for(ctx.attempt))
         return _apply_case(out, fmt.get("case"), ctx.rng)
     return make
+
+
+COMPOUND_AFTER = 3     # redraw rounds of plain names before a unique column widens them
+SPACE_AFTER = 1        # ... and before redraws pick among the pool's names evenly
+
+
+def room_for(attempt: int) -> int:
+    """How much a redraw round widens a unique name column: 0 the pool's names by their
+    frequency, 1 its distinct names evenly, 2 and up compound names (``room - 1`` extra parts)."""
+    if attempt < SPACE_AFTER:
+        return 0
+    return 1 if attempt < COMPOUND_AFTER else 2 + (attempt - COMPOUND_AFTER) // 4
+
+
+@lru_cache(maxsize=64)
+def distinct_pool(locale: str, method: str) -> np.ndarray:
+    """The pool's distinct values (the rare ones too: a unique column needs them all)."""
+    values = list(dict.fromkeys(_pool(locale, method).tolist()))
+    source = _faker(locale)
+    extra = {"first_name": "first_names", "last_name": "last_names", "first_name_female": "first_names_female",
+             "first_name_male": "first_names_male"}.get(method)
+    if extra:   # Faker's whole list, beyond the few thousand weighted draws of the pool
+        try:
+            whole = getattr(source.provider("faker.providers.person"), extra)
+            values += [str(v) for v in whole if str(v).strip()]
+        except (AttributeError, TypeError):
+            pass
+    return _obj(list(dict.fromkeys(values)))
+
+
+def draw_names(method: str, locale: str, m: int, rng: np.random.Generator, *, room: int = 0) -> np.ndarray:
+    """``m`` names of one pool (first_name, last_name, city ...). ``room`` (see :func:`room_for`)
+    widens the choice for a unique column: never a counter suffix (``Joshua-1``), but the rarer
+    names, then names of the same kind combined: two given names (``Anna Maria``), a
+    double-barrelled surname (``Smith-Jones``), a two-part city (``Lake Jason Hills``)."""
+    if room <= 0:
+        return _draw(_pool(locale, method), m, rng).copy()
+    pool = distinct_pool(locale, method)
+    out = _draw(pool, m, rng).copy()
+    if method not in ("first_name", "last_name", "first_name_female", "first_name_male"):   # places
+        for part in range(room - 1):
+            words = _obj(PLACE_PREFIXES if part % 2 == 0 else PLACE_SUFFIXES)
+            more = _draw(words, m, rng)
+            out = more + " " + out if part % 2 == 0 else out + " " + more
+        return out
+    joint = "-" if method == "last_name" else " "
+    for _ in range(room - 1):
+        more = _draw(pool, m, rng) if method == "last_name" else _same_gender(out, locale, rng)
+        same = more == out
+        out = out + joint + np.where(same, _draw(pool, m, rng) if method == "last_name"
+                                     else _same_gender(out, locale, rng), more)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _given_names(locale: str) -> tuple[frozenset, np.ndarray, np.ndarray]:
+    """(female names, female list, male list) of a locale, where Faker tells them apart."""
+    try:
+        provider = _faker(locale).provider("faker.providers.person")
+        female = [str(v) for v in provider.first_names_female]
+        male = [str(v) for v in provider.first_names_male]
+    except (AttributeError, TypeError):
+        female, male = [], []
+    if not female or not male:
+        whole = distinct_pool(locale, "first_name")
+        return frozenset(), whole, whole
+    return frozenset(female), _obj(list(dict.fromkeys(female))), _obj(list(dict.fromkeys(male)))
+
+
+def _same_gender(names: np.ndarray, locale: str, rng: np.random.Generator) -> np.ndarray:
+    """A second given name per row, of the first one's gender (``Anna Maria``, ``John Paul``)."""
+    female, women, men = _given_names(locale)
+    firsts = [str(v).split(" ", 1)[0] for v in names]
+    is_female = np.fromiter((f in female for f in firsts), dtype=bool, count=len(firsts))
+    return np.where(is_female, _draw(women, len(names), rng), _draw(men, len(names), rng)).astype(object)
+
+
+# the words a unique place column adds once its pool is used up (never a number)
+PLACE_PREFIXES = ("North", "South", "East", "West", "New", "Upper", "Lower", "Old", "Port", "Lake", "Mount",
+                  "Fort", "Saint", "Little", "Great")
+PLACE_SUFFIXES = ("Heights", "Springs", "Valley", "Park", "Hills", "Junction", "Falls", "Harbor", "Ridge",
+                  "Crossing", "Center", "Bay", "Meadows", "Grove")
+
+
+# ====================================================================== usernames
+
+def _learn_username(present: pd.Series) -> dict:
+    """Like an e-mail's local part: the name style, digits, case, or words around numbers."""
+    strs = [s.strip() for s in as_strings(present) if s.strip()]
+    styles = Counter(_email_style(s) for s in strs)
+    return {"styles": _shares(styles, EMAIL_STYLES), "case": _learn_case(strs), "skeletons": _learn_skeletons(strs)}
+
+
+def _make_username(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    rng = ctx.rng
+    if fmt.get("skeletons"):   # user123: the pattern, new numbers
+        return _make_skeletons(fmt["skeletons"], m, rng, attempt=ctx.attempt)
+    styles = _pick(fmt.get("styles") or {}, EMAIL_STYLES, "flast", m, rng)
+    first = _draw(_ascii_pool(ctx.locale, "first_name"), m, rng)
+    last = _draw(_ascii_pool(ctx.locale, "last_name"), m, rng)
+    local = _local_parts(styles, first, last, rng)
+    if ctx.attempt >= 1 and m:
+        local = local + _digits(m, rng, 10, 10_000)
+    return fit_handles(_apply_case(local, fmt.get("case"), rng, default="lower"), ctx.max_length)
+
+
+def fit_handles(values: np.ndarray, max_length: int | None) -> np.ndarray:
+    """Handles longer than the column lose letters of their name part, never their digits."""
+    if not max_length or len(values) == 0:
+        return values
+    out = values.copy()
+    for i in np.flatnonzero(np.fromiter((len(v) > max_length for v in values), dtype=bool, count=len(values))):
+        v = values[i]
+        letters = v.rstrip("0123456789")
+        digits = v[len(letters):][: max_length - 1]
+        out[i] = letters[: max_length - len(digits)].rstrip("._") + digits
+    return out
+
+
+# ====================================================================== places: regions, countries
+
+# names people write for countries that Faker's table spells otherwise (lower case -> ISO alpha-2)
+COUNTRY_ALIASES = {"usa": "US", "u.s.a.": "US", "u.s.": "US", "united states of america": "US", "america": "US",
+                   "uk": "GB", "u.k.": "GB", "great britain": "GB", "britain": "GB", "england": "GB",
+                   "scotland": "GB", "wales": "GB", "northern ireland": "GB", "russia": "RU", "korea": "KR",
+                   "south korea": "KR", "czech republic": "CZ", "czechia": "CZ", "holland": "NL",
+                   "the netherlands": "NL", "viet nam": "VN", "vietnam": "VN", "iran": "IR", "turkey": "TR",
+                   "türkiye": "TR", "syria": "SY", "taiwan": "TW", "bolivia": "BO", "venezuela": "VE",
+                   "tanzania": "TZ", "laos": "LA", "moldova": "MD", "macedonia": "MK", "ivory coast": "CI",
+                   "congo": "CG", "brunei": "BN", "cape verde": "CV", "swaziland": "SZ", "burma": "MM"}
+# locales preferred when several speak for one country (locales.CANDIDATES first, then English)
+_PREFERRED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "pl_PL",
+                      "sv_SE", "da_DK", "ja_JP")
+_MISNAMED = frozenset({"en_MS", "es_CA"})   # Malaysia and Catalonia, not Montserrat and Canada
+COUNTRY_STYLES = ("name", "alpha2", "alpha3")
+REGION_STYLES = ("name", "abbr")
+
+
+@lru_cache(maxsize=1)
+def countries() -> tuple[tuple[str, str, str], ...]:
+    """(English name, ISO alpha-2, ISO alpha-3) of the world's countries, from Faker's own table."""
+    from faker.providers.date_time import Provider
+
+    return tuple((c.name, c.alpha_2_code, c.alpha_3_code) for c in Provider.countries)
+
+
+@lru_cache(maxsize=1)
+def _country_index() -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, (name, alpha2, alpha3) in enumerate(countries()):
+        for key in (name, alpha2, alpha3):
+            index.setdefault(key.casefold(), i)
+    for alias, alpha2 in COUNTRY_ALIASES.items():
+        if alpha2.casefold() in index:
+            index.setdefault(alias, index[alpha2.casefold()])
+    return index
+
+
+def country_number(value: Any) -> int | None:
+    """The row of :func:`countries` a name, alias or ISO code stands for (None: unknown)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return _country_index().get(str(value).strip().casefold())
+
+
+@lru_cache(maxsize=1)
+def _country_locales() -> dict[str, str]:
+    """ISO alpha-2 -> the Faker locale of that country (de_DE for DE, en_CA for CA, th_TH for TH):
+    only locales with address data of their own (ar_EG would give US cities and states)."""
+    from importlib.util import find_spec
+
+    from faker.config import AVAILABLE_LOCALES
+
+    def rank(locale: str) -> tuple:
+        return (locale not in _PREFERRED_LOCALES, not locale.startswith("en_"), locale)
+
+    out: dict[str, str] = {}
+    for locale in sorted(AVAILABLE_LOCALES, key=rank):
+        if "_" in locale and locale not in _MISNAMED and find_spec(f"faker.providers.address.{locale}") is not None:
+            out.setdefault(locale.rsplit("_", 1)[1], locale)
+    return out
+
+
+def country_locale(number: int | None) -> str | None:
+    """The Faker locale of a country of :func:`countries` (None when Faker has none)."""
+    if number is None:
+        return None
+    return _country_locales().get(countries()[number][1])
+
+
+@lru_cache(maxsize=2)
+def located_countries(latin: bool = False) -> np.ndarray:
+    """The countries Faker has a locale for: places drawn there agree with their country
+    (``latin``: only those whose places Faker writes in Latin letters)."""
+    return np.array([i for i in range(len(countries())) if country_locale(i)
+                     and (not latin or latin_locale(country_locale(i)))], dtype=np.int64)
+
+
+def _country_style(s: str) -> str:
+    t = s.strip()
+    if len(t) == 2 and t.isalpha():
+        return "alpha2"
+    if len(t) == 3 and t.isalpha() and t.isupper():
+        return "alpha3"
+    return "name"
+
+
+def _learn_country(present: pd.Series) -> dict:
+    strs = [s.strip() for s in as_strings(present) if s.strip()]
+    names = [s for s in strs if _country_style(s) == "name"]
+    return {"styles": _shares(Counter(_country_style(s) for s in strs), COUNTRY_STYLES),
+            "case": _learn_case(names or strs), "distinct": round(len(set(strs)) / len(strs), 6) if strs else 0.0}
+
+
+DISTINCT_COUNTRIES = 0.95   # a column this distinct (a country table) gets distinct countries, as long as they last
+
+
+def distinct_countries(fmt: dict) -> bool:
+    return float(fmt.get("distinct", 0.0) or 0.0) >= DISTINCT_COUNTRIES
+
+
+def draw_countries(m: int, rng: np.random.Generator, *, unique: bool = False, attempt: int = 0,
+                   located: bool = False, latin: bool = False) -> np.ndarray:
+    """Row numbers of :func:`countries`: distinct ones first for a unique column (a shuffled
+    list), ``located``: only countries with a Faker locale (their places can agree), ``latin``:
+    and whose places are written in Latin letters."""
+    choice = located_countries(latin) if located else np.arange(len(countries()))
+    if unique and attempt == 0 and m <= len(choice):
+        return rng.permutation(choice)[:m]
+    return choice[rng.integers(len(choice), size=m)]
+
+
+def render_countries(fmt: dict, numbers: np.ndarray, rng: np.random.Generator, *, room: int = 0) -> np.ndarray:
+    """Country numbers in the column's style (name, alpha-2 or alpha-3 code) and case; ``room``
+    >= 2 (a unique column past the world's countries) prefixes names: ``North Chad``."""
+    table = countries()
+    styles = _pick(fmt.get("styles") or {}, COUNTRY_STYLES, "name", len(numbers), rng)
+    out = _obj([table[k][s] if s else table[k][0] for k, s in zip(numbers.tolist(), styles.tolist())])
+    names = np.flatnonzero(styles == 0)
+    if room >= 2 and names.size:
+        out[names] = _draw(_obj(PLACE_PREFIXES), names.size, rng) + " " + out[names]
+    if names.size:
+        out[names] = _apply_case(out[names], fmt.get("case"), rng)
+    return out
+
+
+def _make_country(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    numbers = draw_countries(m, ctx.rng, unique=ctx.unique or distinct_countries(fmt), attempt=ctx.attempt)
+    return render_countries(fmt, numbers, ctx.rng, room=room_for(ctx.attempt) if ctx.attempt >= COMPOUND_AFTER else 0)
+
+
+def _region_style(s: str) -> str:
+    t = s.strip()
+    return "abbr" if 1 < len(t) <= 3 and t.isalpha() and t.isupper() else "name"
+
+
+def _learn_region(present: pd.Series) -> dict:
+    strs = [s.strip() for s in as_strings(present) if s.strip()]
+    names = [s for s in strs if _region_style(s) == "name"]
+    return {"styles": _shares(Counter(_region_style(s) for s in strs), REGION_STYLES),
+            "case": _learn_case(names or strs), "latin": round(_share(strs, is_latin), 6) if strs else 1.0,
+            "distinct": round(len(set(strs)) / len(strs), 6) if strs else 0.0}
+
+
+@lru_cache(maxsize=32)
+def states(locale: str) -> tuple[tuple[str, ...], tuple[str, ...], dict]:
+    """A locale's states with their abbreviations and postcode ranges (en_US: from Faker's
+    address data); empty where Faker has none of these."""
+    try:
+        provider = _faker(locale).provider("faker.providers.address")
+        names, abbrs = _aligned(tuple(provider.states), tuple(provider.states_abbr))
+        ranges = dict(getattr(provider, "states_postcode", {}) or {})
+    except (AttributeError, TypeError):
+        return (), (), {}
+    return (names, abbrs, ranges) if names else ((), (), {})
+
+
+def _aligned(names: tuple[str, ...], abbrs: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """States and abbreviations paired in order, skipping abbreviations of places the names
+    leave out (en_US lists DC among the abbreviations only); nothing when they do not pair up."""
+    out, j = [], 0
+    for name in names:
+        while j < len(abbrs) and _fold(abbrs[j])[:1].upper() != _fold(name)[:1].upper():
+            j += 1
+        if j == len(abbrs):
+            return (), ()
+        out.append(abbrs[j])
+        j += 1
+    return names, tuple(out)
+
+
+def region_abbr(names: np.ndarray) -> np.ndarray:
+    """Upper-case initials where the locale has no abbreviations (``Nordrhein-Westfalen`` -> NW)."""
+    out = []
+    for name in names:
+        words = [w for w in re.split(r"[\s\-]+", _fold_keep_spaces(name)) if w]
+        out.append(("".join(w[0] for w in words[:3]) if len(words) > 1 else (words[0][:2] if words else "XX")).upper())
+    return _obj(out)
+
+
+def _fold_keep_spaces(s: str) -> str:
+    plain = unicodedata.normalize("NFKD", str(s)).encode("ascii", "ignore").decode("ascii")
+    return "".join(c for c in plain if c.isalnum() or c in " -")
+
+
+def render_regions(fmt: dict, names: np.ndarray, abbrs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per row the region's name or abbreviation, in the column's style and case."""
+    styles = _pick(fmt.get("styles") or {}, REGION_STYLES, "name", len(names), rng)
+    out = np.where(styles == 1, abbrs, names).astype(object)
+    named = np.flatnonzero(styles == 0)
+    if named.size:
+        out[named] = _apply_case(out[named], fmt.get("case"), rng)
+    return out
+
+
+def draw_regions(locale: str, m: int, rng: np.random.Generator, *, room: int = 0,
+                 distinct: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(names, abbreviations) of ``m`` regions of a locale: its states where Faker lists them
+    (so a postcode can agree, see :func:`postcodes_in`), else its administrative units.
+    ``distinct``: each state once as long as they last (a table of states)."""
+    names, abbrs, _ = states(locale)
+    if names and room < 2:
+        if distinct:
+            k = np.concatenate([rng.permutation(len(names)) for _ in range(-(-m // len(names)))])[:m]
+        else:
+            k = rng.integers(len(names), size=m)
+        return _obj(names)[k], _obj(abbrs)[k]
+    if distinct and room < 1:
+        pool = distinct_pool(locale, "administrative_unit")
+        if m <= len(pool):
+            drawn = pool[rng.permutation(len(pool))[:m]].copy()
+            return drawn, region_abbr(drawn)
+    drawn = draw_names("administrative_unit", locale, m, rng, room=room)
+    return drawn, region_abbr(drawn)
+
+
+def postcodes_in(locale: str, abbrs: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
+    """Postcodes inside each row's state (en_US ZIP ranges), or None where the locale has none."""
+    _, _, ranges = states(locale)
+    if not ranges or not all(a in ranges for a in abbrs):
+        return None
+    low = np.array([ranges[a][0] for a in abbrs], dtype=np.int64)
+    high = np.array([ranges[a][1] for a in abbrs], dtype=np.int64)
+    return np.char.zfill((low + (rng.random(len(abbrs)) * (high - low + 1)).astype(np.int64)).astype(str), 5) \
+        .astype(object)
+
+
+def _make_region(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    names, abbrs = draw_regions(ctx.locale, m, ctx.rng, room=room_for(ctx.attempt) if ctx.unique else 0)
+    return render_regions(fmt, names, abbrs, ctx.rng)
+
+
+# ====================================================================== lookup labels
+
+def _learn_labels(values: pd.Series) -> dict:
+    """A lookup table's category names, how many rows hold each, and the column in row order
+    (None for NULL), so the label columns of one table are dealt row by row (a category keeps
+    its own description). schema.detect rule 7 keeps them: names many rows share, not personal."""
+    present, _ = _present(values)
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    rows = [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+            for v in series.tolist()]
+    return {"labels": dict(Counter(s.strip() for s in as_strings(present) if s.strip())), "rows": rows}
+
+
+def deal_labels(fmts: list[dict], n: int, rng: np.random.Generator, unique: list[bool]) -> list[np.ndarray] | None:
+    """The label columns of one table dealt together, ``n`` rows: the source's rows as a
+    shuffled deck (each once before any repeats), so the labels of one row stay together; a
+    unique column numbers its later decks (``Sales II``). None when the columns do not line up."""
+    rows = [f.get("rows") for f in fmts]
+    if not rows or any(not r for r in rows) or len({len(r) for r in rows}) != 1:
+        return None
+    size = len(rows[0])
+    deck = np.concatenate([rng.permutation(size) for _ in range(-(-n // size))])[:n] if n else np.empty(0, np.int64)
+    rounds = np.arange(n) // size
+    out = []
+    for column, keep_unique in zip(rows, unique):
+        values = _obj(column)[deck].copy()
+        later = np.flatnonzero((rounds > 0) & np.array([v is not None for v in values], dtype=bool))
+        if keep_unique and later.size:
+            values[later] = _obj([f"{v} {_roman(int(r) + 1)}" for v, r in zip(values[later], rounds[later])])
+        out.append(values)
+    return out
+
+
+_ROMAN = (("M", 1000), ("CM", 900), ("D", 500), ("CD", 400), ("C", 100), ("XC", 90), ("L", 50), ("XL", 40),
+          ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
+
+
+def _roman(k: int) -> str:
+    out = ""
+    for sign, value in _ROMAN:
+        while k >= value:
+            out, k = out + sign, k - value
+    return out
+
+
+def _make_labels(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
+    """The labels as a shuffled deck: each once before any repeats (a scaled-up lookup table of a
+    unique column numbers its second deck: ``Sales II``)."""
+    labels = _obj(list(fmt.get("labels") or {}))
+    if not len(labels):
+        return _sentences({"words": [1, 2], "capital": 1.0, "period": 0.0}, m, ctx)
+    size = len(labels)
+    if ctx.attempt:
+        deck = ctx.rng.integers(size, size=m)
+        rounds = np.full(m, 0)
+    else:
+        deck = np.concatenate([ctx.rng.permutation(size) for _ in range(-(-m // size))])[:m] if m else \
+            np.empty(0, dtype=np.int64)
+        rounds = np.arange(m) // size
+    out = labels[deck].copy()
+    if ctx.unique:
+        later = np.flatnonzero(rounds > 0)
+        out[later] = _obj([f"{v} {_roman(int(r) + 1)}" for v, r in zip(out[later], rounds[later])])
+    return out
 
 
 # ====================================================================== phone, postcode
@@ -1309,6 +1791,10 @@ _LEARNERS: dict[Kind, Callable[[pd.Series], dict]] = {
     Kind.FIRST_NAME: _learn_single_name,
     Kind.LAST_NAME: _learn_single_name,
     Kind.CITY: _learn_single_name,
+    Kind.REGION: _learn_region,
+    Kind.COUNTRY: _learn_country,
+    Kind.USERNAME: _learn_username,
+    Kind.LABEL: _learn_labels,
     Kind.PHONE: _learn_pattern("(999) 999-9999"),
     Kind.POSTCODE: _learn_pattern("99999"),
     Kind.ADDRESS: _learn_address,
@@ -1323,10 +1809,14 @@ _LEARNERS: dict[Kind, Callable[[pd.Series], dict]] = {
 
 _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = {
     Kind.EMAIL: (_make_email, _email_suffix),
-    Kind.PERSON_NAME: (_make_person_name, _append_suffix(" ")),
-    Kind.FIRST_NAME: (_pool_maker("first_name"), _append_suffix(" ")),
-    Kind.LAST_NAME: (_pool_maker("last_name"), _append_suffix(" ")),
-    Kind.CITY: (_pool_maker("city"), _append_suffix(" ")),
+    Kind.PERSON_NAME: (_make_person_name, _no_suffix),
+    Kind.FIRST_NAME: (_pool_maker("first_name"), _no_suffix),
+    Kind.LAST_NAME: (_pool_maker("last_name"), _no_suffix),
+    Kind.CITY: (_pool_maker("city"), _no_suffix),
+    Kind.REGION: (_make_region, _no_suffix),
+    Kind.COUNTRY: (_make_country, _no_suffix),
+    Kind.USERNAME: (_make_username, _append_suffix("")),
+    Kind.LABEL: (_make_labels, _no_suffix),
     Kind.PHONE: (_make_templates, _append_suffix("")),
     Kind.POSTCODE: (_make_templates, _append_suffix("")),
     Kind.ADDRESS: (_make_address, _append_suffix(" ")),

@@ -46,10 +46,10 @@ _ROUND = 0x632BE59BD9B4E019
 _WORD = 2 ** 64
 # kinds whose fakes must stay one-to-one (a join, a unique column); names and cities may merge
 ONE_TO_ONE = frozenset({Kind.EMAIL, Kind.PHONE, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS,
-                        Kind.UUID, Kind.TEXT, Kind.POSTCODE, Kind.ADDRESS, Kind.BINARY})
+                        Kind.UUID, Kind.TEXT, Kind.POSTCODE, Kind.ADDRESS, Kind.BINARY, Kind.USERNAME})
 # kinds whose fake follows each value's own layout (the rest: one fake per normalized value)
 LAYOUT_KINDS = frozenset({Kind.PHONE, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.POSTCODE, Kind.TEXT, Kind.UUID,
-                          Kind.FIRST_NAME, Kind.LAST_NAME, Kind.CITY})
+                          Kind.FIRST_NAME, Kind.LAST_NAME, Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.USERNAME})
 _SPACES = re.compile(r"\s+")
 _HONORIFIC = r"^((?:mr|mrs|ms|miss|mx|dr|prof|sir)\.?\s+)"
 
@@ -259,7 +259,7 @@ def _digits_only(strings: np.ndarray) -> np.ndarray:
 
 _NORMALIZE: dict[Kind, Callable[[np.ndarray], np.ndarray]] = {
     Kind.EMAIL: _folded, Kind.PERSON_NAME: _folded, Kind.FIRST_NAME: _folded, Kind.LAST_NAME: _folded,
-    Kind.CITY: _folded, Kind.ADDRESS: _folded, Kind.PHONE: _digits_only, Kind.NATIONAL_ID: _digits_only,
+    Kind.CITY: _folded, Kind.REGION: _folded, Kind.COUNTRY: _folded, Kind.USERNAME: _folded, Kind.ADDRESS: _folded, Kind.PHONE: _digits_only, Kind.NATIONAL_ID: _digits_only,
     Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded,
     Kind.UUID: lambda strings: pd.Series(_folded(strings), dtype=object).str.replace(r"[{}\-]", "", regex=True)
     .to_numpy(dtype=object),                                        # {3F25-...} and 3f25... are one id
@@ -400,6 +400,26 @@ def _emails(strings, seeds, p):
     return (first.str.lower() + "." + last.str.lower() + number + "@" + domain).to_numpy(dtype=object)
 
 
+def _usernames(strings, seeds, p):
+    """A handle like the e-mail's local part (``ann.lee1234``, names through the name mappings
+    when the handle is two names), in the handle's case."""
+    local = pd.Series(_emails(np.array([f"{v}@example.com" for v in strings], dtype=object), seeds, p),
+                      dtype=object).str.rsplit("@", n=1).str[0]
+    text = pd.Series(strings, dtype=object)
+    local = local.where(~text.str.isupper(), local.str.upper())
+    return local.where(~text.str[:1].str.isupper() | text.str.isupper(), local.str.capitalize()).to_numpy(dtype=object)
+
+
+def _countries(strings, seeds, p):
+    """Another real country, in the value's spelling: a name, an alpha-2 or an alpha-3 code."""
+    table = fakes.countries()
+    pick = (_stream(seeds, 0) % np.uint64(len(table))).astype(np.int64)
+    style = [fakes.COUNTRY_STYLES.index(fakes._country_style(v)) for v in strings]
+    out = pd.Series([table[k][j] for k, j in zip(pick.tolist(), style)], dtype=object)
+    upper = pd.Series(strings, dtype=object).str.isupper().to_numpy() & (np.array(style) == 0)
+    return np.where(upper, out.str.upper(), out).astype(object)
+
+
 def _ascii(names: np.ndarray) -> np.ndarray:
     """Jürgen -> jurgen, O'Neil -> oneil: what an e-mail's local part can hold."""
     plain = pd.Series(names, dtype=object).str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
@@ -451,6 +471,7 @@ _BUILDERS: dict[Kind, Callable[[np.ndarray, np.ndarray, "Pseudonyms"], np.ndarra
     Kind.EMAIL: _emails, Kind.PHONE: _phones, Kind.NATIONAL_ID: _national_ids, Kind.CARD_NUMBER: _cards,
     Kind.IP_ADDRESS: _ips, Kind.FIRST_NAME: _pool_of("first_name"), Kind.LAST_NAME: _pool_of("last_name"),
     Kind.CITY: _pool_of("city"), Kind.ADDRESS: _addresses, Kind.POSTCODE: _codes_like, Kind.TEXT: _codes_like,
+    Kind.REGION: _pool_of("administrative_unit"), Kind.COUNTRY: _countries, Kind.USERNAME: _usernames,
     Kind.UUID: _uuids, Kind.BINARY: _binary,      # person names: Pseudonyms._person_names
 }
 

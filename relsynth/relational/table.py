@@ -27,7 +27,7 @@ from relsynth.errors import RelsynthError
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
-from relsynth.privacy import protect
+from relsynth.privacy import personas, protect
 from relsynth.privacy.digests import run_key
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
 from relsynth.privacy.wordchain import DEFAULT_K as TEXT_K
@@ -366,8 +366,11 @@ class TableSynth:
             out.update(_gather(frames[step.context.parent], step.context.parent_columns, step.context.columns,
                                positions))
         unique_singles = {s[0] for s in table.unique_sets() if len(s) == 1}
+        # one fake person and one place per row (names, e-mails, usernames, cities, countries agree)
+        made = personas.generate_columns(self.formats, n, rng, unique=table.unique_sets(), given=out,
+                                         is_real=self._matches_real)
         for name, fmt in self.formats.items():
-            out[name] = self._generate(name, fmt, n, rng, unique=name in unique_singles)
+            out[name] = made[name] if name in made else self._generate(name, fmt, n, rng, unique=name in unique_singles)
         frame = pd.DataFrame(out, index=pd.RangeIndex(n))
         frame = frame.assign(**{_ASKED + c: asked[c].to_numpy() for c in asked.columns})  # travels with the rows
 
@@ -621,6 +624,15 @@ class TableSynth:
                         _set_rows(frame, col, clash, None)
         return frame
 
+    def _matches_real(self, name: str, values: np.ndarray) -> np.ndarray:
+        """Which ``values`` of column ``name`` equal a real one (by keyed digest; all False when the
+        model has no digests of the column or no key to compare them with)."""
+        excluded = self.exclusions.get(name)
+        if excluded is None or not len(excluded) or self.digest_key is None:
+            return np.zeros(len(values), dtype=bool)
+        series = pd.Series(values, dtype=object)
+        return np.isin(_digests(series, self.digest_key), excluded) & series.notna().to_numpy()
+
     def _generate(self, name: str, fmt: dict, n: int, rng: np.random.Generator, *, unique: bool) -> np.ndarray:
         """Values in the column's format, none equal to a real one (checked by keyed digest)."""
         values = generate(fmt, n, rng, unique=unique).to_numpy().copy()
@@ -629,8 +641,7 @@ class TableSynth:
             return values
 
         def is_real(part: np.ndarray) -> np.ndarray:
-            series = pd.Series(part, dtype=object)
-            return np.isin(_digests(series, self.digest_key), excluded) & series.notna().to_numpy()
+            return self._matches_real(name, part)
 
         real = is_real(values)
         for _ in range(keys.REDRAW_ROUNDS):

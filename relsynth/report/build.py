@@ -33,7 +33,7 @@ from relsynth.report.result import (CardinalityScore, ColumnScore, Correlations,
 from relsynth.report.values import comparable, family, text_length
 from relsynth.report.words import word_score
 from relsynth.schema.detect import holds_binary, is_free_text
-from relsynth.schema.kinds import Kind
+from relsynth.schema.kinds import PUBLIC, Kind
 from relsynth.schema.model import Schema, Table
 
 HEATMAP_COLUMNS = 30      # numeric columns drawn in a table's correlation heatmaps
@@ -121,8 +121,9 @@ def _sibling_groups(schema: Schema, table: Table, real: pd.DataFrame, synth: pd.
     return np.unique(keys, return_inverse=True)[1]
 
 
-# a lone first or last name (Smith) is shared by thousands: fakes may meet a real one by chance
-LONE_NAMES = frozenset({Kind.FIRST_NAME, Kind.LAST_NAME})
+# a lone first or last name (Smith), a city, a state or a country is shared by thousands: fakes
+# drawn from public lists may meet a real one by chance (schema.kinds.PUBLIC)
+LONE_NAMES = PUBLIC
 
 
 def _identity_columns(table: Table, frame: pd.DataFrame) -> dict[str, str]:

@@ -19,7 +19,13 @@ Rules, first match wins:
    employee(s), person/people, member(s), contact(s), patient(s), student(s), author(s),
    staff, client(s), ...) -> ``person_name`` (``products.name`` is text); phone / mobile /
    tel / fax / cell -> ``phone``; zip / postcode / postal_code -> ``postcode``;
-   city / town -> ``city``; address / street / addr (not ip/mac address) -> ``address``.
+   city / town -> ``city``; state / province / region / district / county / prefecture ->
+   ``region`` and country / nation -> ``country`` (by the last word of the name, past a
+   ``name`` / ``code`` / ``abbr``: ``state_abbr``, ``country_code``, ``ship_region``, not
+   ``region_description``; a bare ``name`` in a table of countries, states or cities too);
+   user_name / username / login / screen_name / nickname / handle ->
+   ``username`` (a login handle, built from the row's fake person, not a random word);
+   address / street / addr (not ip/mac address) -> ``address``.
    A name hint is dropped when the sample contradicts it (an ``email_*`` column whose
    values hold no ``@``, a ``phone`` column without digits, a name without letters).
 3. **By values** (non-null sample): >= 80% match an e-mail regex -> ``email``; >= 80% look
@@ -27,15 +33,24 @@ Rules, first match wins:
    punctuation: a leading ``+``, or a space, dash, dot or parenthesis) -> ``phone``. A bare
    run of digits is not taken for a phone: it is as likely an account number, and the
    ``text`` generator keeps its digit shape anyway.
-4. **Identifying even when repeated**: emails, person/first/last names, phones and street
-   addresses keep their identifying kind at any cardinality. City and postcode with low
-   cardinality become ``categorical`` (a handful of cities identifies nobody and the model
-   keeps their joint distribution with the other columns).
+4. **Identifying even when repeated**: emails, usernames, person/first/last names, phones and
+   street addresses keep their identifying kind at any cardinality. City, region, country and
+   postcode with low cardinality become ``categorical`` (a handful of cities identifies nobody
+   and the model keeps their joint distribution with the other columns); with many distinct
+   values they are generated from the locale's place pools, never as random words.
 5. **Low cardinality -> categorical**: at most 50 distinct values each seen twice on
    average, or a distinct ratio of at most 5%. A column declared unique is never
    categorical, and a small sample with no repeats is not either (its values would be
    copied verbatim by a categorical model).
 6. Everything else string-like -> ``text`` (codes, titles, notes, all-null columns).
+7. **Lookup labels** (:func:`lookup_label`, decided once every table is read, as it needs the
+   foreign keys pointing *into* a table): a ``text`` column of a small lookup table (at most
+   :data:`MAX_LABELS` rows, not a table about people) whose name ends in a label word (name,
+   title, description, type, category, department, language ...) and whose rows are referenced
+   by at least ``privacy.k`` rows per label on average becomes ``label``: its real values are
+   category names shared by many rows (``Sales``, ``Action``, ``English``), not personal, and
+   are kept (each drawn once before any repeats), where ``text`` would make them random words.
+   A lookup table nothing references enough stays ``text``.
 
 Odd data never raises: bytes are decoded with replacement, other objects go through
 ``str``, and an empty or all-null sample falls back on the name alone.
@@ -72,6 +87,17 @@ _PEOPLE = frozenset({
     "recipient", "sender", "buyer", "seller", "agent", "volunteer", "donor", "instructor",
 })
 _PERSON_PREFIXES = _PEOPLE - {"user"}   # user_name is a login handle, not a person's name
+_USERNAMES = frozenset({"username", "login", "loginname", "userlogin", "loginid", "screenname", "nickname",
+                        "nick", "handle"})
+_REGION_WORDS = frozenset({"state", "province", "region", "district", "county", "prefecture", "canton"})
+_COUNTRY_WORDS = frozenset({"country", "nation"})
+_PLACE_TAILS = frozenset({"name", "code", "abbr", "abbrev", "abbreviation", "iso"})
+MAX_LABELS = 50             # a lookup table with at most this many rows may hold labels
+# the last word of a lookup table's column that names its category (departments.dept_name)
+_LABEL_WORDS = frozenset({"name", "title", "label", "description", "desc", "type", "category", "kind", "genre",
+                          "class", "group", "status", "department", "dept", "division", "language", "lang",
+                          "team", "level", "grade", "tier", "segment", "channel", "method", "role", "rank",
+                          "section", "unit"})
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _UUID_RE = re.compile(r"^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$")
@@ -117,7 +143,7 @@ def _string_kind(table: str, column: str, strs: list[str], unique: bool) -> Kind
     if hint is not None and not _hint_agrees(hint, strs):
         hint = None
     kind = hint or _value_kind(strs)
-    if kind in (Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PHONE,
+    if kind in (Kind.EMAIL, Kind.USERNAME, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PHONE,
                 Kind.ADDRESS, Kind.UUID, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS):
         return kind                      # identifying even when repeated
     if not unique and _low_cardinality(strs):
@@ -159,6 +185,8 @@ def _name_hint(table: str, column: str) -> Kind | None:
         return special
     if "email" in joined or "mail" in words:
         return Kind.EMAIL
+    if joined in _USERNAMES or joined.endswith("username"):
+        return Kind.USERNAME
     if any(k in joined for k in ("firstname", "givenname", "forename", "middlename")) or "fname" in words:
         return Kind.FIRST_NAME
     if any(k in joined for k in ("lastname", "surname", "familyname")) or "lname" in words:
@@ -172,10 +200,51 @@ def _name_hint(table: str, column: str) -> Kind | None:
         return Kind.POSTCODE
     if words & {"city", "town"} or (joined.endswith("city") and joined[-5:-4] not in "aeio"):
         return Kind.CITY
+    place = _place_word(tokens)
+    if place == "name" and len(tokens) == 1:   # countries.name, cities.name: the table says what
+        place = next((f for t in _tokens(table) for f in _forms(t)
+                      if f in _REGION_WORDS | _COUNTRY_WORDS | {"city"}), None)
+        if place == "city":
+            return Kind.CITY
+    if place in _REGION_WORDS:
+        return Kind.REGION
+    if place in _COUNTRY_WORDS:
+        return Kind.COUNTRY
     if (words & {"address", "street", "addr", "addressline"} or "address" in joined or "street" in joined) \
             and not words & {"ip", "mac", "web", "url", "host", "wallet", "server", "remote"}:
         return Kind.ADDRESS
     return None
+
+
+def _place_word(tokens: list[str]) -> str | None:
+    """The word a place column is named by: ``ship_region`` -> region, ``state_abbr`` -> state."""
+    core = [t for t in tokens if not t.isdigit()]
+    while len(core) > 1 and core[-1] in _PLACE_TAILS:
+        core.pop()
+    return core[-1] if core else None
+
+
+def place_kind(column: str) -> Kind | None:
+    """``city``, ``region``, ``country`` or ``postcode`` when the column's name says it holds
+    one (whatever kind it was given: a categorical ``country`` still tells the row's country)."""
+    hint = _name_hint("", column)
+    return hint if hint in (Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.POSTCODE) else None
+
+
+def lookup_label(*, table: str, column: str, kind: Kind, rows: int, referencing_rows: int, k: int,
+                 values: pd.Series | None = None) -> bool:
+    """Whether a column of a lookup table holds category names to keep (rule 7 above):
+    ``rows`` in the table, ``referencing_rows`` in the tables whose foreign keys point at it."""
+    if kind is not Kind.TEXT or not 0 < rows <= MAX_LABELS or _about_people(table):
+        return False
+    tokens = [t for t in _tokens(column) if not t.isdigit()]
+    if not tokens or tokens[-1] not in _LABEL_WORDS:
+        return False
+    if values is not None:   # short names, not notes: a label is a few words
+        strs = as_strings(values)
+        if strs and max(len(s.split()) for s in strs) > 12:
+            return False
+    return referencing_rows >= max(int(k), 1) * rows
 
 
 def _identifier_hint(words: set[str], joined: str) -> Kind | None:
@@ -257,6 +326,9 @@ def _hint_agrees(kind: Kind, strs: list[str]) -> bool:
         return _share(strs, lambda s: sum(c.isdigit() for c in s) >= 6) >= HINT_SHARE
     if kind is Kind.IP_ADDRESS:
         return _share(strs, identifiers.looks_like_ip) >= HINT_SHARE
+    if kind is Kind.USERNAME:   # a handle is one token with a letter
+        return _share(strs, lambda s: any(c.isalpha() for c in s) and not any(c.isspace() for c in s.strip())) \
+            >= HINT_SHARE
     return _share(strs, lambda s: any(c.isalpha() for c in s)) >= HINT_SHARE
 
 

@@ -3,7 +3,8 @@
 A kind says what a column *means* for synthesis, not how the database stores it:
 ``integer``/``float``/``decimal``/``boolean``/``categorical``/``datetime``/``date``/``time``
 are learned by the table model; identifying and near-unique kinds are never sampled from
-real values but generated in the same format; ``key`` columns get fresh keys.
+real values but generated in the same format; ``label`` columns (a lookup table's category
+names) keep their real values, each drawn once before any repeats; ``key`` columns get fresh keys.
 """
 
 from __future__ import annotations
@@ -29,13 +30,19 @@ class Kind(str, Enum):
     PHONE = "phone"
     ADDRESS = "address"
     CITY = "city"
+    REGION = "region"          # state, province, district, county: a place pool of the locale
+    COUNTRY = "country"        # country names or ISO codes, from the list of real countries
     POSTCODE = "postcode"
+    USERNAME = "username"      # a login handle, built from the row's fake person
     NATIONAL_ID = "national_id"   # social security and other national numbers
     CARD_NUMBER = "card_number"   # payment cards
     IP_ADDRESS = "ip_address"
     UUID = "uuid"
     JSON = "json"
     BINARY = "binary"
+    # the category names of a small lookup table (departments, film categories): kept, not
+    # personal, because every one is shared by many referencing rows (see schema.detect)
+    LABEL = "label"
     # primary and foreign key columns: fresh keys, FKs point at generated parents
     KEY = "key"
 
@@ -56,8 +63,12 @@ class Kind(str, Enum):
 MODELED = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.BOOLEAN, Kind.CATEGORICAL,
                      Kind.DATETIME, Kind.DATE, Kind.TIME})
 IDENTIFYING = frozenset({Kind.TEXT, Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME,
-                         Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.POSTCODE, Kind.UUID, Kind.JSON,
-                         Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS})
+                         Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.POSTCODE,
+                         Kind.USERNAME, Kind.UUID, Kind.JSON, Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER,
+                         Kind.IP_ADDRESS})
+# drawn from public lists (Faker's names and places, the lookup table's own labels): a fake equal
+# to a real value by chance identifies nobody, so these are never checked against the source
+PUBLIC = frozenset({Kind.FIRST_NAME, Kind.LAST_NAME, Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.LABEL})
 
 
 def parse_kind(value: str) -> Kind:

@@ -9,6 +9,7 @@ the database does not declare, and overrides kinds.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Callable
 
 import pandas as pd
@@ -19,7 +20,7 @@ from sqlglot import exp
 from relsynth.config import Config
 from relsynth.errors import ConfigError, SchemaError, UnsafeExpression
 from relsynth.schema.expressions import parse_expression, render, safe_expression, safe_native_type
-from relsynth.schema.detect import detect_kind
+from relsynth.schema.detect import MAX_LABELS, detect_kind, lookup_label
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, Table, UniqueConstraint
 from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl
@@ -51,14 +52,38 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
                           hint="check the URL and --schema; a PostgreSQL schema other than public needs `schema:` in the config")
     metadata = reflect_metadata(engine, schema_name=schema_name, only=names)
     tables = []
+    small: dict[str, pd.DataFrame] = {}     # samples of the tables small enough to be lookups
     with engine.connect() as conn:
         for name in names:
             if progress:
                 progress(name)
             tables.append(_table(metadata.tables[_qualified(schema_name, name)], conn, engine.dialect,
-                                 kept=set(names), config=config))
+                                 kept=set(names), config=config, small=small))
+    tables = _lookup_labels(tables, small, config)
     schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name)
     return _check_config(schema, config)
+
+
+def _lookup_labels(tables: list[Table], samples: dict[str, pd.DataFrame], config: Config) -> list[Table]:
+    """``text`` columns of small lookup tables that hold category names become ``label``
+    (rule 7 of :mod:`relsynth.schema.detect`); a kind the config sets is left alone."""
+    referencing: dict[str, int] = {}
+    for t in tables:
+        for fk in t.foreign_keys:
+            if fk.parent != t.name:
+                referencing[fk.parent] = referencing.get(fk.parent, 0) + t.row_count
+    out = []
+    for t in tables:
+        own = config.tables.get(t.name)
+        columns = tuple(
+            replace(c, kind=Kind.LABEL)
+            if t.name in samples and not (own and own.columns.get(c.name) and own.columns[c.name].kind is not None)
+            and lookup_label(table=t.name, column=c.name, kind=c.kind, rows=t.row_count,
+                             referencing_rows=referencing.get(t.name, 0), k=config.privacy.k,
+                             values=samples[t.name][c.name])
+            else c for c in t.columns)
+        out.append(replace(t, columns=columns) if columns != t.columns else t)
+    return out
 
 
 def _qualified(schema_name: str | None, name: str) -> str:
@@ -66,7 +91,7 @@ def _qualified(schema_name: str | None, name: str) -> str:
 
 
 def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept: set[str],
-           config: Config) -> Table:
+           config: Config, small: dict[str, pd.DataFrame] | None = None) -> Table:
     name = str(sa_table.name)  # plain str: SQLAlchemy's quoted_name does not serialize
     table_config = config.tables.get(name)
     primary_key = tuple(str(c.name) for c in sa_table.primary_key.columns)
@@ -92,6 +117,8 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
     checks += _domain_checks(sa_table, dialect, column_names, enums)
     row_count = conn.execute(sa.select(sa.func.count()).select_from(sa_table)).scalar_one()
     sample = _sample(conn, sa_table)
+    if small is not None and row_count <= MAX_LABELS:
+        small[name] = sample
 
     fk_columns = {c for fk in foreign_keys for c in fk.columns}
     single_unique = {u.columns[0] for u in unique if len(u.columns) == 1}

@@ -100,7 +100,8 @@ def test_a_product_name_is_text_not_a_person_name():
                                                                 ["Widget", "Gadget", "Lamp", "Chair"] * 75))])
     assert kind("name", products, table="products") is Kind.TEXT
     assert kind("name", full_names(), table="products") is Kind.TEXT
-    assert kind("user_name", s([f"user{i}" for i in range(300)]), table="accounts") is Kind.TEXT
+    # a login handle, not a person's name (generated from the row's fake person, or its pattern)
+    assert kind("user_name", s([f"user{i}" for i in range(300)]), table="accounts") is Kind.USERNAME
 
 
 @pytest.mark.parametrize("column", ["phone", "HomePhone", "mobile", "tel", "fax", "phone_number"])
@@ -180,3 +181,52 @@ def test_odd_samples_never_crash(values):
 def test_an_all_null_sample_falls_back_on_the_name():
     assert kind("notes", [None] * 10) is Kind.TEXT
     assert kind("email", [None] * 10) is Kind.EMAIL
+
+
+def places(n=300):
+    return s([f"Place {chr(65 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}" for i in range(n)])
+
+
+@pytest.mark.parametrize("column, expected", [
+    ("district", Kind.REGION), ("state", Kind.REGION), ("ShipRegion", Kind.REGION), ("province", Kind.REGION),
+    ("state_abbr", Kind.REGION), ("county", Kind.REGION), ("country", Kind.COUNTRY),
+    ("country_code", Kind.COUNTRY), ("billing_country", Kind.COUNTRY), ("username", Kind.USERNAME),
+    ("user_name", Kind.USERNAME), ("login", Kind.USERNAME), ("screen_name", Kind.USERNAME),
+    ("region_description", Kind.TEXT), ("statement", Kind.TEXT), ("countdown", Kind.TEXT)])
+def test_places_and_usernames_by_name_are_never_random_words(column, expected):
+    # sakila's address.district, pagila's staff.username, a country table: not words
+    values = s([f"user{i}" for i in range(300)]) if expected is Kind.USERNAME else places()
+    assert kind(column, values) is expected
+
+
+def test_a_bare_name_in_a_table_of_places_is_that_place():
+    assert kind("name", places(), table="countries") is Kind.COUNTRY
+    assert kind("name", places(), table="states") is Kind.REGION
+    assert kind("name", places(), table="cities") is Kind.CITY
+    assert kind("name", places(), table="products") is Kind.TEXT
+
+
+def test_a_handful_of_countries_or_states_stays_a_category():
+    assert kind("country", ["USA", "UK", "Germany"] * 30) is Kind.CATEGORICAL
+    assert kind("region", ["WA", "OR", None] * 30) is Kind.CATEGORICAL
+    assert kind("username", ["Mike", "Jon"] * 30) is Kind.USERNAME      # a login identifies at any count
+
+
+def test_a_username_with_spaces_is_not_a_login():
+    assert kind("username", full_names()) is not Kind.USERNAME
+
+
+def test_lookup_labels_are_category_names_many_rows_share():
+    from relsynth.schema.detect import lookup_label
+
+    depts = s(["Marketing", "Finance", "Human Resources", "Production", "Development", "Quality Management",
+               "Sales", "Research", "Customer Service"])
+    label = dict(table="departments", column="dept_name", kind=Kind.TEXT, rows=9, k=5, values=depts)
+    assert lookup_label(**label, referencing_rows=331_603)
+    assert not lookup_label(**label, referencing_rows=20)                          # shared by too few rows
+    assert not lookup_label(**{**label, "rows": 500}, referencing_rows=10**6)       # not a small lookup
+    assert not lookup_label(**{**label, "column": "password"}, referencing_rows=10**6)
+    assert not lookup_label(**{**label, "table": "staff"}, referencing_rows=10**6)  # people are not labels
+    assert not lookup_label(**{**label, "kind": Kind.PERSON_NAME}, referencing_rows=10**6)
+    long_notes = s([" ".join(["the refund was late again"] * 4)] * 9)             # notes, not names
+    assert not lookup_label(**{**label, "column": "description", "values": long_notes}, referencing_rows=10**6)
