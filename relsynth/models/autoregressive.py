@@ -44,7 +44,7 @@ from relsynth.models import encoding, register
 from relsynth.models.base import fitting_weights
 from relsynth.models.trees import check_kinds
 from relsynth.models.tokenizer import TextTokenizer
-from relsynth.privacy.rare import private_codes
+from relsynth.privacy.rare import off_grain, private_codes
 from relsynth.schema.kinds import Kind
 
 NULL = 0  # local token of every field: the cell is null
@@ -192,13 +192,14 @@ class _NumberField:
 
     @classmethod
     def fit(cls, name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams, *, k: int = 1,
-            rng: np.random.Generator | None = None) -> "_NumberField":
+            rng: np.random.Generator | None = None, structure: bool = False) -> "_NumberField":
         meta = encoding.analyze(series, kind)
         values = encoding.encode(series, meta)
         present = np.sort(values[~np.isnan(values)])
         grain = next((g for g in _GRAINS.get(kind, ()) if present.size and not np.any(present % g)), None)
-        if k > 1:  # cuts and quantiles from numbers no fewer than k rows share
-            present = np.sort(private_codes(present, k, rng or np.random.default_rng()))
+        if k > 1:  # cuts and quantiles from numbers no fewer than k rows share (structure: kept to its grain)
+            rng = rng or np.random.default_rng()
+            present = np.sort(off_grain(present, rng) if structure else private_codes(present, k, rng))
         bins = int(np.clip(present.size // params.rows_per_bin, 4, params.max_bins))
         cuts, quantiles = _quantile_bins(present, bins=bins, exact_up_to=params.max_bins, points=params.bin_points)
         return cls(name, meta, cuts, quantiles, nullable=bool(np.isnan(values).any()), grain=grain)
@@ -332,12 +333,12 @@ def _one_per_group(values: pd.Series, groups: np.ndarray | None) -> pd.Series:
 
 
 def _fit_field(name: str, series: pd.Series, kind: Kind, params: AutoregressiveParams, *, k: int,
-               rng: np.random.Generator):
+               rng: np.random.Generator, structure: bool = False):
     if kind is Kind.TEXT:
         return _TextField.fit(name, series, params, k=k)
     if kind in _CATEGORY_KINDS:
         return _CategoryField.fit(name, series, kind, params)
-    return _NumberField.fit(name, series, kind, params, k=k, rng=rng)
+    return _NumberField.fit(name, series, kind, params, k=k, rng=rng, structure=structure)
 
 
 # ---------------------------------------------------------------- the row as one token sequence
@@ -792,7 +793,7 @@ class AutoregressiveModel:
             if "min" in f.meta:  # encoded, never decoded: the parents' extremes are not kept
                 f.meta = {**f.meta, "min": None, "max": None}
         table_fields = [_fit_field(str(c), _one_per_group(table[c], groups.get(c)), Kind(kinds[c]), self.params,
-                                   k=1 if c in exact else k, rng=rng) for c in columns]
+                                   k=k, rng=rng, structure=c in exact) for c in columns]
         self._columns = [str(c) for c in columns]
         self._layout = _Layout(context_fields + table_fields, n_context=len(context_fields))
         self._rows_seen = len(table)

@@ -48,8 +48,8 @@ import pandas as pd
 from relsynth.errors import ModelError
 from relsynth.models import encoding, register
 from relsynth.models.base import fitting_weights
-from relsynth.models.trees import analyze_frame, encode_frame, numeric_columns, training_rows
-from relsynth.privacy.rare import private_matrix, private_rows
+from relsynth.models.trees import analyze_frame, encode_frame, numeric_columns, private_table, training_rows
+from relsynth.privacy.rare import private_rows
 from relsynth.schema.kinds import Kind
 
 try:
@@ -488,9 +488,7 @@ class GanModel:
                                                              rng=rng, groups=groups)
         self._columns = list(self._metas)
         # modes, quantile grids and exact values are learned from numbers no fewer than k rows share
-        encoded = private_matrix(encode_frame(table, self._metas, what="table"),
-                                 numeric_columns(list(self._metas.values()))
-                                 & ~np.isin(list(self._metas), list(exact)), k, rng, grouped)
+        encoded = private_table(encode_frame(table, self._metas, what="table"), self._metas, k, rng, grouped, exact)
         self._fit_transforms(encoded, rng)
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         context_values = (encode_frame(context, self._context_metas) if self._context_metas

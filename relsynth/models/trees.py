@@ -24,7 +24,7 @@ from relsynth import workspace
 from relsynth.errors import ArtifactError, ModelError
 from relsynth.models import register
 from relsynth.models import encoding
-from relsynth.privacy.rare import private_matrix, private_rows
+from relsynth.privacy.rare import off_grain, private_matrix, private_rows
 from relsynth.schema.kinds import Kind
 
 _CLASSIFIED = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})  # targets fitted with a classifier
@@ -338,6 +338,18 @@ def encode_frame(frame: pd.DataFrame, metas: Mapping[str, Mapping], *, what: str
     return out
 
 
+def private_table(encoded: np.ndarray, metas: Mapping[str, Mapping], k: int, rng: np.random.Generator,
+                   grouped: list, exact: Collection[str]) -> np.ndarray:
+    """The table's codes as a family may keep them: values few rows share moved among their
+    neighbours, structure columns (``exact``) a quarter step off their whole numbers."""
+    structure = np.isin(list(metas), list(exact))
+    out = private_matrix(encoded, numeric_columns(list(metas.values())) & ~structure, k, rng, grouped)
+    if k > 1:
+        for j in np.flatnonzero(structure):
+            out[:, j] = off_grain(out[:, j], rng)
+    return out
+
+
 def numeric_columns(metas: list[Mapping]) -> np.ndarray:
     """Per column, whether its codes are numbers (not category indices or booleans)."""
     return np.array([Kind(m["kind"]) not in _CLASSIFIED for m in metas], dtype=bool)
@@ -425,9 +437,8 @@ class TreesModel:
         encoded = np.hstack([private_rows(encode_frame(context, self._context_metas),
                                           numeric_columns(list(self._context_metas.values())), k, rng)
                              if context is not None else np.empty((len(table), 0)),
-                             private_matrix(encode_frame(table, self._metas, what="table"),
-                                            numeric_columns(list(self._metas.values()))
-                                            & ~np.isin(list(self._metas), list(exact)), k, rng, grouped)])
+                             private_table(encode_frame(table, self._metas, what="table"), self._metas, k,
+                                            rng, grouped, exact)])
         self._offsets = centers(encoded)
         predictors = as_predictors(encoded, self._offsets)
         first = len(self._context_metas)

@@ -59,6 +59,13 @@ def private_codes(codes: np.ndarray, k: int, rng: np.random.Generator, *,
     return out
 
 
+def off_grain(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Whole numbers that are structure (children per row), each moved up to a quarter step either
+    way: they round back to themselves and a stored one equals no value of the database."""
+    out = np.array(codes, dtype=np.float64, copy=True)
+    return out + (rng.random(out.shape) - 0.5) * 0.5
+
+
 def private_matrix(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random.Generator,
                    groups: list[np.ndarray | None] | None = None) -> np.ndarray:
     """:func:`private_codes` on each column of ``matrix`` where ``numeric`` is True (categories'
@@ -84,4 +91,4 @@ def private_rows(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random
     return private_matrix(out[first], numeric, k, rng)[inverse.reshape(-1)]
 
 
-__all__ = ["private_codes", "private_matrix", "private_rows"]
+__all__ = ["private_codes", "off_grain", "private_matrix", "private_rows"]
