@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.errors import ConfigError
-from relsynth.privacy import fakes, identifiers
+from relsynth.privacy import credentials, fakes, identifiers, locators, organizations
 from relsynth.schema.kinds import Kind
 
 SALT_ENV = "RELSYNTH_SALT"
@@ -260,7 +260,7 @@ def _digits_only(strings: np.ndarray) -> np.ndarray:
 _NORMALIZE: dict[Kind, Callable[[np.ndarray], np.ndarray]] = {
     Kind.EMAIL: _folded, Kind.PERSON_NAME: _folded, Kind.FIRST_NAME: _folded, Kind.LAST_NAME: _folded,
     Kind.CITY: _folded, Kind.ADDRESS: _folded, Kind.PHONE: _digits_only, Kind.NATIONAL_ID: _digits_only,
-    Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded,
+    Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded, Kind.ORGANIZATION: _folded, Kind.URL: _folded,
     Kind.UUID: lambda strings: pd.Series(_folded(strings), dtype=object).str.replace(r"[{}\-]", "", regex=True)
     .to_numpy(dtype=object),                                        # {3F25-...} and 3f25... are one id
     Kind.BINARY: lambda raw: np.array([bytes(v).hex() if isinstance(v, (bytes, bytearray, memoryview)) else str(v)
@@ -447,11 +447,24 @@ def _binary(raw, seeds, p):
     return out
 
 
+def _organizations(strings, seeds, p):
+    return organizations.keyed(strings, _stream(seeds, 0), p.locale)
+
+
+def _secrets(strings, seeds, p):
+    return credentials.keyed(strings, lambda rows, j, width: _stream(seeds[rows], j, width))
+
+
+def _urls(strings, seeds, p):
+    return locators.keyed(strings, lambda rows, j, width: _stream(seeds[rows], j, width))
+
+
 _BUILDERS: dict[Kind, Callable[[np.ndarray, np.ndarray, "Pseudonyms"], np.ndarray]] = {
     Kind.EMAIL: _emails, Kind.PHONE: _phones, Kind.NATIONAL_ID: _national_ids, Kind.CARD_NUMBER: _cards,
     Kind.IP_ADDRESS: _ips, Kind.FIRST_NAME: _pool_of("first_name"), Kind.LAST_NAME: _pool_of("last_name"),
     Kind.CITY: _pool_of("city"), Kind.ADDRESS: _addresses, Kind.POSTCODE: _codes_like, Kind.TEXT: _codes_like,
     Kind.UUID: _uuids, Kind.BINARY: _binary,      # person names: Pseudonyms._person_names
+    Kind.ORGANIZATION: _organizations, Kind.SECRET: _secrets, Kind.URL: _urls,
 }
 
 

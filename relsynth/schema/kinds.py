@@ -33,6 +33,9 @@ class Kind(str, Enum):
     NATIONAL_ID = "national_id"   # social security and other national numbers
     CARD_NUMBER = "card_number"   # payment cards
     IP_ADDRESS = "ip_address"
+    ORGANIZATION = "organization"  # a company or organization named as a party (company_name, ship_name)
+    SECRET = "secret"             # passwords, password hashes, API keys, tokens: never copied, same format
+    URL = "url"                   # URLs and file paths (photo_path, homepage): same shape, fake name parts
     UUID = "uuid"
     JSON = "json"
     BINARY = "binary"
@@ -57,7 +60,8 @@ MODELED = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.BOOLEAN, Kind.
                      Kind.DATETIME, Kind.DATE, Kind.TIME})
 IDENTIFYING = frozenset({Kind.TEXT, Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME,
                          Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.POSTCODE, Kind.UUID, Kind.JSON,
-                         Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS})
+                         Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS,
+                         Kind.ORGANIZATION, Kind.SECRET, Kind.URL})
 
 
 def parse_kind(value: str) -> Kind:
