@@ -12,6 +12,9 @@ e-mail, PII inside free text), it is replaced by its pseudonym:
   (token by token, so ``first_name``, ``last_name`` and ``full_name`` columns stay consistent),
   phones and postcodes keep their layout and country code, national ids start with the
   never-issued 9, cards get the test prefix and a valid check digit, IPs the documentation ranges;
+  organizations are company names of the locale with the real legal form, secrets keep their
+  scheme header and each run's length and alphabet, URLs and paths keep only their public parts
+  (scheme, ``www``, TLD, extension, common folders), every other word a fake surname;
 * distinct real values get distinct fakes (e-mails, phones, ids, cards, IPs, UUIDs, codes), so a
   unique column stays unique at any scale: a fake already taken by another value within the run
   is replaced by the value's next-round fake. That rare case (``n^2 / 2N`` values for ``n`` values
