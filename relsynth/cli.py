@@ -324,6 +324,13 @@ def _report_summary(result) -> None:
     if result.pii_found is not None:
         found = result.pii_found
         typer.secho(f"real identifying values found in the synthetic copy: {found}", fg="green" if not found else "red")
+        for table, column in result.real_values:
+            parts = [f"{name} {n}" for name, n in (("exact", column.exact), ("case-folded", column.folded),
+                                                   ("a day off", column.near), ("inside text", column.inside)) if n]
+            chance = f", {column.expected:.1f} expected by chance" if column.expected is not None else ""
+            typer.echo(f"  {table}.{column.column} ({column.kind}, {column.basis}): {column.found} of "
+                       f"{column.checked} real ({', '.join(parts)}{chance}); counted {column.counted}"
+                       + (f"; e.g. {', '.join(column.examples)}" if column.examples else ""))
 
 
 def _personal_data(engine, schema, metadata) -> dict[str, dict[str, str]]:

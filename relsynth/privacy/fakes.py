@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.errors import ConfigError, ModelError
-from relsynth.privacy import identifiers, wordchain
+from relsynth.privacy import credentials, identifiers, locators, organizations, wordchain
 from relsynth.schema.detect import as_strings
 from relsynth.schema.kinds import Kind
 
@@ -149,6 +149,8 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
         fmt.update(_learn_labels(values))
     elif kind is Kind.JSON:
         fmt.update(_learn_json(present, k=k))
+    elif kind is Kind.URL:
+        fmt.update(locators.learn(as_strings(present), k))
     else:
         fmt.update(_LEARNERS[kind](present))
     return _jsonable(fmt)
@@ -1805,6 +1807,9 @@ _LEARNERS: dict[Kind, Callable[[pd.Series], dict]] = {
     Kind.NATIONAL_ID: lambda present: identifiers.learn_shape(as_strings(present)),
     Kind.CARD_NUMBER: lambda present: identifiers.learn_shape(as_strings(present)),
     Kind.IP_ADDRESS: lambda present: identifiers.learn_ip(as_strings(present)),
+    Kind.ORGANIZATION: lambda present: organizations.learn(as_strings(present)),
+    Kind.SECRET: lambda present: credentials.learn(as_strings(present)),
+    Kind.URL: lambda present: locators.learn(as_strings(present), wordchain.DEFAULT_K),
 }
 
 _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = {
@@ -1827,4 +1832,8 @@ _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = 
     Kind.NATIONAL_ID: (lambda fmt, m, ctx: identifiers.make_national_ids(fmt["shape"], m, ctx.rng), _no_suffix),
     Kind.CARD_NUMBER: (lambda fmt, m, ctx: identifiers.make_cards(fmt["shape"], m, ctx.rng), _no_suffix),
     Kind.IP_ADDRESS: (lambda fmt, m, ctx: identifiers.make_ips(fmt, m, ctx.rng, attempt=ctx.attempt), _no_suffix),
+    Kind.ORGANIZATION: (lambda fmt, m, ctx: organizations.make(fmt, m, ctx.rng, ctx.locale, attempt=ctx.attempt),
+                        _append_suffix(" ")),
+    Kind.SECRET: (lambda fmt, m, ctx: credentials.make(fmt, m, ctx.rng), _append_suffix("")),
+    Kind.URL: (lambda fmt, m, ctx: locators.make(fmt, m, ctx.rng), _append_suffix("")),
 }

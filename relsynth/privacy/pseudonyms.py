@@ -12,6 +12,9 @@ e-mail, PII inside free text), it is replaced by its pseudonym:
   (token by token, so ``first_name``, ``last_name`` and ``full_name`` columns stay consistent),
   phones and postcodes keep their layout and country code, national ids start with the
   never-issued 9, cards get the test prefix and a valid check digit, IPs the documentation ranges;
+  organizations are company names of the locale with the real legal form, secrets keep their
+  scheme header and each run's length and alphabet, URLs and paths keep only their public parts
+  (scheme, ``www``, TLD, extension, common folders), every other word a fake surname;
 * distinct real values get distinct fakes (e-mails, phones, ids, cards, IPs, UUIDs, codes), so a
   unique column stays unique at any scale: a fake already taken by another value within the run
   is replaced by the value's next-round fake. That rare case (``n^2 / 2N`` values for ``n`` values
@@ -35,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.errors import ConfigError
-from relsynth.privacy import fakes, identifiers
+from relsynth.privacy import credentials, fakes, identifiers, locators, organizations
 from relsynth.schema.kinds import Kind
 
 SALT_ENV = "RELSYNTH_SALT"
@@ -259,8 +262,9 @@ def _digits_only(strings: np.ndarray) -> np.ndarray:
 
 _NORMALIZE: dict[Kind, Callable[[np.ndarray], np.ndarray]] = {
     Kind.EMAIL: _folded, Kind.PERSON_NAME: _folded, Kind.FIRST_NAME: _folded, Kind.LAST_NAME: _folded,
-    Kind.CITY: _folded, Kind.REGION: _folded, Kind.COUNTRY: _folded, Kind.USERNAME: _folded, Kind.ADDRESS: _folded, Kind.PHONE: _digits_only, Kind.NATIONAL_ID: _digits_only,
-    Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded,
+    Kind.CITY: _folded, Kind.REGION: _folded, Kind.COUNTRY: _folded, Kind.USERNAME: _folded, Kind.ADDRESS: _folded,
+    Kind.PHONE: _digits_only, Kind.NATIONAL_ID: _digits_only, Kind.CARD_NUMBER: _digits_only, Kind.IP_ADDRESS: _folded,
+    Kind.ORGANIZATION: _folded, Kind.URL: _folded,
     Kind.UUID: lambda strings: pd.Series(_folded(strings), dtype=object).str.replace(r"[{}\-]", "", regex=True)
     .to_numpy(dtype=object),                                        # {3F25-...} and 3f25... are one id
     Kind.BINARY: lambda raw: np.array([bytes(v).hex() if isinstance(v, (bytes, bytearray, memoryview)) else str(v)
@@ -467,12 +471,25 @@ def _binary(raw, seeds, p):
     return out
 
 
+def _organizations(strings, seeds, p):
+    return organizations.keyed(strings, _stream(seeds, 0), p.locale)
+
+
+def _secrets(strings, seeds, p):
+    return credentials.keyed(strings, lambda rows, j, width: _stream(seeds[rows], j, width))
+
+
+def _urls(strings, seeds, p):
+    return locators.keyed(strings, lambda rows, j, width: _stream(seeds[rows], j, width))
+
+
 _BUILDERS: dict[Kind, Callable[[np.ndarray, np.ndarray, "Pseudonyms"], np.ndarray]] = {
     Kind.EMAIL: _emails, Kind.PHONE: _phones, Kind.NATIONAL_ID: _national_ids, Kind.CARD_NUMBER: _cards,
     Kind.IP_ADDRESS: _ips, Kind.FIRST_NAME: _pool_of("first_name"), Kind.LAST_NAME: _pool_of("last_name"),
     Kind.CITY: _pool_of("city"), Kind.ADDRESS: _addresses, Kind.POSTCODE: _codes_like, Kind.TEXT: _codes_like,
     Kind.REGION: _pool_of("administrative_unit"), Kind.COUNTRY: _countries, Kind.USERNAME: _usernames,
     Kind.UUID: _uuids, Kind.BINARY: _binary,      # person names: Pseudonyms._person_names
+    Kind.ORGANIZATION: _organizations, Kind.SECRET: _secrets, Kind.URL: _urls,
 }
 
 

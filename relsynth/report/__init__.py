@@ -10,7 +10,8 @@ report.write_html("report.html")
 
 Modules: ``load`` (both databases, read-only) → ``values`` (comparable columns) → ``metrics``
 (scores on arrays), ``relational`` (joins, children counts, detection features), ``detection``,
-``privacy`` → ``build`` (per table) → ``result`` (frozen report) → ``charts``/``svg``/``html``.
+``privacy``, ``leaks`` (the exact real values found per column) → ``build`` (per table) → ``result``
+(frozen report) → ``charts``/``svg``/``html``.
 """
 
 from relsynth.report.build import build_report

@@ -19,9 +19,7 @@ import sqlalchemy as sa
 
 from relsynth.config import Config, PrivacyConfig, load_config
 from relsynth.errors import RelsynthError
-from relsynth.privacy.masking import key_identity
-from relsynth.privacy.scrub import pattern_values
-from relsynth.report import charts
+from relsynth.report import charts, leaks
 from relsynth.report.detection import detection_auc
 from relsynth.report.load import load
 from relsynth.report.metrics import column_shape, ks_statistic, pair_scores, rank_correlations
@@ -32,8 +30,8 @@ from relsynth.report.result import (CardinalityScore, ColumnScore, Correlations,
                                     TableReport)
 from relsynth.report.values import comparable, family, text_length
 from relsynth.report.words import word_score
-from relsynth.schema.detect import holds_binary, is_free_text
-from relsynth.schema.kinds import PUBLIC, Kind
+from relsynth.schema.detect import is_free_text
+from relsynth.schema.kinds import Kind
 from relsynth.schema.model import Schema, Table
 
 HEATMAP_COLUMNS = 30      # numeric columns drawn in a table's correlation heatmaps
@@ -54,10 +52,11 @@ def build_report(real: str | sa.URL, synthetic: str | sa.URL, *, max_rows: int =
     samples = {side: {t.name: _sample(frames[t.name], max_rows, np.random.default_rng([seed, i, s]))
                       for i, t in enumerate(schema)}
                for s, (side, frames) in enumerate(full.items())}
-    real_pii = _identifying_values(schema, full["real"])
+    real_pii = leaks.reference(schema, full["real"])
     tables = tuple(_with_quasi_near(_with_pii(_table_report(schema, t, full, samples, seed=seed, max_rows=max_rows,
                                                             rng=np.random.default_rng([seed, i, 2])),
-                                              t, full["synthetic"][t.name], real_pii),
+                                              t, full["real"][t.name], full["synthetic"][t.name], real_pii,
+                                              config.privacy.k),
                                     t, loaded.real[t.name], loaded.synthetic[t.name], config.privacy)
                    for i, t in enumerate(schema))
     return Report(real=loaded.real_url, synthetic=loaded.synthetic_url, max_rows=max_rows, seed=seed, tables=tables,
@@ -121,67 +120,15 @@ def _sibling_groups(schema: Schema, table: Table, real: pd.DataFrame, synth: pd.
     return np.unique(keys, return_inverse=True)[1]
 
 
-# a lone first or last name (Smith), a city, a state or a country is shared by thousands: fakes
-# drawn from public lists may meet a real one by chance (schema.kinds.PUBLIC)
-LONE_NAMES = PUBLIC
-
-
-def _identity_columns(table: Table, frame: pd.DataFrame) -> dict[str, str]:
-    """Columns holding identities, with their kind: identifying kinds but lone names, and string
-    keys whose values are e-mails or phones (a natural key); free text is ``"text"`` (searched
-    inside)."""
-    out = {}
-    for c in table.columns:
-        if c.name not in frame.columns:
-            continue
-        if c.kind == Kind.TEXT:
-            out[c.name] = "text"
-        elif c.kind.identifying and c.kind not in LONE_NAMES:
-            out[c.name] = c.kind.value
-        elif c.kind == Kind.KEY and (kind := key_identity(table, c, frame[c.name])) is not None:
-            out[c.name] = kind.value
-    return out
-
-
-def _values_of(frame: pd.DataFrame, columns: dict[str, str]) -> dict[str, list[np.ndarray]]:
-    """Per identifying kind, the values of these columns, those inside free text included."""
-    parts: dict[str, list[np.ndarray]] = {}
-    for column, kind in columns.items():
-        present = _as_text(frame[column].dropna())
-        if kind == "text":
-            for inner, values in pattern_values(present.tolist()).items():
-                parts.setdefault(inner, []).append(np.asarray(values, dtype=object))
-        else:
-            parts.setdefault(kind, []).append(present.to_numpy(dtype=object))
-    return parts
-
-
-def _as_text(present: pd.Series) -> pd.Series:
-    """Values as text to compare; binary ones as their hex digits (a PNG is not UTF-8)."""
-    if holds_binary(present):
-        return present.map(lambda value: bytes(value).hex())
-    return present.astype(str)
-
-
-def _identifying_values(schema: Schema, frames: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
-    """Per identifying kind, every real value of that kind in any table (columns, string keys,
-    inside text), as text: a fake first name equal to a real *last* name identifies nobody."""
-    parts: dict[str, list] = {}
-    for t in schema:
-        for kind, values in _values_of(frames[t.name], _identity_columns(t, frames[t.name])).items():
-            parts.setdefault(kind, []).extend(values)
-    return {kind: np.unique(np.concatenate(values).astype(str)) for kind, values in parts.items()}
-
-
-def _with_pii(report: TableReport, table: Table, synth: pd.DataFrame, real_pii: dict[str, np.ndarray]) -> TableReport:
-    """The table's report with the count of its synthetic identifying values (in columns, string
-    keys and inside text) equal to a real value of the same kind."""
-    columns = _identity_columns(table, synth)
-    if not columns:
+def _with_pii(report: TableReport, table: Table, real: pd.DataFrame, synth: pd.DataFrame,
+              ref: leaks.Reference, k: int) -> TableReport:
+    """The table's report with its exact real values per column (:mod:`relsynth.report.leaks`)
+    and their count, ``pii_found`` (None when no column can point at a person)."""
+    found = leaks.real_values(table, real, synth, ref, k=k)
+    if not found:
         return report
-    found = sum(int(np.isin(np.concatenate(values).astype(str), real_pii.get(kind, [])).sum())
-                for kind, values in _values_of(synth, columns).items())
-    return dataclasses.replace(report, privacy=dataclasses.replace(report.privacy, pii_found=found))
+    return dataclasses.replace(report, privacy=dataclasses.replace(
+        report.privacy, pii_found=sum(c.counted for c in found), real_values=found))
 
 
 def _with_quasi_near(report: TableReport, table: Table, real: pd.DataFrame, synth: pd.DataFrame,

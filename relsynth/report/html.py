@@ -72,6 +72,7 @@ def render(report: Report) -> str:
         f'<div class="cards">{cards}</div>',
         problems,
         _summary_table(report),
+        _real_values_summary(report),
         _definitions(),
         "</header>",
     ]
@@ -100,6 +101,41 @@ def _summary_table(report: Report) -> str:
             + "".join(rows) + "</table>")
 
 
+BASES = {"identity": "identity: any real value of its kind in the database",
+         "rare": "a real value of the column fewer than k real rows hold",
+         "quasi": "within a day of (or equal to) a value fewer than k real rows hold, beyond chance"}
+
+
+def _real_values_summary(report: Report) -> str:
+    """Every column where real values were found, over all tables (or that none was)."""
+    found = report.real_values
+    if report.pii_found is None:
+        return ""
+    if not found:
+        return ('<h3>Exact real values</h3><p class="good">No real value of an identifying, quasi-identifying '
+                "or free-text column was found in the synthetic database.</p>")
+    return ('<h3>Exact real values</h3><p>Synthetic values equal to real ones (counted: what '
+            f'<i>real values found</i> sums, <b class="{"good" if not report.pii_found else "poor"}">'
+            f"{report.pii_found:,}</b> in all):</p>" + _real_values_table(found, with_table=True))
+
+
+def _real_values_table(rows, *, with_table: bool) -> str:
+    head = ("<tr>" + ("<th>table</th>" if with_table else "") + "<th>column</th><th>kind</th><th>basis</th>"
+            "<th>checked</th><th>exact</th><th>case-folded</th><th>a day off</th><th>inside text</th>"
+            "<th>by chance</th><th>counted</th><th>examples (masked)</th></tr>")
+    body = []
+    for table, c in rows:
+        expected = "–" if c.expected is None else f"{c.expected:.1f}"
+        body.append("<tr>" + (f"<td>{esc(table)}</td>" if with_table else "")
+                    + f'<td>{esc(c.column)}</td><td>{esc(c.kind)}</td><td title="{esc(BASES.get(c.basis, ""))}">'
+                    f'{esc(c.basis)}</td><td class="n">{c.checked:,}</td><td class="n">{c.exact:,}</td>'
+                    f'<td class="n">{c.folded:,}</td><td class="n">{c.near:,}</td><td class="n">{c.inside:,}</td>'
+                    f'<td class="n">{expected}</td>'
+                    f'<td class="n {"good" if not c.counted else "poor"}">{c.counted:,}</td>'
+                    f'<td>{esc(", ".join(c.examples))}</td></tr>')
+    return f"<table>{head}{''.join(body)}</table>"
+
+
 def _definitions() -> str:
     return ('<details><summary class="muted">How the scores are computed</summary><ul class="muted">'
             "<li><b>column shapes</b>: 1 − Kolmogorov–Smirnov distance (numbers, dates, times; NULL below every "
@@ -118,7 +154,16 @@ def _definitions() -> str:
             "<li><b>exact-match share</b>: synthetic rows equal to a real row (modeled columns); the baseline is "
             "the same share among real rows (a 20% holdout against the rest).</li>"
             "<li><b>DCR share</b>: synthetic rows closer to a training part of the real rows than to an equally "
-            "large holdout; 0.5 is right when the holdout was not used for training.</li></ul></details>")
+            "large holdout; 0.5 is right when the holdout was not used for training.</li>"
+            "<li><b>exact real values</b>: per identifying, quasi-identifying and free-text column, the synthetic "
+            "values equal to real ones, exactly or case-folded (phones, ids, cards by their digits; dates also a "
+            "day off). Identities (e-mails, full names, phones, addresses, ids, organizations, secrets, URLs...) "
+            "count when they equal any real value of their kind; free text, places and large categories when "
+            "fewer than <i>k</i> real rows hold the value (a value k rows share is a common category, not a "
+            "leak); quasi-identifiers when fewer than k real rows lie within a day, beyond the level that real "
+            "rows reach among themselves by chance. A lone first or last name is not counted; a row's first "
+            "and last name together are, beyond what the synthetic first and last names paired at random would "
+            "meet. Examples are masked.</li></ul></details>")
 
 
 def _table_section(index: int, t: TableReport) -> str:
@@ -208,8 +253,6 @@ def _detection_privacy(t: TableReport) -> str:
         privacy = (f'exact-match share <b class="{exact}">{fmt(p.exact_match_share)}</b> '
                    f"(real baseline {fmt(p.exact_match_baseline)})")
         if p.dcr_share is not None:
-            if p.pii_found is not None:
-                privacy += f' · real identifying values found <b class="{"good" if not p.pii_found else "poor"}">{p.pii_found}</b>'
             if p.quasi_near is not None:
                 privacy += (f' · rows near a real person few are near <b class="{"good" if not p.quasi_near else "poor"}">'
                             f"{p.quasi_near}</b>")
@@ -218,4 +261,11 @@ def _detection_privacy(t: TableReport) -> str:
             privacy += (f' · DCR share <b class="{grade("dcr_share", p.dcr_share)}">{fmt(p.dcr_share)}</b> '
                         f"(ideal 0.5) · median distance to closest record: synthetic {fmt(p.dcr_synthetic_median)}, "
                         f"real holdout {fmt(p.dcr_real_median)}")
-    return f"<h3>Detection</h3><p>{detection}</p><h3>Privacy</h3><p>{privacy}</p>"
+    if p.pii_found is not None:   # whatever the table's size: northwind's 9 employees leaked too
+        privacy += (f' · real identifying values found <b class="{"good" if not p.pii_found else "poor"}">'
+                    f"{p.pii_found}</b>")
+    real = ""
+    if p.real_values:
+        real = ("<h3>Exact real values</h3>"
+                + _real_values_table([(t.name, c) for c in p.real_values], with_table=False))
+    return f"<h3>Detection</h3><p>{detection}</p><h3>Privacy</h3><p>{privacy}</p>{real}"

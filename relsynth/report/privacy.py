@@ -12,11 +12,14 @@
   (training-part) row over the distance to the second nearest; the median is given, and a value
   near 0 means rows sit on one real record rather than among several (real rows among themselves
   give the baseline);
-- ``pii_found``: how many values of the synthetic identifying columns (emails, full names, phones,
-  addresses, ids, cards, IPs), of string keys holding them (an e-mail as key) and found inside
-  free text equal a real value of the same kind anywhere in the real database (also inside its
-  text): must be 0. A lone first or last name is not counted: "Smith" identifies no one, and a
-  fake drawn from public name lists meets a real one by chance;
+- ``pii_found``: how many synthetic values are real ones, summed over ``real_values``, the
+  per-column count of every identifying, quasi-identifying and free-text column
+  (:mod:`relsynth.report.leaks`: identities equal to a real value of their kind anywhere in the
+  real database, also inside text; free text, places and large categories equal to a value
+  fewer than ``k`` real rows hold; quasi-identifiers within a day of such a value, beyond the
+  chance level). Must be 0. A lone first or last name is not counted ("Smith" identifies no one,
+  and a fake drawn from public name lists meets a real one by chance), a first and last name
+  of one row together are;
 - ``quasi_near``: how many synthetic rows lie within the privacy tolerances (``qi_days``,
   ``qi_share``; categories equal) of a real row that fewer than ``k`` real rows are near, on the
   quasi-identifiers (birth date, zip code, gender...): 0 on a relsynth clone of a table of at
@@ -39,6 +42,7 @@ from sklearn.neighbors import NearestNeighbors
 from relsynth.config import PrivacyConfig
 from relsynth.models import encoding
 from relsynth.privacy import protect
+from relsynth.report.leaks import RealValues
 from relsynth.report.metrics import category_codes
 from relsynth.report.values import NUMERIC
 from relsynth.schema.kinds import Kind
@@ -58,15 +62,17 @@ class Privacy:
     columns: int
     nndr_median: float | None = None     # nearest / second-nearest training-part distance, synthetic rows
     nndr_real_median: float | None = None  # the same for holdout rows: the baseline
-    pii_found: int | None = None         # synthetic identifying values equal to a real one
+    pii_found: int | None = None         # synthetic values equal to a real one (the real_values' counted)
     quasi_near: int | None = None        # synthetic rows near a real row few real rows are near
+    real_values: tuple[RealValues, ...] = ()   # per checked column: the exact real values found
 
     def to_dict(self) -> dict:
         r = lambda v: None if v is None else round(float(v), 4)  # noqa: E731
         return {"exact_match_share": r(self.exact_match_share), "exact_match_baseline": r(self.exact_match_baseline),
                 "dcr_share": r(self.dcr_share), "dcr_synthetic_median": r(self.dcr_synthetic_median),
                 "dcr_real_median": r(self.dcr_real_median), "nndr_median": r(self.nndr_median),
-                "nndr_real_median": r(self.nndr_real_median), "pii_found": self.pii_found, "quasi_near": self.quasi_near, "columns": self.columns}
+                "nndr_real_median": r(self.nndr_real_median), "pii_found": self.pii_found, "quasi_near": self.quasi_near, "columns": self.columns,
+                "real_values": [c.to_dict() for c in self.real_values]}
 
 
 def privacy(real: pd.DataFrame, synth: pd.DataFrame, families: dict[str, str], *, rng: np.random.Generator,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from relsynth.report.detection import Detection
+from relsynth.report.leaks import RealValues
 from relsynth.report.privacy import Privacy
 
 FAMILIES = ("column_shapes", "column_pairs", "cardinality", "parent_child", "detection_auc",
@@ -157,9 +158,14 @@ class Report:
 
     @property
     def pii_found(self) -> int | None:
-        """Synthetic identifying values equal to a real one, over every table (must be 0)."""
+        """Synthetic values equal to real ones (:mod:`relsynth.report.leaks`), over every table (must be 0)."""
         counts = [t.privacy.pii_found for t in self.tables if t.privacy.pii_found is not None]
         return sum(counts) if counts else None
+
+    @property
+    def real_values(self) -> list[tuple[str, RealValues]]:
+        """(table, column's count) for every checked column where real values were found."""
+        return [(t.name, c) for t in self.tables for c in t.privacy.real_values if c.found]
 
     def table(self, name: str) -> TableReport:
         for t in self.tables:
@@ -172,6 +178,7 @@ class Report:
                 "seconds": round(self.seconds, 2),
                 "overall": {k: _r(v) for k, v in self.overall.items()}, "ideal": dict(IDEAL),
                 "pii_found": self.pii_found,
+                "real_values_found": [{"table": table, **c.to_dict()} for table, c in self.real_values],
                 "tables": {t.name: t.to_dict() for t in self.tables}, "problems": list(self.problems)}
 
     def summary_rows(self) -> list[tuple[str, str, float]]:

@@ -12,38 +12,62 @@ Rules, first match wins:
    from the sample's pandas dtype (numbers, booleans, timestamps) or else like a string.
 2. **String-like columns** (string, text, other), by the column name, split into lower-case
    tokens (``ContactName`` -> contact, name; ``e_mail`` -> e, mail):
-   email / e_mail / mail -> ``email``; first_name / given_name / forename / middle_name ->
-   ``first_name``; last_name / surname / family_name -> ``last_name``; full_name /
-   contact_name / person_name and ``<person>_name`` (customer_name, employee_name, ...) ->
-   ``person_name``; a bare ``name`` only in a table about people (customer(s), user(s),
-   employee(s), person/people, member(s), contact(s), patient(s), student(s), author(s),
-   staff, client(s), ...) -> ``person_name`` (``products.name`` is text); phone / mobile /
-   tel / fax / cell -> ``phone``; zip / postcode / postal_code -> ``postcode``;
-   city / town -> ``city``; state / province / region / district / county / prefecture ->
-   ``region`` and country / nation -> ``country`` (by the last word of the name, past a
-   ``name`` / ``code`` / ``abbr``: ``state_abbr``, ``country_code``, ``ship_region``, not
-   ``region_description``; a bare ``name`` in a table of countries, states or cities too);
-   user_name / username / login / screen_name / nickname / handle ->
-   ``username`` (a login handle, built from the row's fake person, not a random word);
-   address / street / addr (not ip/mac address) -> ``address``.
-   A name hint is dropped when the sample contradicts it (an ``email_*`` column whose
-   values hold no ``@``, a ``phone`` column without digits, a name without letters).
+   secrets first: password / passwd / pwd / passcode / passphrase / secret / salt / otp /
+   credential(s), ``<api|access|secret|private|auth|license|client...>_key``, session_id,
+   access/refresh/auth token -> ``secret`` whatever the values (but for a flag or a sentence:
+   at least half the values must be 4+ characters without a space); hash / hashed / digest /
+   token / nonce / signature -> ``secret`` only when at least half the values look like one
+   (rule 3); a name ending in a word *about* the secret (password_changed_at, password_hint,
+   token_count, secret_question) is not one. Then national id, card and IP names; url / uri /
+   link / homepage / website / avatar and ``*_path``, ``*_url``, ``*_filename`` (photo_path) ->
+   ``url``; email / e_mail / mail -> ``email``; first_name / given_name / forename /
+   middle_name -> ``first_name``; last_name / surname / family_name -> ``last_name``;
+   full_name / contact_name / person_name and ``<person>_name`` (customer_name,
+   employee_name, ...) -> ``person_name``; a bare ``name`` only in a table about people
+   (customer(s), user(s), employee(s), person/people, member(s), contact(s), patient(s),
+   student(s), author(s), staff, client(s), ...) -> ``person_name`` (``products.name`` is text);
+   company / organization / employer and ``<organization>_name`` (company_name, vendor_name,
+   supplier_name, account_name, ...) or the name of whom an order goes to (ship_name,
+   bill_to_name, consignee) -> ``organization``, and a bare ``name`` in a table about
+   organizations (suppliers, shippers, companies, vendors, ...); a ship-to name whose values
+   are mostly "First Last" with a known first name is a ``person_name``; phone / mobile / tel /
+   fax / cell -> ``phone``; zip / postcode / postal_code -> ``postcode``; city / town ->
+   ``city``; state / province / region / district / county / prefecture -> ``region`` and
+   country / nation -> ``country`` (by the last word of the name, past a ``name`` / ``code`` /
+   ``abbr``: ``state_abbr``, ``country_code``, ``ship_region``, not ``region_description``; a
+   bare ``name`` in a table of countries, states or cities too); user_name / username / login /
+   screen_name / nickname / handle -> ``username`` (a login handle, built from the row's fake
+   person, not a random word); address / street / addr (not ip/mac/web address; ship_address
+   is a street) -> ``address``. A name hint is dropped when the sample contradicts it (an
+   ``email_*`` column whose values hold no ``@``, a ``phone`` column without digits, a name
+   without letters, a ``url`` column without ``/``, ``\\``, ``#`` or ``.``).
 3. **By values** (non-null sample): >= 80% match an e-mail regex -> ``email``; >= 80% look
    like UUIDs -> ``uuid``; >= 80% look like phone numbers (7-15 digits with phone
    punctuation: a leading ``+``, or a space, dash, dot or parenthesis) -> ``phone``. A bare
    run of digits is not taken for a phone: it is as likely an account number, and the
-   ``text`` generator keeps its digit shape anyway.
-4. **Identifying even when repeated**: emails, usernames, person/first/last names, phones and
-   street addresses keep their identifying kind at any cardinality. City, region, country and
-   postcode with low cardinality become ``categorical`` (a handful of cities identifies nobody
-   and the model keeps their joint distribution with the other columns); with many distinct
-   values they are generated from the locale's place pools, never as random words.
-5. **Low cardinality -> categorical**: at most 50 distinct values each seen twice on
+   ``text`` generator keeps its digit shape anyway. Then >= 80% secrets (hex digests of 32 to
+   128 digits, bcrypt / crypt / argon2 / Django / LDAP hashes behind their scheme header,
+   vendor API keys, JWTs, 20+ characters of random-looking base64: :mod:`relsynth.privacy.
+   credentials`) -> ``secret``; >= 80% URLs or file paths -> ``url``; >= 50% names ending in
+   a legal form (GmbH, Inc., S.A., s.r.l. ...) -> ``organization``.
+4. **Identifying even when repeated**: emails, usernames, person/first/last names, phones,
+   street addresses and secrets keep their identifying kind at any cardinality (two staff
+   sharing one password hash must not make it a category, which would copy it). City, region,
+   country, postcode, organization and URL with low cardinality become ``categorical`` (a
+   handful of cities or carriers identifies nobody and the model keeps their joint
+   distribution with the other columns; a rare one is replaced by frequent ones before the
+   model sees it); with many distinct values places are generated from the locale's place
+   pools, never as random words.
+5. **Job titles** (title, job_title, contact_title, position, occupation, role ...) with at
+   most 50 distinct values of which most rows hold one another row holds too (northwind
+   suppliers: 15 titles in 29 rows) -> ``categorical``: rare titles are then replaced by
+   frequent ones, where free text would have kept words of them.
+6. **Low cardinality -> categorical**: at most 50 distinct values each seen twice on
    average, or a distinct ratio of at most 5%. A column declared unique is never
    categorical, and a small sample with no repeats is not either (its values would be
    copied verbatim by a categorical model).
-6. Everything else string-like -> ``text`` (codes, titles, notes, all-null columns).
-7. **Lookup labels** (:func:`lookup_label`, decided once every table is read, as it needs the
+7. Everything else string-like -> ``text`` (codes, titles, notes, all-null columns).
+8. **Lookup labels** (:func:`lookup_label`, decided once every table is read, as it needs the
    foreign keys pointing *into* a table): a ``text`` column of a small lookup table (at most
    :data:`MAX_LABELS` rows, not a table about people) whose name ends in a label word (name,
    title, description, type, category, department, language ...) and whose rows are referenced
@@ -63,7 +87,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from relsynth.privacy import identifiers
+from relsynth.privacy import credentials, identifiers, locators, organizations
 from relsynth.schema.kinds import Kind
 
 MAX_CATEGORIES = 50         # at most this many distinct values ...
@@ -140,12 +164,16 @@ def _kind_from_dtype(values: pd.Series) -> Kind | None:
 
 def _string_kind(table: str, column: str, strs: list[str], unique: bool) -> Kind:
     hint = _name_hint(table, column)
-    if hint is not None and not _hint_agrees(hint, strs):
+    if hint is not None and not _hint_agrees(hint, strs, column):
         hint = None
+    if hint is Kind.ORGANIZATION and _is_party(column) and _share(strs, _looks_like_person) >= HINT_SHARE:
+        hint = Kind.PERSON_NAME          # a ship-to name that holds people's names
     kind = hint or _value_kind(strs)
     if kind in (Kind.EMAIL, Kind.USERNAME, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME, Kind.PHONE,
-                Kind.ADDRESS, Kind.UUID, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS):
+                Kind.ADDRESS, Kind.UUID, Kind.NATIONAL_ID, Kind.CARD_NUMBER, Kind.IP_ADDRESS, Kind.SECRET):
         return kind                      # identifying even when repeated
+    if kind is None and not unique and _is_job_title(column) and _title_vocabulary(strs):
+        return Kind.CATEGORICAL          # a job-title vocabulary: rare titles are replaced, never copied
     if not unique and _low_cardinality(strs):
         return Kind.CATEGORICAL
     return kind or Kind.TEXT
@@ -180,9 +208,13 @@ def _name_hint(table: str, column: str) -> Kind | None:
     tokens = _tokens(column)
     words = set(tokens)
     joined = "".join(t for t in tokens if not t.isdigit())
+    if _secret_strength(tokens) is not None:
+        return Kind.SECRET               # before e-mails and ids: an email_token, an ssn_hash
     special = _identifier_hint(words, joined)
     if special is not None:
         return special
+    if _is_locator(words, joined):
+        return Kind.URL
     if "email" in joined or "mail" in words:
         return Kind.EMAIL
     if joined in _USERNAMES or joined.endswith("username"):
@@ -193,6 +225,8 @@ def _name_hint(table: str, column: str) -> Kind | None:
         return Kind.LAST_NAME
     if _is_person_name(table, joined):
         return Kind.PERSON_NAME
+    if _is_organization(table, joined):
+        return Kind.ORGANIZATION
     if "phone" in joined or words & {"tel", "telephone", "mobile", "fax", "cell", "msisdn"}:
         return Kind.PHONE
     if (words & {"zip", "zipcode", "postcode", "plz"} or "postalcode" in joined
@@ -255,8 +289,8 @@ def _identifier_hint(words: set[str], joined: str) -> Kind | None:
     if words & {"pan", "cc"} and words & {"number", "num", "no"} or any(
             k in joined for k in ("cardnumber", "creditcard", "debitcard", "ccnumber", "cardno")):
         return Kind.CARD_NUMBER
-    if words & {"ip", "ipv4", "ipv6"} or "ipaddress" in joined:
-        return Kind.IP_ADDRESS
+    if words & {"ip", "ipv4", "ipv6"} or any(w.startswith("ipaddr") for w in words):
+        return Kind.IP_ADDRESS           # not ship_address / shipaddress
     return None
 
 
@@ -266,6 +300,84 @@ def _is_person_name(table: str, joined: str) -> bool:
     if joined.endswith("name") and _forms(joined[:-4]) & _PERSON_PREFIXES:
         return True                      # customer_name, employee_name, author_name ...
     return joined == "name" and _about_people(table)
+
+
+def _secret_strength(tokens: list[str]) -> str | None:
+    """``strong`` for a name that says secret whatever the values (password, api_key, salt),
+    ``weak`` for one that needs secret-looking values too (hash, digest, token); None otherwise.
+    A name ending in a word about the secret rather than the secret itself (password_changed_at,
+    password_hint, token_count) is not one."""
+    if not tokens or tokens[-1] in _ABOUT_A_SECRET:
+        return None
+    words, joined = set(tokens), "".join(tokens)
+    if (words & _SECRET_WORDS or any(w in joined for w in ("password", "passwd", "passphrase", "passcode"))
+            or ("key" in words and words & _KEY_QUALIFIERS) or joined in _SECRET_JOINED
+            or ("session" in words and words & {"id", "key"})):
+        return "strong"
+    if words & {"hash", "hashed", "digest", "token", "tokens", "nonce", "signature"}:
+        return "weak"
+    return None
+
+
+_SECRET_WORDS = frozenset({"password", "passwords", "passwd", "pwd", "passcode", "passphrase", "secret",
+                           "secrets", "salt", "apikey", "credential", "credentials", "otp", "totp"})
+_KEY_QUALIFIERS = frozenset({"api", "access", "secret", "private", "auth", "license", "licence", "signing",
+                             "encryption", "ssh", "client", "app", "master"})
+_SECRET_JOINED = frozenset({"apikey", "accesskey", "secretkey", "privatekey", "authkey", "licensekey", "sessionid",
+                            "sessionkey", "clientsecret", "authtoken", "accesstoken", "refreshtoken"})
+_ABOUT_A_SECRET = frozenset({"at", "on", "date", "time", "ts", "count", "length", "len", "changed", "updated",
+                             "expires", "expiry", "expiration", "policy", "hint", "required", "set", "enabled",
+                             "type", "algorithm", "algo", "scheme", "version", "age", "reset", "attempts",
+                             "strength", "last", "question"})
+_ORG_NAMES = frozenset({"company", "companies", "organization", "organisation", "org", "business", "firm",
+                        "employer", "vendor", "supplier", "shipper", "carrier", "merchant", "agency", "institution",
+                        "account", "partner", "enterprise", "corporation", "legal", "trade", "trading", "brand"})
+_PARTY_NAMES = frozenset({"ship", "shipto", "bill", "billto", "sold", "soldto", "deliver", "delivery",
+                          "consignee", "payee", "payer", "invoice"})
+_ORG_TABLES = frozenset({"company", "companies", "organization", "organisation", "business", "firm", "employer",
+                         "vendor", "supplier", "shipper", "carrier", "merchant", "agency", "institution",
+                         "partner", "enterprise", "corporation", "manufacturer", "publisher", "distributor"})
+
+
+def _is_organization(table: str, joined: str) -> bool:
+    """company_name, organization, employer, vendor_name, ship_name (the party an order goes to),
+    and a bare ``name`` in a table about organizations (suppliers.name, shippers.name)."""
+    if joined in ("company", "organization", "organisation", "employer", "consignee"):
+        return True
+    if joined.endswith("name") and len(joined) > 4:
+        return bool(_forms(joined[:-4]) & (_ORG_NAMES | _PARTY_NAMES))
+    return joined == "name" and any(_forms(t) & _ORG_TABLES for t in _tokens(table))
+
+
+def _is_party(column: str) -> bool:
+    """A name of whoever an order is shipped or billed to: a company or a person."""
+    return bool(set(_tokens(column)) & _PARTY_NAMES) or "consignee" in "".join(_tokens(column))
+
+
+def _is_locator(words: set[str], joined: str) -> bool:
+    """url, uri, link, homepage, website, avatar, photo_path, file_name, picture (stored as text)."""
+    return bool(words & {"url", "uri", "urls", "href", "homepage", "website", "link", "avatar", "webpage"}
+                or joined.endswith(("path", "url", "uri", "filename", "website", "homepage"))
+                or joined in ("photo", "picture", "image", "img", "attachment", "webaddress", "web"))
+
+
+_TITLE_NAMES = frozenset({"title", "jobtitle", "position", "jobposition", "occupation", "job", "designation",
+                          "role", "jobrole", "profession"})
+TITLE_SHARED = 0.5         # share of rows whose title another row holds too: a vocabulary, not free text
+
+
+def _is_job_title(column: str) -> bool:
+    tokens = _tokens(column)
+    return bool(tokens) and ("".join(tokens) in _TITLE_NAMES or tokens[-1] in ("title", "position", "occupation"))
+
+
+def _title_vocabulary(strs: list[str]) -> bool:
+    """At most 50 titles, and most rows hold one that another row holds too (suppliers'
+    Sales Representative x6, Marketing Manager x5 ... among 29 rows): categories."""
+    if not strs:
+        return False
+    counts = pd.Series(strs, dtype=object).value_counts()
+    return len(counts) <= MAX_CATEGORIES and float(counts[counts >= 2].sum()) / len(strs) >= TITLE_SHARED
 
 
 # ---------------------------------------------------------------- values
@@ -312,10 +424,16 @@ def _share(strs: list[str], test) -> float:
     return sum(1 for s in strs if test(s)) / len(strs) if strs else 0.0
 
 
-def _hint_agrees(kind: Kind, strs: list[str]) -> bool:
+def _hint_agrees(kind: Kind, strs: list[str], column: str = "") -> bool:
     """An empty sample cannot contradict the name."""
     if not strs:
         return True
+    if kind is Kind.SECRET:   # a flag (Y/N) or a sentence is no secret; a hash, a key or a password is
+        if _secret_strength(_tokens(column)) == "weak":
+            return _share(strs, credentials.looks_like_secret) >= HINT_SHARE
+        return _share(strs, lambda s: len(s.strip()) >= 4 and not any(c.isspace() for c in s.strip())) >= HINT_SHARE
+    if kind is Kind.URL:
+        return _share(strs, lambda s: any(c in s for c in "/\\#") or "." in s.strip(". ")) >= HINT_SHARE
     if kind is Kind.EMAIL:
         return _share(strs, lambda s: "@" in s) >= HINT_SHARE
     if kind is Kind.PHONE:
@@ -354,7 +472,22 @@ def _value_kind(strs: list[str]) -> Kind | None:
         return Kind.CARD_NUMBER
     if _share(strs, _looks_like_phone) >= VALUE_SHARE:
         return Kind.PHONE
+    if _share(strs, credentials.looks_like_secret) >= VALUE_SHARE:
+        return Kind.SECRET
+    if _share(strs, locators.looks_like_locator) >= VALUE_SHARE:
+        return Kind.URL
+    if _share(strs, organizations.looks_like_organization) >= organizations.ORGANIZATION_SHARE:
+        return Kind.ORGANIZATION
     return None
+
+
+def _looks_like_person(s: str) -> bool:
+    """Two or three capitalized words, the first a known first name, no legal form."""
+    from relsynth.privacy.entities import faker_names   # Faker's static name lists, loaded once
+
+    words = s.strip().split()
+    return (2 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
+            and words[0].casefold() in faker_names()[0] and not organizations.looks_like_organization(s))
 
 
 def _low_cardinality(strs: list[str]) -> bool:

@@ -37,6 +37,9 @@ class Kind(str, Enum):
     NATIONAL_ID = "national_id"   # social security and other national numbers
     CARD_NUMBER = "card_number"   # payment cards
     IP_ADDRESS = "ip_address"
+    ORGANIZATION = "organization"  # a company or organization named as a party (company_name, ship_name)
+    SECRET = "secret"             # passwords, password hashes, API keys, tokens: never copied, same format
+    URL = "url"                   # URLs and file paths (photo_path, homepage): same shape, fake name parts
     UUID = "uuid"
     JSON = "json"
     BINARY = "binary"
@@ -65,7 +68,7 @@ MODELED = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.BOOLEAN, Kind.
 IDENTIFYING = frozenset({Kind.TEXT, Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME,
                          Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.POSTCODE,
                          Kind.USERNAME, Kind.UUID, Kind.JSON, Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER,
-                         Kind.IP_ADDRESS})
+                         Kind.IP_ADDRESS, Kind.ORGANIZATION, Kind.SECRET, Kind.URL})
 # drawn from public lists (Faker's names and places, the lookup table's own labels): a fake equal
 # to a real value by chance identifies nobody, so these are never checked against the source
 PUBLIC = frozenset({Kind.FIRST_NAME, Kind.LAST_NAME, Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.LABEL})

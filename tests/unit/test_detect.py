@@ -1,6 +1,9 @@
 """Column kinds: typed columns are modeled, identifying strings are found by name and by value,
 low-cardinality categories stay categories, and odd samples never crash detection."""
 
+import base64
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -230,3 +233,114 @@ def test_lookup_labels_are_category_names_many_rows_share():
     assert not lookup_label(**{**label, "kind": Kind.PERSON_NAME}, referencing_rows=10**6)
     long_notes = s([" ".join(["the refund was late again"] * 4)] * 9)             # notes, not names
     assert not lookup_label(**{**label, "column": "description", "values": long_notes}, referencing_rows=10**6)
+
+
+# ---------------------------------------------------------------- organizations, secrets, URLs, titles
+
+COMPANIES = s([f"{w} {v}" for w in ["Alfreds", "Around", "Berglunds", "Blauer", "Cactus", "Ernst", "Folk", "Great",
+                                      "Hanari", "Island", "Lazy", "Magazzini", "North", "Ottilies", "Pericles"]
+               for v in ["Futterkiste", "the Horn", "snabbköp", "See", "Comidas", "Handel", "och fä", "Lakes",
+                         "Carnes", "Trading", "K Kountry", "Riuniti", "South", "Käseladen", "Hermanos", "Bar",
+                         "Delikatessen", "Market", "Grocers", "Imports"]])     # 300 companies
+
+
+@pytest.mark.parametrize("table, column", [
+    ("customers", "company_name"), ("suppliers", "CompanyName"), ("orders", "ship_name"), ("orders", "ShipName"),
+    ("shippers", "name"), ("suppliers", "name"), ("people", "employer"), ("invoices", "bill_to_name"),
+    ("products", "vendor_name"), ("contacts", "organization"),
+])
+def test_organizations_are_found_by_name_and_stay_identifying_when_many(table, column):
+    assert kind(column, COMPANIES, table=table) is Kind.ORGANIZATION
+
+
+def test_a_few_repeated_organizations_are_categories_like_cities():
+    assert kind("carrier_name", s(["Speedy Express", "United Package", "Federal Shipping"] * 100)) \
+        is Kind.CATEGORICAL
+    assert kind("company_name", s(["Speedy Express", "United Package", "UPS", "DHL"]), table="shippers") \
+        is Kind.ORGANIZATION                       # a small table without repeats is not copied as categories
+
+
+def test_a_ship_to_name_holding_people_is_a_person_name():
+    assert kind("ship_name", full_names()) is Kind.PERSON_NAME
+    assert kind("company_name", full_names(), table="customers") is Kind.ORGANIZATION   # a sole trader is a company
+
+
+def test_organizations_are_found_by_their_legal_form():
+    firms = s([f"{LAST[i % 19]} {['GmbH', 'Inc.', 'S.A.', 's.r.l.', 'Ltd'][i % 5]}" for i in range(300)])
+    assert kind("party", firms) is Kind.ORGANIZATION
+    assert kind("label", s([f"{LAST[i % 19]} widget {i}" for i in range(300)])) is Kind.TEXT
+
+
+SHA1 = s([hashlib.sha1(str(i).encode()).hexdigest() for i in range(300)])
+BCRYPT = s(["$2b$12$" + "".join(RNG.choice(list("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
+                                           53)) for _ in range(300)])
+
+
+@pytest.mark.parametrize("column", ["password", "passwd", "pwd", "Password", "password_hash", "hashed_password",
+                                    "encrypted_password", "api_key", "apiKey", "client_secret", "salt",
+                                    "reset_password_token", "access_token", "session_id"])
+def test_secrets_are_found_by_name(column):
+    assert kind(column, SHA1) is Kind.SECRET
+    assert kind(column, BCRYPT) is Kind.SECRET
+
+
+def test_a_password_column_is_a_secret_even_with_two_rows_and_one_value():
+    """pagila's staff share one SHA-1 hash: as a category it was copied."""
+    assert kind("password", ["8cb2237d0679ca88db6464eac60da96345513964"] * 2, table="staff") is Kind.SECRET
+    assert kind("password", ["hunter22", "correcthorse", "letmein1"] * 30) is Kind.SECRET   # plain text too
+
+
+def test_a_name_about_a_secret_is_not_one():
+    assert kind("password_changed_on", s(["Monday", "Tuesday"] * 100)) is Kind.CATEGORICAL
+    assert kind("password_reset_required", s(["Y", "N"] * 100)) is Kind.CATEGORICAL
+    assert kind("password_hint", notes()) is Kind.TEXT
+    assert kind("token", notes()) is Kind.TEXT                  # a weak name needs secret-looking values
+    assert kind("email_digest", s(["daily", "weekly", "never"] * 100)) is Kind.CATEGORICAL
+
+
+@pytest.mark.parametrize("values", [
+    SHA1, BCRYPT,
+    s([hashlib.sha256(str(i).encode()).hexdigest().upper() for i in range(300)]),
+    s([f"sk_live_{''.join(RNG.choice(list('abcdefghijkABCDEFGH0123456789'), 24))}" for _ in range(300)]),
+    s([f"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi{i:08d}In0.{''.join(RNG.choice(list('abcXYZ0123_-'), 43))}"
+       for i in range(300)]),
+    s([base64.b64encode(RNG.bytes(24)).decode() for _ in range(300)]),
+])
+def test_secrets_are_found_by_value(values):
+    assert kind("value", values) is Kind.SECRET
+
+
+def test_identifiers_and_words_are_not_taken_for_secrets():
+    camel = s([f"ProductCategoryName{i}Value" for i in range(300)])
+    assert kind("value", camel) is Kind.TEXT
+    assert kind("value", s([str(10 ** 40 + i) for i in range(300)])) is Kind.TEXT   # 41 digits: a number, not hex
+
+
+@pytest.mark.parametrize("column", ["photo_path", "PhotoPath", "avatar_url", "homepage", "website", "cv_file_path",
+                                    "picture", "profile_url", "link"])
+def test_urls_and_paths_are_found_by_name(column):
+    paths = s([f"http://accweb/employees/{LAST[i % 19].lower()}{i}.bmp" for i in range(300)])
+    assert kind(column, paths) is Kind.URL
+
+
+def test_urls_and_paths_are_found_by_value():
+    assert kind("x", s([f"https://www.example.org/u/{i}" for i in range(300)])) is Kind.URL
+    assert kind("x", s([f"/home/{LAST[i % 19].lower()}/photo{i}.jpg" for i in range(300)])) is Kind.URL
+    assert kind("x", s([f"C:\\Users\\{LAST[i % 19]}\\cv{i}.docx" for i in range(300)])) is Kind.URL
+    assert kind("x", s([f"{LAST[i % 19]} (web)#http://www.example.com/{i}.htm#" for i in range(300)])) is Kind.URL
+
+
+def test_a_ship_address_is_an_address_not_an_ip_address():
+    assert kind("ship_address", s([f"Rua do Paço, {i}" for i in range(300)]), table="orders") is Kind.ADDRESS
+    assert kind("ShipAddress", s([f"Luisenstr. {i}" for i in range(300)]), table="orders") is Kind.ADDRESS
+
+
+def test_a_job_title_vocabulary_is_categorical_even_with_few_repeats():
+    titles = ["Sales Representative"] * 6 + ["Marketing Manager"] * 5 + ["Sales Manager"] * 4 + \
+        ["Accounting Manager"] * 2 + ["Order Administrator"] * 2 + \
+        ["Owner", "Sales Agent", "Product Manager", "Export Administrator", "Purchasing Manager",
+         "Regional Account Rep.", "Wholesale Account Agent", "Coordinator Foreign Markets",
+         "International Marketing Mgr.", "Marketing Representative"]   # northwind suppliers: 29 rows, 15 titles
+    assert kind("contact_title", s(titles), table="suppliers") is Kind.CATEGORICAL
+    assert kind("title", s([f"Film number {i}" for i in range(1000)]), table="film") is Kind.TEXT
+    assert kind("job_title", s(titles[-10:])) is Kind.TEXT          # no vocabulary: every title once
