@@ -44,7 +44,7 @@ from relsynth.models import encoding, register
 from relsynth.models.base import fitting_weights
 from relsynth.models.trees import check_kinds
 from relsynth.models.tokenizer import TextTokenizer
-from relsynth.privacy.rare import off_grain, private_codes
+from relsynth.privacy.rare import off_grain, periods_of, private_codes
 from relsynth.schema.kinds import Kind
 
 NULL = 0  # local token of every field: the cell is null
@@ -199,7 +199,8 @@ class _NumberField:
         grain = next((g for g in _GRAINS.get(kind, ()) if present.size and not np.any(present % g)), None)
         if k > 1:  # cuts and quantiles from numbers no fewer than k rows share (structure: kept to its grain)
             rng = rng or np.random.default_rng()
-            present = np.sort(off_grain(present, rng) if structure else private_codes(present, k, rng))
+            present = np.sort(off_grain(present, rng) if structure
+                              else private_codes(present, k, rng, period=periods_of([kind.value])[0]))
         bins = int(np.clip(present.size // params.rows_per_bin, 4, params.max_bins))
         cuts, quantiles = _quantile_bins(present, bins=bins, exact_up_to=params.max_bins, points=params.bin_points)
         return cls(name, meta, cuts, quantiles, nullable=bool(np.isnan(values).any()), grain=grain)

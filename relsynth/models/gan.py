@@ -49,7 +49,7 @@ from relsynth.errors import ModelError
 from relsynth.models import encoding, register
 from relsynth.models.base import fitting_weights
 from relsynth.models.trees import analyze_frame, encode_frame, numeric_columns, private_table, training_rows
-from relsynth.privacy.rare import private_rows
+from relsynth.privacy.rare import periods_of, private_rows
 from relsynth.schema.kinds import Kind
 
 try:
@@ -493,7 +493,8 @@ class GanModel:
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         context_values = (encode_frame(context, self._context_metas) if self._context_metas
                           else np.zeros((len(table), 0)))
-        context_values = private_rows(context_values, numeric_columns(list(self._context_metas.values())), k, rng)
+        context_values = private_rows(context_values, numeric_columns(list(self._context_metas.values())), k, rng,
+                                      periods_of([m["kind"] for m in self._context_metas.values()]))
         self._context_transforms = [_fit_context(context_values[:, j], meta, self.params.context_categories)
                                     for j, meta in enumerate(self._context_metas.values())]
         alphas, slots = self._row_parts(encoded, rng)

@@ -24,7 +24,7 @@ from relsynth import workspace
 from relsynth.errors import ArtifactError, ModelError
 from relsynth.models import register
 from relsynth.models import encoding
-from relsynth.privacy.rare import off_grain, private_matrix, private_rows
+from relsynth.privacy.rare import off_grain, periods_of, private_matrix, private_rows
 from relsynth.schema.kinds import Kind
 
 _CLASSIFIED = frozenset({Kind.CATEGORICAL, Kind.BOOLEAN})  # targets fitted with a classifier
@@ -343,7 +343,8 @@ def private_table(encoded: np.ndarray, metas: Mapping[str, Mapping], k: int, rng
     """The table's codes as a family may keep them: values few rows share moved among their
     neighbours, structure columns (``exact``) a quarter step off their whole numbers."""
     structure = np.isin(list(metas), list(exact))
-    out = private_matrix(encoded, numeric_columns(list(metas.values())) & ~structure, k, rng, grouped)
+    out = private_matrix(encoded, numeric_columns(list(metas.values())) & ~structure, k, rng, grouped,
+                         periods_of([m["kind"] for m in metas.values()]))
     if k > 1:
         for j in np.flatnonzero(structure):
             out[:, j] = off_grain(out[:, j], rng)
@@ -435,7 +436,8 @@ class TreesModel:
         self._context_metas = analyze_frame(context, context_kinds or {}) if context is not None else {}
         # donors, split points and offsets are learned from numbers no fewer than k rows share
         encoded = np.hstack([private_rows(encode_frame(context, self._context_metas),
-                                          numeric_columns(list(self._context_metas.values())), k, rng)
+                                          numeric_columns(list(self._context_metas.values())), k, rng,
+                                          periods_of([m["kind"] for m in self._context_metas.values()]))
                              if context is not None else np.empty((len(table), 0)),
                              private_table(encode_frame(table, self._metas, what="table"), self._metas, k,
                                             rng, grouped, exact)])

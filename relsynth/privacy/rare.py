@@ -21,29 +21,54 @@ import numpy as np
 
 
 def private_codes(codes: np.ndarray, k: int, rng: np.random.Generator, *,
-                  groups: np.ndarray | None = None) -> np.ndarray:
+                  groups: np.ndarray | None = None, period: float | None = None) -> np.ndarray:
     """A copy of ``codes`` (NaN: null, kept) in which no value shared by fewer than ``k`` rows is left.
 
     ``groups``: per row, the parent row its value was copied from (a product's price on each of
-    its order lines): rarity is counted among parents, and each parent keeps one value."""
+    its order lines): rarity is counted among parents, and each parent keeps one value.
+    ``period``: timestamps (a day in microseconds): the day and the time of day of a rare value
+    are drawn apart, each among its own neighbours, so sparse rows keep their hour of day."""
     out = np.array(codes, dtype=np.float64, copy=True)
     if k <= 1:
         return out
     if groups is not None:
         _, first, inverse = np.unique(np.asarray(groups), return_index=True, return_inverse=True)
-        return private_codes(out[first], k, rng)[inverse.reshape(-1)]
+        return private_codes(out[first], k, rng, period=period)[inverse.reshape(-1)]
     present = np.flatnonzero(np.isfinite(out))
     if present.size == 0:
         return out
     order = present[np.argsort(out[present], kind="stable")]
     ordered = out[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    counts = np.diff(np.r_[starts, ordered.size])
-    rare = np.repeat(counts < k, counts)
+    rare = _rare(ordered, k)
     if not rare.any():
         return out
-    rank = np.flatnonzero(rare)
-    lonely = ordered[rank]          # the rare values alone: a spike beside them is not their neighbour
+    lonely = ordered[rare]          # the rare values alone: a spike beside them is not their neighbour
+    if period:
+        days = np.floor(lonely / period)
+        drawn = np.round(_among_neighbours(np.sort(days), k, rng))[np.argsort(np.argsort(days, kind="stable"))] \
+            * period
+        times = lonely - days * period
+        drawn += _among_neighbours(np.sort(times), k, rng)[np.argsort(np.argsort(times, kind="stable"))]
+    else:
+        drawn = _among_neighbours(lonely, k, rng)
+    real = np.isin(drawn, ordered)   # a draw landing exactly on a real value (a float coincidence)
+    drawn[real] = np.nextafter(drawn[real], np.inf)
+    out[order[rare]] = drawn
+    return out
+
+
+def _rare(ordered: np.ndarray, k: int) -> np.ndarray:
+    """Per sorted value, whether fewer than ``k`` values equal it."""
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    counts = np.diff(np.r_[starts, ordered.size])
+    return np.repeat(counts < k, counts)
+
+
+def _among_neighbours(ordered: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Per sorted value, one draw between its k nearest sorted values; values ``k`` share stay."""
+    out = ordered.copy()
+    rare = _rare(ordered, k)
+    lonely = ordered[rare]
     n, at = lonely.size, np.arange(lonely.size)
     low = np.clip(at - k // 2, 0, max(n - k, 0))     # a window of k rare rows around each
     high = np.minimum(low + k - 1, n - 1)
@@ -52,10 +77,7 @@ def private_codes(codes: np.ndarray, k: int, rng: np.random.Generator, *,
     flat = hi <= lo
     spread = np.maximum(np.abs(lo) * 0.05, 1.0)
     lo, hi = np.where(flat, lo - spread, lo), np.where(flat, hi + spread, hi)
-    drawn = lo + rng.random(rank.size) * (hi - lo)
-    real = np.isin(drawn, ordered)   # a draw landing exactly on a real value (a float coincidence)
-    drawn[real] = np.nextafter(drawn[real], np.inf)
-    out[order[rank]] = drawn
+    out[rare] = lo + rng.random(n) * (hi - lo)
     return out
 
 
@@ -67,19 +89,22 @@ def off_grain(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def private_matrix(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random.Generator,
-                   groups: list[np.ndarray | None] | None = None) -> np.ndarray:
+                   groups: list[np.ndarray | None] | None = None,
+                   periods: list[float | None] | None = None) -> np.ndarray:
     """:func:`private_codes` on each column of ``matrix`` where ``numeric`` is True (categories'
     codes are indices, not values: rare categories are folded before a model sees them);
-    ``groups[j]``: column j's parent rows, or None."""
+    ``groups[j]``: column j's parent rows, or None; ``periods[j]``: a timestamp column's day."""
     out = np.array(matrix, dtype=np.float64, copy=True)
     if k <= 1:
         return out
     for j in np.flatnonzero(numeric):
-        out[:, j] = private_codes(out[:, j], k, rng, groups=groups[j] if groups else None)
+        out[:, j] = private_codes(out[:, j], k, rng, groups=groups[j] if groups else None,
+                                  period=periods[j] if periods else None)
     return out
 
 
-def private_rows(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+def private_rows(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random.Generator,
+                 periods: list[float | None] | None = None) -> np.ndarray:
     """:func:`private_matrix` for a parent's columns repeated on each of its children's rows: a
     value is rare when fewer than ``k`` distinct parent rows hold it (ninety orders of one
     employee do not make her birth date common), and each parent keeps one value for all its rows."""
@@ -88,7 +113,15 @@ def private_rows(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random
         return out
     filled = np.where(np.isnan(out), np.inf, out)   # NaN never equals itself: compare nulls as inf
     _, first, inverse = np.unique(filled, axis=0, return_index=True, return_inverse=True)
-    return private_matrix(out[first], numeric, k, rng)[inverse.reshape(-1)]
+    return private_matrix(out[first], numeric, k, rng, periods=periods)[inverse.reshape(-1)]
 
 
-__all__ = ["private_codes", "off_grain", "private_matrix", "private_rows"]
+DAY_US = 86_400 * 1_000_000   # the period of a timestamp encoded in microseconds
+
+
+def periods_of(kinds: list[str]) -> list[float | None]:
+    """Per column kind, the period :func:`private_codes` splits it by (timestamps: a day)."""
+    return [DAY_US if kind == "datetime" else None for kind in kinds]
+
+
+__all__ = ["DAY_US", "periods_of", "private_codes", "off_grain", "private_matrix", "private_rows"]

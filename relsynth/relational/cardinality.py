@@ -17,7 +17,7 @@ from relsynth import workspace
 from relsynth.errors import ModelError
 from relsynth.models.trees import (DonorTree, TreeParams, analyze_frame, as_predictors, centers,
                                    encode_frame, numeric_columns, subsample)
-from relsynth.privacy.rare import private_matrix
+from relsynth.privacy.rare import periods_of, private_matrix
 from relsynth.schema.kinds import Kind
 
 
@@ -45,7 +45,8 @@ class CardinalityModel:
             parent, counts = parent.iloc[keep], counts[keep]
         self._metas = analyze_frame(parent, parent_kinds)
         encoded = private_matrix(encode_frame(parent, self._metas, what="parent"),  # no value few parents share
-                                 numeric_columns(list(self._metas.values())), k, rng)
+                                 numeric_columns(list(self._metas.values())), k, rng,
+                                 periods=periods_of([m["kind"] for m in self._metas.values()]))
         self._offsets = centers(encoded)
         self._tree = DonorTree.fit(as_predictors(encoded, self._offsets), counts.astype(np.float64),
                                    classifier=False, jitter=False, params=self.params, rng=rng)

@@ -170,6 +170,20 @@ def test_private_codes_keep_common_values_and_move_rare_ones_off_every_real_valu
     assert np.corrcoef(moved, codes[50:110])[0, 1] > 0.99
 
 
+def test_sparse_timestamps_keep_their_hour_of_day():
+    """A flight every few days at 08:xx or 17:xx: the day and the time of day move apart, each
+    among its own neighbours, so the peak hours survive and no timestamp is kept."""
+    from relsynth.privacy.rare import DAY_US
+
+    rng = np.random.default_rng(4)
+    days = np.sort(rng.choice(2000, 300, replace=False))
+    codes = days * DAY_US + rng.choice([8, 17], 300) * 3600e6 + rng.integers(0, 3600, 300) * 1e6
+    out = private_codes(codes, K, rng, period=DAY_US)
+    hour = (out % DAY_US) // 3600e6
+    assert np.isin(hour, [8, 17]).mean() > 0.95
+    assert not np.isin(out, codes).any()
+
+
 def test_inspect_model_prints_what_it_holds_and_the_scan(people, tmp_path):
     model = _train(people, tmp_path / "model")
     shown = relsynth("inspect-model", str(model), "--source", str(people))
