@@ -6,7 +6,7 @@ number of every JSON file (the schema and the plan aside: they are the database'
 its rows), every number of every float array (families store values as float codes; integer and
 boolean arrays are tree pointers, counts and indices; the numbers of a generated column's format are
 lengths and shares of its shapes; a tree's split points lie strictly between two neighbouring
-training values, never on one), and every digest array. Against them, per
+training values, never on one, and its smoothing widths are distances), and every digest array. Against them, per
 non-key column of the source:
 
 * **values**: each real value fewer than ``k`` rows share: text (case-folded) against the strings,
@@ -50,7 +50,9 @@ _NUMBERS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kin
 _STRUCTURE = frozenset({"schema", "plan"})   # manifest sections that describe the database, not its rows
 _ZERO_KEY = "0" * 16
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")   # a JSON key spelled like this is a field, not a value
-_SPLITS = ".threshold"  # a tree's split points: strictly between two neighbouring training values, never one
+# a tree's split points (strictly between two neighbouring training values, never one) and its
+# smoothing widths (half the gaps between them): distances, not values
+_SPLITS = (".threshold", ".down", ".up")
 _FORMATS = "formats"   # generated columns' formats: their numbers are lengths and shares, their strings are scanned
 
 
