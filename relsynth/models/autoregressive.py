@@ -325,6 +325,15 @@ class _TextField:
 _FIELD_TYPES = {"category": _CategoryField, "number": _NumberField, "text": _TextField}
 
 
+def _context_values(values: pd.Series, kind: Kind) -> pd.Series:
+    """What a context field learns its bins from: each distinct number once (whose value it is
+    cannot be told from the children's rows, so each counts as one person's, see
+    :func:`relsynth.privacy.rare.private_rows`); categories as they are, their rare ones folded."""
+    if kind in _CATEGORY_KINDS:
+        return values
+    return pd.Series(pd.unique(values.dropna()), dtype=values.dtype)
+
+
 def _one_per_group(values: pd.Series, groups: np.ndarray | None) -> pd.Series:
     """A column repeated from parent rows, one value per parent (its rarity counts among parents)."""
     if groups is None:
@@ -786,8 +795,8 @@ class AutoregressiveModel:
         context_kinds = context_kinds or {}
         self._context_columns = [str(c) for c in (context.columns if context is not None else [])
                                  if c in context_kinds and Kind(context_kinds[c]).modeled]
-        parents = context[self._context_columns].drop_duplicates() if context is not None else None  # rarity among parents, not children
-        context_fields = [_fit_field(str(c), parents[c], Kind(context_kinds[c]), self.params, k=k, rng=rng)
+        context_fields = [_fit_field(str(c), _context_values(context[c], Kind(context_kinds[c])),
+                                     Kind(context_kinds[c]), self.params, k=k, rng=rng)
                           for c in self._context_columns]
         for f in context_fields:
             f.nullable = True  # a row may have no parent

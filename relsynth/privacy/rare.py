@@ -105,15 +105,19 @@ def private_matrix(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.rand
 
 def private_rows(matrix: np.ndarray, numeric: np.ndarray, k: int, rng: np.random.Generator,
                  periods: list[float | None] | None = None) -> np.ndarray:
-    """:func:`private_matrix` for a parent's columns repeated on each of its children's rows: a
-    value is rare when fewer than ``k`` distinct parent rows hold it (ninety orders of one
-    employee do not make her birth date common), and each parent keeps one value for all its rows."""
+    """:func:`private_matrix` for context columns: a parent's (and its ancestors') values repeated
+    on each child row. Whose value it is cannot be told from the rows (ninety orders of one
+    employee, the five orders of one customer on each of their lines), so every distinct value
+    counts as one person's: each moves among its ``k`` neighbours, the same for every row that
+    repeats it. A context column only conditions the model, so its spikes need not stay exact."""
     out = np.array(matrix, dtype=np.float64, copy=True)
-    if k <= 1 or not out.size or not np.any(numeric):
+    if k <= 1 or not out.size:
         return out
-    filled = np.where(np.isnan(out), np.inf, out)   # NaN never equals itself: compare nulls as inf
-    _, first, inverse = np.unique(filled, axis=0, return_index=True, return_inverse=True)
-    return private_matrix(out[first], numeric, k, rng, periods=periods)[inverse.reshape(-1)]
+    for j in np.flatnonzero(numeric):
+        present = ~np.isnan(out[:, j])
+        values, inverse = np.unique(out[present, j], return_inverse=True)
+        out[present, j] = private_codes(values, k, rng, period=periods[j] if periods else None)[inverse.reshape(-1)]
+    return out
 
 
 DAY_US = 86_400 * 1_000_000   # the period of a timestamp encoded in microseconds

@@ -88,6 +88,15 @@ def test_a_trees_model_holds_no_rare_real_value(people, tmp_path):
     assert audit.clean, audit.leaks
 
 
+def test_a_grandparents_values_on_every_line_are_not_kept(tmp_path):
+    """The shop's order lines see each order's customer: one customer's sign-up time on all the
+    lines of all her orders must not count as shared by many (it did, and stayed exact)."""
+    shop = Path(__file__).resolve().parents[2] / "fixtures" / "shop.sqlite"
+    model = _train(shop, tmp_path / "model")
+    audit = audit_model(model, sa.create_engine(f"sqlite:///{shop}"), k=K)
+    assert audit.clean, audit.leaks
+
+
 def test_the_scan_finds_the_values_an_unprotected_model_holds(people, tmp_path):
     model = _train(people, tmp_path / "model", k=1)
     audit = audit_model(model, sa.create_engine(f"sqlite:///{people}"), k=K)
