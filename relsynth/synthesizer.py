@@ -6,9 +6,8 @@ train` writes it, `relsynth generate` reads it back without the source database.
 
 from __future__ import annotations
 
-import warnings
-
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 

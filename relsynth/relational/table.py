@@ -639,17 +639,13 @@ class TableSynth:
         excluded = self.exclusions.get(name)
         if excluded is None or not len(excluded) or self.digest_key is None:
             return values
-
-        def is_real(part: np.ndarray) -> np.ndarray:
-            return self._matches_real(name, part)
-
-        real = is_real(values)
+        real = self._matches_real(name, values)
         for _ in range(keys.REDRAW_ROUNDS):
             bad = (real | keys.duplicated_rows(pd.DataFrame({"v": values}), ["v"])) if unique else real
             if not bad.any():
                 return values
             values[bad] = generate({**fmt, "null_share": 0.0}, int(bad.sum()), rng, unique=unique).to_numpy()
-            real[bad] = is_real(values[bad])  # only the redrawn rows are hashed again
+            real[bad] = self._matches_real(name, values[bad])  # only the redrawn rows are hashed again
         values[bad] = None if self.table.column(name).nullable else keys.suffix_strings(
             pd.Series(values, dtype=object), bad)[bad]
         return values
