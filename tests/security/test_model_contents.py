@@ -127,6 +127,16 @@ def test_generate_checks_real_values_only_with_the_training_salt(people, tmp_pat
 
 
 @pytest.mark.parametrize("family", ["gan", "autoregressive"])
+def test_a_neural_model_directory_holds_no_rare_real_value(people, tmp_path, family):
+    """The whole pipeline with a neural family for every table (a few minutes on two cores)."""
+    pytest.importorskip("torch")
+    model = _train(people, tmp_path / "model", family=family)
+    audit = audit_model(model, sa.create_engine(f"sqlite:///{people}"), k=K)
+    assert audit.checked > 1000
+    assert audit.clean, audit.leaks
+
+
+@pytest.mark.parametrize("family", ["gan", "autoregressive"])
 def test_neural_families_store_no_rare_real_number(people, family):
     """The families' own stores (quantile cuts, modes, offsets) from the same planted columns."""
     pytest.importorskip("torch")
