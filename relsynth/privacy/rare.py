@@ -3,12 +3,12 @@
 A model family stores numbers it learned (tree leaves' donors, quantile cuts, a median offset).
 Before it learns, :func:`private_codes` replaces each encoded value that fewer than ``k`` rows
 share (one person's salary, birth date, order timestamp) by a draw from the interval spanned by
-the ``k`` rare values nearest it in sorted order (so it hides among ``k`` people, and a list price
-many rows share beside it does not stretch its interval). The draw is continuous, so it lies between the grain
-of the column (whole days, cents) and equals no real value: decoding rounds it back to the grain,
-while the stored number is nobody's. Values that ``k`` or more rows share (a list price, a common
-quantity) are not personal and stay exact, so spikes and categories of numbers survive; a value's
-rank barely moves, so correlations do too.
+the ``k`` rare values nearest it in sorted order: it hides among ``k`` people, and a list price
+many rows share beside it does not stretch its interval. The draw is continuous, so it lies
+between the grain of the column (whole days, cents) and equals no real value: decoding rounds it
+back to the grain, while the stored number is nobody's. Values that ``k`` or more rows share (a
+list price, a common quantity) are not personal and stay exact, so spikes and categories of
+numbers survive; a value's rank barely moves, so correlations do too.
 
 Encoded codes only (:mod:`relsynth.models.encoding`): days for dates, microseconds for
 datetimes, the number itself otherwise. This module imports nothing from relsynth, so every
