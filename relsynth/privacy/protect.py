@@ -32,7 +32,7 @@ from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
 
 DEFAULT_K = 5
-MIN_ROWS = 2       # a table of one row has no combination that k rows share: its values were drawn anew
+MIN_ROWS = 100     # in a smaller table nearly every combination is rare: its small columns are drawn anew instead
 NUMBERS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})
 NEAR = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE})
 MAX_NEAR = 4       # 3**4 neighbouring cells looked up per generated row; further numbers compare exactly

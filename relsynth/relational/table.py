@@ -179,7 +179,7 @@ class TableSynth:
             synth.quasi = protect.quasi_identifiers(synth.learned)
             for name, columns in synth._combinations():
                 synth.exclusions[name] = protect.rare_combinations(frame, columns, k=protect_k, key=synth.digest_key)
-            if synth.quasi:  # one birth date alone is near a lone real one too
+            if len(synth.quasi) >= 2:
                 synth.near = protect.tolerances(synth.quasi, synth.column_metas, days=qi_days, share=qi_share)
                 synth.exclusions[_NEAR] = protect.rare_neighbourhoods(frame, synth.quasi, synth.column_metas,
                                                                        synth.near, k=protect_k, key=synth.digest_key)
@@ -745,11 +745,10 @@ class TableSynth:
 
     def _combinations(self) -> list[tuple[str, list[str]]]:
         """The column sets whose rare real combinations a generated row must not repeat: the
-        quasi-identifiers together (one alone too: a birth date only one customer has), and the
-        whole modeled row (three columns or more: one or two values are the categories' and
-        extremes' business)."""
+        quasi-identifiers together (two or more), and the whole modeled row (three columns or more:
+        one or two values are the categories' and extremes' business)."""
         out = []
-        if self.quasi:
+        if len(self.quasi) >= 2:
             out.append(("__protect__.quasi", self.quasi))
         if len(self.learned) >= 3:
             out.append(("__protect__.row", list(self.learned)))

@@ -23,7 +23,7 @@
 - ``quasi_near``: how many synthetic rows lie within the privacy tolerances (``qi_days``,
   ``qi_share``; categories equal) of a real row that fewer than ``k`` real rows are near, on the
   quasi-identifiers (birth date, zip code, gender...): 0 on a relsynth clone of a table of at
-  least ``protect.MIN_ROWS`` rows (None: no quasi-identifier, or no tolerance).
+  least ``protect.MIN_ROWS`` rows (None: fewer than two quasi-identifiers, or no tolerance).
 
 Caveat: a synthesizer trained on *every* real row (``relsynth clone``) saw the holdout too, so its
 ``dcr_share`` is ~0.5 whatever it memorized; the medians still show a copy.
@@ -106,7 +106,7 @@ def quasi_near(real: pd.DataFrame, synth: pd.DataFrame, kinds: dict[str, Kind], 
     """``quasi_near`` (see above); ``real`` and ``synth`` as read from the databases, ``kinds``
     the table's column kinds."""
     quasi = [c for c in protect.quasi_identifiers(kinds) if c in real.columns and c in synth.columns]
-    if not quasi or settings.k <= 1 or real.empty:
+    if len(quasi) < 2 or settings.k <= 1 or real.empty:
         return None
     metas = {c: encoding.analyze(real[c], kinds[c]) for c in quasi}
     widths = protect.tolerances(quasi, metas, days=settings.qi_days, share=settings.qi_share)
