@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace as with_fields
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from relsynth.privacy.scrub import Names
 from relsynth.progress import Reporter
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
+from relsynth.relational.rows import RowCounts, RowLedger
 from relsynth.synthesizer import Synthesizer
 from relsynth.urls import resolve_url, shown, source_engine, target_url
 from relsynth.write import verify_database, write_database
@@ -31,6 +33,8 @@ class CloneResult:
     rows: dict[str, int]        # rows written per table
     source_rows: dict[str, int]  # rows per table in the source
     checks: tuple[Check, ...]   # constraint checks run in the target
+    expected: dict[str, int] = field(default_factory=dict)   # rows asked of each table (scale, --rows)
+    dropped: dict[str, str] = field(default_factory=dict)    # per table, the rows dropped and why
 
     @property
     def passed(self) -> bool:
@@ -64,13 +68,20 @@ def train(source: str | sa.URL, *, config: Config | str | Path | None = None, sc
 
 def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
              replace: bool = False, source: str | sa.URL | None = None,
-             reporter: Reporter | None = None, conditions: Conditions | None = None) -> CloneResult:
+             reporter: Reporter | None = None, conditions: Conditions | None = None,
+             rows: Mapping[str, int] | None = None, allow_shrink: bool = False) -> CloneResult:
     """Sample from a fitted synthesizer and write the result into ``target`` (all or nothing);
-    every row meets ``conditions`` (and those of the synthesizer's config)."""
+    every row meets ``conditions`` (and those of the synthesizer's config). ``rows`` sets the
+    count of some tables. A table that comes out empty or more than 2% short of its count is a
+    :class:`~relsynth.relational.rows.ShrinkError` before anything is written, unless ``allow_shrink``."""
     reporter = reporter or Reporter()
     url = target_url(_url(target), source=_url(source) if source is not None else None)
-    frames = synth.sample(scale=scale, seed=seed, reporter=reporter, conditions=conditions_of(synth.config, conditions))
-    return _write(synth.schema, synth.plan, frames, url, replace=replace, reporter=reporter)
+    ledger = RowLedger(RowCounts())
+    frames = synth.sample(scale=scale, seed=seed, reporter=reporter, rows=rows, ledger=ledger,
+                          conditions=conditions_of(synth.config, conditions))
+    ledger.check({t: len(f) for t, f in frames.items()}, allow_shrink=allow_shrink)
+    result = _write(synth.schema, synth.plan, frames, url, replace=replace, reporter=reporter)
+    return with_fields(result, expected=dict(ledger.expected), dropped={t: ledger.causes(t) for t in ledger.dropped})
 
 
 def _write(schema: Schema, plan: Plan, frames: dict[str, pd.DataFrame], url: sa.URL, *, replace: bool,
@@ -93,7 +104,8 @@ def _write(schema: Schema, plan: Plan, frames: dict[str, pd.DataFrame], url: sa.
 
 def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
           config: Config | str | Path | None = None, schema: str | None = None, replace: bool = False,
-          reporter: Reporter | None = None, conditions: Conditions | None = None) -> CloneResult:
+          reporter: Reporter | None = None, conditions: Conditions | None = None,
+          rows: Mapping[str, int] | None = None, allow_shrink: bool = False) -> CloneResult:
     """A synthetic copy of ``source`` written into ``target``: same schema, fresh rows, every row
     meeting ``conditions`` (keep, seed, rebalance; see :mod:`relsynth.conditions`).
 
@@ -104,7 +116,7 @@ def clone(source: str | sa.URL, target: str | sa.URL, *, scale: float = 1.0, see
     target_url(_url(target), source=source_url, source_schema=config.schema_name)
     synth = train(source_url, config=config, seed=seed, reporter=reporter, conditions=conditions)
     return generate(synth, target, scale=scale, seed=seed, replace=replace, reporter=reporter,
-                    conditions=conditions)
+                    conditions=conditions, rows=rows, allow_shrink=allow_shrink)
 
 
 def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | Path | None = None,

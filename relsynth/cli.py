@@ -36,6 +36,19 @@ def _conditions(retain, where, rebalance, seed_rows):
                             seed_files=seed_rows or ())
 
 
+def _rows(items: Optional[list[str]]) -> dict[str, int]:
+    """``--rows departments=9`` (repeatable) as a dict."""
+    from relsynth.errors import RelsynthError
+
+    out = {}
+    for item in items or []:
+        table, sep, count = item.partition("=")
+        if not sep or not table.strip() or not count.strip().isdigit():
+            raise RelsynthError(f"--rows {item!r} is not TABLE=COUNT", hint="e.g. --rows departments=9")
+        out[table.strip()] = int(count)
+    return out
+
+
 def _version(value: bool) -> None:
     if value:
         from relsynth import __version__
@@ -58,8 +71,12 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     warnings.showwarning = one_line
 
 
-SCALE = typer.Option(1.0, "--scale", help="Row count multiplier: 0.1 shrinks, 3 grows (children per parent kept).")
+SCALE = typer.Option(1.0, "--scale", help="Row count multiplier: 0.1 shrinks, 3 grows (children per parent and lookup tables kept).")
 SEED = typer.Option(0, "--seed", help="Same seed, same database.")
+ROWS = typer.Option(None, "--rows", help="Rows of one table, over --scale: 'departments=9' (repeatable).",
+                    metavar="TABLE=COUNT")
+ALLOW_SHRINK = typer.Option(False, "--allow-shrink", help="Write the result even when a table comes out empty or "
+                                                          "more than 2% short of its row count.")
 CONFIG = typer.Option(None, "--config", "-c", help="YAML config from `relsynth inspect -o` (exclusions, "
                                                    "extra foreign keys, column kinds).", exists=True, dir_okay=False)
 REPLACE = typer.Option(False, "--replace", help="Drop the target's existing tables of this schema first.")
@@ -88,6 +105,7 @@ def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
           scale: float = SCALE, seed: int = SEED, config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA,
           replace: bool = REPLACE, strict: bool = STRICT, model: Optional[list[str]] = MODEL, retain: Optional[list[str]] = RETAIN, where: Optional[list[str]] = WHERE,
           rebalance: Optional[list[str]] = REBALANCE, seed_rows: Optional[list[str]] = SEED_ROWS,
+          rows: Optional[list[str]] = ROWS, allow_shrink: bool = ALLOW_SHRINK,
           quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Learn SOURCE and write a synthetic copy of it into TARGET."""
     from relsynth import api
@@ -95,7 +113,8 @@ def clone(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Source data
     with _reporter(quiet) as reporter, _errors(debug):
         conditions = _conditions(retain, where, rebalance, seed_rows)
         result = api.clone(source, target, scale=scale, seed=seed, config=_config(config, model, strict), schema=schema,
-                           replace=replace, reporter=reporter, conditions=conditions)
+                           replace=replace, reporter=reporter, conditions=conditions, rows=_rows(rows),
+                           allow_shrink=allow_shrink)
     _summary(result)
 
 
@@ -130,7 +149,8 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
              target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
              scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE,
              where: Optional[list[str]] = WHERE, rebalance: Optional[list[str]] = REBALANCE,
-             seed_rows: Optional[list[str]] = SEED_ROWS, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+             seed_rows: Optional[list[str]] = SEED_ROWS, rows: Optional[list[str]] = ROWS,
+             allow_shrink: bool = ALLOW_SHRINK, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Write a synthetic database into TARGET from a trained model."""
     from relsynth import api
     from relsynth.synthesizer import Synthesizer
@@ -138,7 +158,7 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
     with _reporter(quiet) as reporter, _errors(debug):
         conditions = _conditions(None, where, rebalance, seed_rows)
         result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
-                              reporter=reporter, conditions=conditions)
+                              reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink)
     _summary(result)
 
 
@@ -387,9 +407,17 @@ def _summary(result, what: str = "synthetic") -> None:
     grid = Table(show_edge=False)
     grid.add_column("table")
     grid.add_column("source rows", justify="right")
+    asked = {t: n for t, n in result.expected.items() if n != result.source_rows.get(t)}
+    if asked:  # --scale or --rows
+        grid.add_column("rows asked", justify="right")
     grid.add_column(f"{what} rows", justify="right")
+    if result.dropped:
+        grid.add_column("rows dropped")
     for name, rows in result.rows.items():
-        grid.add_row(name, f"{result.source_rows.get(name, 0):,}", f"{rows:,}")
+        cells = [name, f"{result.source_rows.get(name, 0):,}"]
+        cells += [f"{result.expected.get(name, 0):,}"] if asked else []
+        cells += [f"{rows:,}"] + ([result.dropped.get(name, "")] if result.dropped else [])
+        grid.add_row(*cells)
     console.print(grid)
     failed = [c for c in result.checks if not c.passed]
     console.print(f"constraint checks in the target: {len(result.checks) - len(failed)} passed, {len(failed)} failed")

@@ -10,6 +10,7 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from relsynth.privacy.pseudonyms import Pseudonyms, random_salt, salt_from_env
 from relsynth.privacy.scrub import Names, scrub
 from relsynth.progress import Reporter
 from relsynth.relational import conditioned, keys, latents, references
+from relsynth.relational.rows import RowCounts, RowLedger
 from relsynth.relational.table import Ancestor, TableSynth, ancestry
 from relsynth.schema.kinds import Kind
 from relsynth.schema.integrity import check_structure
@@ -194,9 +196,14 @@ class Synthesizer:
     # ------------------------------------------------------------------ sample
 
     def sample(self, *, scale: float = 1.0, seed: int | None = 0, reporter: Reporter | None = None,
-               conditions: Conditions | None = None) -> dict[str, pd.DataFrame]:
+               conditions: Conditions | None = None, rows: Mapping[str, int] | None = None,
+               ledger: RowLedger | None = None) -> dict[str, pd.DataFrame]:
         """Synthetic tables, every key fresh and every foreign key pointing at a generated row;
-        ``conditions`` say what the rows must meet (:mod:`relsynth.conditions`)."""
+        ``conditions`` say what the rows must meet (:mod:`relsynth.conditions`). ``scale`` and
+        ``rows`` (per table) set the counts, lookup tables kept whole (:mod:`relsynth.relational.rows`).
+
+        Rows dropped (near a rare real row, or breaking a constraint) are counted in ``ledger``;
+        without one, each table's drops are a warning."""
         self._require_fitted()
         if conditions:
             conditions.validate(self.schema)
@@ -204,22 +211,35 @@ class Synthesizer:
             if unkept:
                 raise ConditionError(f"retain: {', '.join(unkept)} was not retained when the model was trained",
                                      hint="pass the same --retain to train (or clone)")
-        if not scale > 0:
-            raise RelsynthError(f"scale must be positive, not {scale}", hint="e.g. --scale 0.1 or --scale 3")
+        counts = RowCounts.asked(self.schema, scale=scale, rows=rows)
+        own_ledger = ledger is None
+        ledger = RowLedger(counts) if ledger is None else ledger
         reporter = reporter or Reporter()
         rng = np.random.default_rng(seed)
         frames: dict[str, pd.DataFrame] = {}
         summaries: dict[str, pd.DataFrame] = {}  # children summaries of generated rows: never written
         with reporter.task("generating tables", total=len(self.plan.steps)) as advance:
             for step in self.plan.steps:
-                frames[step.table], summary = self.tables[step.table].sample(scale=scale, frames=frames,
+                table = self.schema[step.table]
+                parent = self.schema[step.context.parent] if step.context is not None else None
+                if parent is None:
+                    want = ledger.expected[table.name] = counts.count(table)
+                else:
+                    ledger.expected[table.name] = counts.count(table, parent, ledger.expected[parent.name])
+                    want = counts.count(table, parent, len(frames[parent.name]))
+                if _forced(table.name, conditions) or (parent is not None and parent.name in ledger.exempt):
+                    ledger.exempt.add(table.name)  # kept or seeded rows set the count, not the source
+                frames[step.table], summary = self.tables[step.table].sample(rows=want, frames=frames,
                                                                              summaries=summaries, rng=rng,
-                                                                             conditions=conditions)
+                                                                             conditions=conditions, ledger=ledger)
                 if summary.shape[1]:
                     summaries[step.table] = summary
                 advance(1)
         for table in dict.fromkeys(table for table, _fk in self.plan.deferred):  # once per table
             frames[table] = self.tables[table].fill_deferred(frames[table], frames, rng)
+        if own_ledger:
+            for table in ledger.dropped:
+                warnings.warn(f"{table}: rows dropped: {ledger.causes(table)}", stacklevel=2)
         return frames
 
     # ------------------------------------------------------------------ persistence
@@ -295,3 +315,8 @@ class Synthesizer:
 
 def _referenced(schema: Schema, name: str) -> set[str]:
     return {c for t in schema for fk in t.foreign_keys if fk.parent == name for c in fk.parent_columns}
+
+
+def _forced(table: str, conditions: Conditions | None) -> bool:
+    """Whether kept or seeded rows set ``table``'s count."""
+    return bool(conditions) and (table in conditions.retain or table in conditions.seeds)

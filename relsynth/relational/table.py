@@ -35,12 +35,15 @@ from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_
 from relsynth.models import encoding
 from relsynth.relational import checks, conditioned, keys, latents, references, rules
 from relsynth.relational.cardinality import CardinalityModel
+from relsynth.relational.rows import RowCounts, RowLedger, calibrated
 from relsynth.schema.detect import holds_binary
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
+REDRAW_LIMIT = 60    # rounds of drawing offending rows again, at most ...
+STALL_ROUNDS = 3     # ... stopped when this many rounds fixed none
 OVERSAMPLE_ROWS = 2_000_000   # candidate rows drawn at most in one round of a range's redraws
 MOVE_AFTER = 3                # rounds with a row's own parent before other parents are tried
 PROBES = 16                   # children drawn per parent to see how often they meet a condition
@@ -308,13 +311,16 @@ class TableSynth:
 
     # ------------------------------------------------------------------ sample
 
-    def sample(self, *, scale: float, frames: Mapping[str, pd.DataFrame], summaries: Mapping[str, pd.DataFrame],
-               rng: np.random.Generator, conditions: Conditions | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Rows for this table, and their children summaries (never written).
+    def sample(self, *, rows: int, frames: Mapping[str, pd.DataFrame], summaries: Mapping[str, pd.DataFrame],
+               rng: np.random.Generator, conditions: Conditions | None = None,
+               ledger: RowLedger | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """About ``rows`` rows for this table, and their children summaries (never written).
 
         ``frames`` holds the generated tables sampled before it, ``summaries`` their summaries;
-        ``conditions`` what the user asks of the rows (:mod:`relsynth.conditions`).
+        ``conditions`` what the user asks of the rows (:mod:`relsynth.conditions`); ``ledger``
+        counts the rows dropped, per cause.
         """
+        ledger = ledger if ledger is not None else RowLedger(RowCounts())
         table, step = self.table, self.step
         out: dict[str, Any] = {}
         context = None
@@ -328,8 +334,12 @@ class TableSynth:
                 counts = latents.counts_of(parent_summaries[self.count_from])
             else:
                 counts = self.cardinality.sample(parent_context, rng=rng)
-            if fk.columns in table.unique_sets():
+            one_to_one = fk.columns in table.unique_sets()
+            if one_to_one:
                 counts = np.minimum(counts, 1)  # one child at most per parent (one-to-one)
+            with_parent = int(round(rows / (1 + self.orphan_ratio)))
+            if forced is None:  # the table's size is not left to the sum of random counts
+                counts = calibrated(counts, with_parent, rng, cap=1 if one_to_one else None)
             if self.filled:
                 parent_context = latents.fill_missing(parent_context, self.filled, counts, rng)
             if forced is None and conditions and self.model is not None and self.context_kinds:
@@ -337,8 +347,7 @@ class TableSynth:
             if forced is None:
                 _check_room(table, float(np.sum(counts, dtype=np.float64)))
                 positions = np.repeat(np.arange(len(parent)), counts)
-                orphans = int(rng.binomial(len(positions), min(self.orphan_ratio / (1 + self.orphan_ratio), 1.0))) \
-                    if self.orphan_ratio > 0 else 0
+                orphans = max(rows - with_parent, 0)
                 positions = np.concatenate([positions, np.full(orphans, -1, dtype=np.int64)])
             else:
                 positions = self._forced_positions(fk, parent, counts, forced, conditions, rng)
@@ -346,7 +355,7 @@ class TableSynth:
             if self.context_kinds:
                 context = parent_context.reindex(positions).reset_index(drop=True)
         else:
-            n = forced if forced is not None else int(round(table.row_count * scale))
+            n = forced if forced is not None else rows
             _check_room(table, n)
         request = conditioned.request(table, conditions, modeled=self.modeled, metas=self.column_metas,
                                       retained=self.retained, count=n, rng=rng) if conditions else None
@@ -392,8 +401,7 @@ class TableSynth:
             again = self._given_parents(chosen, frames, context, asked, request, rng)
             frame = frame.assign(**{c: again[c].to_numpy() for c in again.columns})
         if orphaned.any():
-            warnings.warn(f"{table.name}: {int(orphaned.sum())} rows dropped: a required parent table is empty",
-                          stacklevel=2)
+            ledger.drop(table.name, "whose required parent table is empty", int(orphaned.sum()))
             frame = frame[~orphaned].reset_index(drop=True)
             context = context[~orphaned].reset_index(drop=True) if context is not None else None
             n = len(frame)
@@ -410,9 +418,9 @@ class TableSynth:
             context = context.iloc[order].reset_index(drop=True) if context is not None else None
         frame = self._fill_keys(frame, rng)
         frame = _apply_given(frame)
-        frame = self._enforce_constraints(frame, context, frames, weights, rng, request)
+        frame = self._enforce_constraints(frame, context, frames, weights, rng, request, ledger)
         frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
-        frame = self.settle_uniques(frame, frames, rng)
+        frame = self.settle_uniques(frame, frames, rng, ledger)
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
         return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)
@@ -665,28 +673,31 @@ class TableSynth:
 
     def _enforce_constraints(self, frame: pd.DataFrame, context: pd.DataFrame | None,
                              frames: Mapping[str, pd.DataFrame], weights: Mapping[str, np.ndarray],
-                             rng: np.random.Generator, request: conditioned.Request | None = None) -> pd.DataFrame:
+                             rng: np.random.Generator, request: conditioned.Request | None,
+                             ledger: RowLedger) -> pd.DataFrame:
         """Unique sets and check constraints, together: fixing one must not break the other.
 
-        Offending rows are drawn again a few rounds (values with the same parent, other parents
-        anew); a clash left over gets fresh values in a free column of its unique set; a row that
-        still breaks a constraint is dropped, with a warning.
+        Offending rows are drawn again (values with the same parent, other parents anew) for as
+        long as each few rounds fix some of them: most rows near a rare real one move away in a
+        round or two, a few need twenty. A clash left over gets fresh values in a free column of
+        its unique set; a row that still breaks a constraint is dropped, and counted.
         """
-        for _ in range(CHECK_ROUNDS):
+        history: list[int] = []
+        for _ in range(REDRAW_LIMIT):
             bad = self._clashes(frame) | self._violations(frame) | self._too_close(frame)
-            if not bad.any():
+            history.append(int(bad.sum()))
+            stalled = len(history) > STALL_ROUNDS and history[-1] >= history[-1 - STALL_ROUNDS]
+            if not bad.any() or stalled:
                 break
             self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
         keep = self._repair_clashes(frame, rng)
         keep &= ~self._violations(frame)
         close = self._too_close(frame) & keep
         if close.any():  # never written: a row that points at a real person
-            warnings.warn(f"{self.table.name}: {int(close.sum())} rows dropped: they kept matching, or lying near, "
-                          f"a combination of values fewer than {self.protect_k} real rows share", stacklevel=2)
+            ledger.drop(self.table.name, f"near a real row fewer than {self.protect_k} share",
+                        int(close.sum()))
             keep &= ~close
-        if not keep.all() and (~keep).sum() > close.sum():
-            warnings.warn(f"{self.table.name}: {int((~keep).sum() - close.sum())} rows dropped to keep its unique "
-                          "and check constraints", stacklevel=2)
+        ledger.drop(self.table.name, "breaking a unique or check constraint", int((~keep).sum() - close.sum()))
         if not keep.all():
             frame = frame[keep].reset_index(drop=True)
         return frame
@@ -725,21 +736,21 @@ class TableSynth:
         return keys.fresh_values(frame[column], clash, spec, rng)
 
     def settle_uniques(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
-                       rng: np.random.Generator) -> pd.DataFrame:
+                       rng: np.random.Generator, ledger: RowLedger) -> pd.DataFrame:
         """Every primary key and unique set checked again after the last repair (the learned
         date orders move values after the constraints were met): repaired, the orders kept,
-        and any row still repeating a key dropped with a warning, never left for the target."""
+        and any row still repeating a key dropped and counted, never left for the target."""
         for _ in range(CHECK_ROUNDS):
             if not self._clashes(frame).any():
                 return frame
             keep = self._repair_clashes(frame, rng)
             if not keep.all():
+                ledger.drop(self.table.name, "repeating a key", int((~keep).sum()))
                 frame = frame[keep].reset_index(drop=True)
             frame = self._keep_rules(frame, frames, rng)
         clash = self._clashes(frame)
         if clash.any():
-            warnings.warn(f"{self.table.name}: {int(clash.sum())} rows dropped: they repeated a primary key "
-                          "or unique set", stacklevel=2)
+            ledger.drop(self.table.name, "repeating a key", int(clash.sum()))
             frame = frame[~clash].reset_index(drop=True)
         return frame
 

@@ -52,8 +52,10 @@ def read(url: str, table: str) -> pd.DataFrame:
         return pd.DataFrame(conn.execute(sa.select(t)).fetchall(), columns=[c.name for c in t.columns])
 
 
-def assert_clone_holds(source_url: str, target_url: str, name: str, *, scale: float = 1.0) -> None:
-    """Integrity and privacy, asked of the target database itself."""
+def assert_clone_holds(source_url: str, target_url: str, name: str, *, asked: dict[str, int] | None = None) -> None:
+    """Integrity and privacy, asked of the target database itself; every table holds the rows
+    asked of it (``asked``: the clone's counts at another scale, else the source's), 2% at most
+    short."""
     with engine_for(source_url) as src, engine_for(target_url) as dst, src.connect() as sconn, dst.connect() as tconn:
         smd, tmd = sa.MetaData(), sa.MetaData()
         smd.reflect(sconn)
@@ -64,12 +66,8 @@ def assert_clone_holds(source_url: str, target_url: str, name: str, *, scale: fl
         for table in tmd.tables.values():
             real_rows = sconn.execute(sa.select(sa.func.count()).select_from(smd.tables[table.name])).scalar_one()
             rows = tconn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            if not table.foreign_keys:  # a root table is scaled exactly
-                assert rows == round(real_rows * scale), table.name
-            elif real_rows * scale >= 100:  # children follow their parents' counts, which vary from
-                # draw to draw below a small table (60 products under 12 categories): a gross check;
-                # test_scale_... and the report's cardinality score check the shape closely
-                assert 1 / 3 < rows / (real_rows * scale) < 3, (table.name, rows, real_rows)
+            want = (asked or {}).get(table.name, real_rows)
+            assert 0.98 * want <= rows <= want, (table.name, rows, want)
             for col in table.columns:
                 if not col.nullable:
                     nulls = tconn.execute(sa.select(sa.func.count()).where(col.is_(None))).scalar_one()
@@ -134,8 +132,9 @@ def test_a_postgres_source_clones_into_sqlite(tmp_path):
 @pytest.mark.parametrize("scale", [0.1, 3.0])
 def test_scale_shrinks_and_grows_keeping_children_per_parent(scale, tmp_path):
     target = tmp_path / "scaled.sqlite"
-    relsynth.clone(sqlite_source("shop"), str(target), scale=scale, seed=5)
-    assert_clone_holds(f"sqlite:///{sqlite_source('shop')}", f"sqlite:///{target}", "shop", scale=scale)
+    result = relsynth.clone(sqlite_source("shop"), str(target), scale=scale, seed=5)
+    assert result.expected["customers"] == round(300 * scale)
+    assert_clone_holds(f"sqlite:///{sqlite_source('shop')}", f"sqlite:///{target}", "shop", asked=result.expected)
     real = read(f"sqlite:///{sqlite_source('shop')}", "orders").groupby("customer_id").size()
     fake = read(f"sqlite:///{target}", "orders").groupby("customer_id").size()
     assert len(read(f"sqlite:///{target}", "customers")) == round(300 * scale)
