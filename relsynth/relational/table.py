@@ -42,7 +42,7 @@ from relsynth.schema.model import ForeignKey, Table
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
-REDRAW_LIMIT = 60    # rounds of drawing offending rows again, at most ...
+REDRAW_LIMIT = 60    # rounds of drawing offending rows again, at most; past CHECK_ROUNDS ...
 STALL_ROUNDS = 3     # ... stopped when this many rounds fixed none
 OVERSAMPLE_ROWS = 2_000_000   # candidate rows drawn at most in one round of a range's redraws
 MOVE_AFTER = 3                # rounds with a row's own parent before other parents are tried
@@ -686,11 +686,11 @@ class TableSynth:
         for _ in range(REDRAW_LIMIT):
             bad = self._clashes(frame) | self._violations(frame) | self._too_close(frame)
             history.append(int(bad.sum()))
-            stalled = len(history) > STALL_ROUNDS and history[-1] >= history[-1 - STALL_ROUNDS]
+            stalled = len(history) > CHECK_ROUNDS and history[-1] >= history[-1 - STALL_ROUNDS]
             if not bad.any() or stalled:
                 break
             self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
-        keep = self._repair_clashes(frame, rng)
+        keep = self._repair_clashes(frame, frames, rng)
         keep &= ~self._violations(frame)
         close = self._too_close(frame) & keep
         if close.any():  # never written: a row that points at a real person
@@ -702,7 +702,8 @@ class TableSynth:
             frame = frame[keep].reset_index(drop=True)
         return frame
 
-    def _repair_clashes(self, frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    def _repair_clashes(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                        rng: np.random.Generator) -> np.ndarray:
         """Fresh values in a free column of each unique set that repeats (in place); the rows
         that cannot be repaired are False in the mask returned.
 
@@ -717,6 +718,8 @@ class TableSynth:
             fresh = self._fresh_in_set(frame, unique, free[-1], clash, rng) if free else None
             if fresh is not None:
                 frame[free[-1]] = fresh
+            elif not free and self._other_parents(frame, unique, clash, frames, rng):
+                continue
             elif any(self.table.column(c).nullable for c in unique):
                 for col in unique:
                     if self.table.column(col).nullable:
@@ -724,6 +727,33 @@ class TableSynth:
             else:
                 keep &= ~clash  # e.g. more children than distinct parents allow
         return keep
+
+    def _other_parents(self, frame: pd.DataFrame, unique: tuple[str, ...], clash: np.ndarray,
+                       frames: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> bool:
+        """A unique set made of foreign keys only (a link table's pair): each clashing row gets, for
+        one of its non-context foreign keys, a parent no row of the same other keys has yet (in
+        place); True when every clash is gone. Clashes are few, so the loop is over them only."""
+        fk = next((f for f in self.step.others if set(f.columns) <= set(unique) and f.parent in frames
+                   and len(frames[f.parent])), None)
+        if fk is None:
+            return False
+        rest = [c for c in unique if c not in fk.columns]
+        offered = frames[fk.parent][list(fk.parent_columns)].drop_duplicates().to_numpy(dtype=object)
+        taken: dict[tuple, set[tuple]] = {}
+        for key, mine in zip(frame[rest].itertuples(index=False, name=None),
+                             frame[list(fk.columns)].itertuples(index=False, name=None)):
+            taken.setdefault(key, set()).add(mine)
+        for row in np.flatnonzero(clash):
+            key = tuple(frame.iloc[row][rest])
+            used = taken.setdefault(key, set())
+            tries = (tuple(p) for p in offered[rng.permutation(len(offered))])  # a random free one
+            choice = next((p for p in tries if p not in used), None)
+            if choice is None:
+                return False
+            used.add(choice)
+            for column, value in zip(fk.columns, choice):
+                frame.iloc[row, frame.columns.get_loc(column)] = value
+        return not keys.duplicated_rows(frame, unique).any()
 
     def _fresh_in_set(self, frame: pd.DataFrame, unique: tuple[str, ...], column: str, clash: np.ndarray,
                       rng: np.random.Generator) -> pd.Series | None:
@@ -743,7 +773,7 @@ class TableSynth:
         for _ in range(CHECK_ROUNDS):
             if not self._clashes(frame).any():
                 return frame
-            keep = self._repair_clashes(frame, rng)
+            keep = self._repair_clashes(frame, frames, rng)
             if not keep.all():
                 ledger.drop(self.table.name, "repeating a key", int((~keep).sum()))
                 frame = frame[keep].reset_index(drop=True)

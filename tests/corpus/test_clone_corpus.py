@@ -1,12 +1,10 @@
-"""Real databases nobody here designed, cloned as a stranger would: the command line, no config.
+"""Real databases nobody here designed, cloned as a stranger would: the command line, no config,
+into every dialect pair (its own server, SQLite, the other server).
 
-Each clone must exit 0 with every constraint check passing in the target, keep every table
-with rows when the source has them, and keep the row count of each table of 1,000 rows or more
-within 10% of the source. Issue 13 asks for 2% everywhere; not met yet: northwind's
-order_details loses about 5% (rows near rare real combinations, and clashes of its composite
-key, are dropped) and employees' 24-row dept_manager comes out with about half its rows (its
-children-per-employee count is 0 for all but 24 of 10,000 employees). `inspect -o`
-and `report` must complete on the source and the clone.
+Each clone must exit 0 with every constraint check passing in the target, keep every table, each
+with its source's row count at most 2% short (never more: counts are asked, not left to chance;
+lookup tables exactly), leave the target's key sequences past the keys written (an insert with
+a default key works afterwards), and `inspect -o` and `report` must complete.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ import yaml
 from tests.conftest import fresh_database, MARIADB_URL_ENV, POSTGRES_URL_ENV
 from tests.security.conftest import relsynth
 
-SHARE_KEPT = 0.90
+SHARE_KEPT = 0.98
 
 
 def counts(url: str) -> dict[str, int]:
@@ -34,6 +32,34 @@ def counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def keys_behind_their_sequences(url: str) -> dict[str, tuple[int, int]]:
+    """Tables whose next default key is not past the largest key written: (next, largest)."""
+    engine = sa.create_engine(url)
+    stuck = {}
+    try:
+        with engine.begin() as conn:
+            inspector = sa.inspect(conn)
+            quote = engine.dialect.identifier_preparer.quote
+            for name in inspector.get_table_names():
+                pk = inspector.get_pk_constraint(name)["constrained_columns"]
+                if len(pk) != 1:
+                    continue
+                largest = conn.exec_driver_sql(f"SELECT MAX({quote(pk[0])}) FROM {quote(name)}").scalar()
+                if engine.dialect.name == "postgresql":
+                    sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                            {"t": quote(name), "c": pk[0]}).scalar()
+                    upcoming = conn.execute(sa.text("SELECT nextval(:s)"), {"s": sequence}).scalar() if sequence else None
+                else:
+                    upcoming = conn.execute(sa.text(
+                        "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                        "AND TABLE_NAME = :t"), {"t": name}).scalar()
+                if upcoming is not None and largest is not None and upcoming <= largest:
+                    stuck[name] = (upcoming, largest)
+    finally:
+        engine.dispose()
+    return stuck
+
+
 def clone_and_check(source: str, target: str, folder) -> None:
     out = relsynth("clone", source, target, "--replace", "--quiet", "--seed", "1")
     assert out.returncode == 0, out.stderr[-2000:]
@@ -41,10 +67,10 @@ def clone_and_check(source: str, target: str, folder) -> None:
     real, synth = counts(source), counts(target)
     missing = sorted(set(real) - set(synth))
     assert not missing, f"tables not cloned: {missing}"
-    empty = sorted(t for t, n in real.items() if n and not synth[t])
-    assert not empty, f"tables that came out empty: {empty}"
-    short = {t: (synth[t], n) for t, n in real.items() if n >= 1000 and synth[t] < SHARE_KEPT * n}
-    assert not short, f"tables that lost rows (clone, source): {short}"
+    off = {t: (synth[t], n) for t, n in real.items() if not SHARE_KEPT * n <= synth[t] <= n}
+    assert not off, f"tables off their row counts (clone, source): {off}"
+    if not target.startswith("sqlite"):
+        assert not keys_behind_their_sequences(target)
     report = relsynth("report", source, target, "-o", str(folder / "report.html"))
     assert report.returncode == 0, report.stderr[-2000:]
     assert (folder / "report.html").stat().st_size > 10_000
@@ -53,19 +79,21 @@ def clone_and_check(source: str, target: str, folder) -> None:
 # pagila: enum, domain, bytea, text[], tsvector (its partitioned payment is still written as a plain
 # table beside its partitions, and views are not cloned: issues 13 and 14); northwind: small tables,
 # a self-reference; sakila: a NOT NULL foreign-key cycle (store <-> staff), SET, ENUM, YEAR, BLOB,
-# unsigned ints; employees: composite keys holding dates
-CASES = [pytest.param("northwind", POSTGRES_URL_ENV, marks=pytest.mark.postgres, id="northwind"),
-         pytest.param("pagila", POSTGRES_URL_ENV, marks=pytest.mark.postgres, id="pagila"),
-         pytest.param("sakila", MARIADB_URL_ENV, marks=pytest.mark.mariadb, id="sakila"),
-         pytest.param("employees", MARIADB_URL_ENV, marks=pytest.mark.mariadb, id="employees")]
+# unsigned ints; employees: composite keys holding dates. Each goes to its own server, SQLite and
+# the other server.
+CASES = [pytest.param("northwind", POSTGRES_URL_ENV, MARIADB_URL_ENV, marks=pytest.mark.postgres, id="northwind"),
+         pytest.param("pagila", POSTGRES_URL_ENV, MARIADB_URL_ENV, marks=pytest.mark.postgres, id="pagila"),
+         pytest.param("sakila", MARIADB_URL_ENV, POSTGRES_URL_ENV, marks=pytest.mark.mariadb, id="sakila"),
+         pytest.param("employees", MARIADB_URL_ENV, POSTGRES_URL_ENV, marks=pytest.mark.mariadb, id="employees")]
 
 
-@pytest.mark.parametrize(("name", "server"), CASES)
-def test_clones_into_its_own_dialect_and_sqlite(corpus_url, scratch_dir, name, server):
+@pytest.mark.parametrize(("name", "server", "other"), CASES)
+def test_clones_into_every_dialect(corpus_url, scratch_dir, name, server, other):
     source = corpus_url(name)
     inspect = relsynth("inspect", source, "-o", str(scratch_dir / f"{name}.yaml"))
     assert inspect.returncode == 0, inspect.stderr
     assert yaml.safe_load((scratch_dir / f"{name}.yaml").read_text())["tables"]
-    with fresh_database(server) as target:
-        clone_and_check(source, target, scratch_dir)
+    for env in (server, other):
+        with fresh_database(env) as target:
+            clone_and_check(source, target, scratch_dir)
     clone_and_check(source, f"sqlite:///{scratch_dir / f'{name}.sqlite'}", scratch_dir)
