@@ -969,7 +969,8 @@ def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
     present = values.dropna()
     if fmt.get("special") == "bit" and int(fmt.get("length") or 0) <= SMALL_BITS:
         present = present.iloc[:0]   # a flag set of few bits: a category, every pattern may occur
-    if fmt.get("chain") or fmt.get("top") == "array":   # arrays of common labels repeat, like notes
+    if fmt.get("chain") or fmt.get("top") == "array" or fmt.get("special"):   # arrays of common labels,
+        # an 'empty' range or a /24 network many rows hold, repeat like notes
         counts = present.astype(str).value_counts()
         present = pd.Series(counts.index[counts < k], dtype=object)
     return np.unique(_digests(present, key))

@@ -266,6 +266,11 @@ def _generic(spec: dict[str, Any], dialect: sa.engine.Dialect, key: bool) -> sa.
     generic = spec.get("generic", "other")
     is_mysql = dialect.name in ("mysql", "mariadb")
     length = spec.get("length")
+    if spec.get("special") == "bit":
+        if dialect.name == "postgresql":
+            return postgresql.BIT(int(length or 1), varying=not spec.get("fixed"))
+        if is_mysql and spec.get("fixed") and int(length or 1) <= 64:
+            return mysql.BIT(int(length or 1))
     if generic in INTEGER_GENERICS:
         widened = {"smallint": "integer", "integer": "bigint", "bigint": "decimal"}
         if spec.get("unsigned"):  # the unsigned range needs the next size up
@@ -300,11 +305,6 @@ def _generic(spec: dict[str, Any], dialect: sa.engine.Dialect, key: bool) -> sa.
         return sa.Interval() if dialect.name == "postgresql" else sa.Double()
     if generic == "uuid":       # hyphenated text elsewhere, as the source writes it
         return sa.Uuid() if dialect.name == "postgresql" else sa.String(36)
-    if spec.get("special") == "bit":
-        if dialect.name == "postgresql":
-            return postgresql.BIT(int(length or 1), varying=not spec.get("fixed"))
-        if is_mysql and spec.get("fixed") and int(length or 1) <= 64:
-            return mysql.BIT(int(length or 1))
     if generic == "json":
         return sa.JSON()
     if generic == "binary":
