@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from relsynth.schema.sqltypes import classify_quietly
+
 CHUNK_ROWS = 200_000
 
 
@@ -26,6 +28,8 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
     # category per combination, rather than the Python sets SQLAlchemy makes of it
     sets = {c.name for c in cols if getattr(c.type, "__visit_name__", "") == "SET"}
     cols = [sa.type_coerce(c, sa.String).label(c.name) if c.name in as_text | sets else c for c in cols]
+    if engine.dialect.name == "postgresql":
+        cols = [_postgres_readable(c) for c in cols]
     exact = {c.name for c in cols if _needs_decimals(c.type)}
     if not cols:
         count = _count(engine, sa_table)
@@ -44,6 +48,20 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
     for name in as_text - sets:
         frame[name] = _parse_timestamps(frame[name], date_only=not isinstance(sa_table.c[name].type, sa.DateTime))
     return frame
+
+
+def _postgres_readable(column: sa.ColumnElement) -> sa.ColumnElement:
+    """PostgreSQL values read in the form relsynth learns: an interval as seconds (a number the
+    model learns), money as numeric (its text carries the locale's currency sign), and types
+    with their own syntax (inet, ranges, geometry, bits, xml, hstore) as their text output."""
+    spec = classify_quietly(column.type)
+    if spec["generic"] == "interval":
+        return sa.func.extract("epoch", column).label(column.name)
+    if spec.get("money"):
+        return sa.cast(column, sa.Numeric(19, 2)).label(column.name)
+    if spec.get("special"):
+        return sa.type_coerce(sa.cast(column, sa.Text), sa.Text).label(column.name)
+    return column
 
 
 def _parse_timestamps(text: pd.Series, *, date_only: bool) -> pd.Series:

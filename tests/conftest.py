@@ -123,3 +123,14 @@ def mariadb_database_url() -> Iterator[str]:
     """URL of a fresh, empty MariaDB/MySQL database (dropped after the test)."""
     with fresh_database(MARIADB_URL_ENV) as url:
         yield url
+
+
+def run_sql(url: str, *statements: str) -> None:
+    """Run ``statements`` on ``url`` in one transaction (source tables for a test)."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()

@@ -74,7 +74,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth.errors import ConfigError, ModelError
-from relsynth.privacy import credentials, identifiers, locators, organizations, wordchain
+from relsynth.privacy import credentials, identifiers, locators, organizations, typed, wordchain
 from relsynth.schema.detect import as_strings
 from relsynth.schema.kinds import Kind
 
@@ -131,9 +131,10 @@ _CLASS_CODES = {k: np.array([ord(c) for c in v], dtype=np.uint32) for k, v in _C
 # ====================================================================== public API
 
 def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None = None,
-                 k: int = wordchain.DEFAULT_K) -> dict:
+                 k: int = wordchain.DEFAULT_K, spec: dict | None = None) -> dict:
     """The format of one column's sample: JSON-able, without any real value. ``k``: free text
-    keeps only the words and word pairs at least this many rows use (1: all of them)."""
+    keeps only the words and word pairs at least this many rows use (1: all of them).
+    ``spec``: the column's type spec (a ``typed`` column's syntax comes from it)."""
     kind = Kind(kind)
     if kind is Kind.KEY:
         return learn_key_format(values, max_length=max_length)
@@ -151,6 +152,8 @@ def learn_format(kind: Kind | str, values: pd.Series, *, max_length: int | None 
         fmt.update(_learn_json(present, k=k))
     elif kind is Kind.URL:
         fmt.update(locators.learn(as_strings(present), k))
+    elif kind is Kind.TYPED:
+        fmt.update(typed.learn(spec or {}, present, k=k))
     else:
         fmt.update(_LEARNERS[kind](present))
     return _jsonable(fmt)
@@ -178,7 +181,7 @@ def generate(fmt: dict, n: int, rng: np.random.Generator, *, unique: bool = Fals
     def produce(count: int, attempt: int) -> np.ndarray:
         ctx.attempt = attempt
         out = maker(fmt, count, ctx)
-        return out if kind in (Kind.JSON, Kind.BINARY) else _truncate(out, ctx.max_length)
+        return out if kind in (Kind.JSON, Kind.BINARY, Kind.TYPED) else _truncate(out, ctx.max_length)
 
     values = produce(m, 0)
     values = _settle(values, produce, suffix, unique=unique, exclude=exclude, max_length=ctx.max_length)
@@ -1595,7 +1598,10 @@ def _parse_json(v: Any) -> Any:
     return v
 
 
-def _learn_json(present: pd.Series, k: int = wordchain.DEFAULT_K) -> dict:
+JSON_DEPTH = 3   # levels of nested objects and arrays learned below the top
+
+
+def _learn_json(present: pd.Series, k: int = wordchain.DEFAULT_K, depth: int = 0) -> dict:
     """The top-level type; for objects, the keys nearly all share and their value types; for
     arrays (PostgreSQL ``text[]`` too), their lengths, item type and the items >= ``k`` rows hold."""
     docs = [_parse_json(v) for v in present.tolist()]
@@ -1610,13 +1616,17 @@ def _learn_json(present: pd.Series, k: int = wordchain.DEFAULT_K) -> dict:
         return out
     seen, types = Counter(), {}
     for d in objects:
-        for k, v in d.items():
-            if isinstance(k, str):
-                seen[k] += 1
-                types.setdefault(k, Counter())[_json_type(v)] += 1
+        for key, v in d.items():
+            if isinstance(key, str):
+                seen[key] += 1
+                types.setdefault(key, Counter())[_json_type(v)] += 1
     order = list(dict.fromkeys(k for d in objects for k in d if isinstance(k, str)))
     out["keys"] = [[k, types[k].most_common(1)[0][0]] for k in order
                    if seen[k] >= JSON_KEY_SHARE * len(objects) and _JSON_KEY_RE.fullmatch(k)][:30]
+    if depth < JSON_DEPTH:   # nested objects and arrays keep their own structure
+        out["children"] = {key: _learn_json(pd.Series([d[key] for d in objects if key in d], dtype=object), k,
+                                            depth + 1)
+                           for key, kind in out["keys"] if kind in ("object", "array")}
     return out
 
 
@@ -1684,8 +1694,13 @@ def _make_json(fmt: dict, m: int, ctx: _Ctx) -> np.ndarray:
         else:
             return np.full(m, "{}", dtype=object)
     out = np.full(m, "{", dtype=object)
+    children = fmt.get("children") or {}
     for i, (key, kind) in enumerate(keys):
-        value = _json_values(kind, m, ctx)
+        if key in children:
+            value = _obj([v if isinstance(v, str) else json.dumps(_jsonable(list(v)))
+                          for v in _make_json(children[key], m, ctx)])
+        else:
+            value = _json_values(kind, m, ctx)
         if ctx.unique and i == 0 and kind in ("integer", "number", "string"):
             value = _obj(_digits(m, ctx.rng, 0, 10**9)) if kind != "string" else value
         out = out + (", " if i else "") + json.dumps(key) + ": " + value
@@ -1810,6 +1825,7 @@ _LEARNERS: dict[Kind, Callable[[pd.Series], dict]] = {
     Kind.ORGANIZATION: lambda present: organizations.learn(as_strings(present)),
     Kind.SECRET: lambda present: credentials.learn(as_strings(present)),
     Kind.URL: lambda present: locators.learn(as_strings(present), wordchain.DEFAULT_K),
+    Kind.TYPED: lambda present: {},
 }
 
 _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = {
@@ -1836,4 +1852,5 @@ _MAKERS: dict[Kind, tuple[Callable[[dict, int, _Ctx], np.ndarray], Callable]] = 
                         _append_suffix(" ")),
     Kind.SECRET: (lambda fmt, m, ctx: credentials.make(fmt, m, ctx.rng), _append_suffix("")),
     Kind.URL: (lambda fmt, m, ctx: locators.make(fmt, m, ctx.rng), _append_suffix("")),
+    Kind.TYPED: (lambda fmt, m, ctx: typed.make(fmt, m, ctx.rng, _pool(ctx.locale, "word")), _no_suffix),
 }

@@ -157,7 +157,7 @@ class TableSynth:
                 synth.modeled[col.name] = col.kind
             else:
                 synth.formats[col.name] = learn_format(col.kind, frame[col.name], max_length=col.type.get("length"),
-                                                       k=text_k)
+                                                       k=text_k, spec=col.type)
                 chosen = (column_locales or {}).get(col.name, locale)
                 if chosen:  # in the format, so a saved model generates the same way after loading
                     synth.formats[col.name]["locale"] = chosen
@@ -1000,12 +1000,18 @@ def _hashable(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+SMALL_BITS = 16
+
+
 def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
     """The real values a generated one must never equal: all of them, but for text walked along
     the column's own word chain only those fewer than ``k`` rows share ('Gift wrap, please.'
     written by 20 customers may come out again; a note only 3 wrote may not)."""
     present = values.dropna()
-    if fmt.get("chain") or fmt.get("top") == "array":   # arrays of common labels repeat, like notes
+    if fmt.get("special") == "bit" and int(fmt.get("length") or 0) <= SMALL_BITS:
+        present = present.iloc[:0]   # a flag set of few bits: a category, every pattern may occur
+    if fmt.get("chain") or fmt.get("top") == "array" or fmt.get("special"):   # arrays of common labels,
+        # an 'empty' range or a /24 network many rows hold, repeat like notes
         counts = present.astype(str).value_counts()
         present = pd.Series(counts.index[counts < k], dtype=object)
     return np.unique(_digests(present, key))

@@ -201,9 +201,14 @@ _DIALECT_TYPES = {"postgresql": sa_postgresql.dialect.ischema_names, "mysql": sa
                   "mariadb": sa_mysql.dialect.ischema_names, "sqlite": sa_sqlite.dialect.ischema_names}
 
 
+# PostgreSQL types SQLAlchemy's dialect does not name (reflected by sqltypes.PgSpecial)
+PG_SPECIAL_NAMES = ("xml", "point", "box", "lseg", "line", "path", "polygon", "circle")
+
+
 def type_words(dialect: str) -> frozenset[str]:
     names = _DIALECT_TYPES.get(dialect, {})
-    return _MODIFIERS | {w.upper() for name in names for w in name.split()}
+    extra = {n.upper() for n in PG_SPECIAL_NAMES} if dialect == "postgresql" else set()
+    return _MODIFIERS | extra | {w.upper() for name in names for w in name.split()}
 
 
 def safe_native_type(native: str, *, dialect: str, where: str) -> str:

@@ -43,6 +43,9 @@ class Kind(str, Enum):
     UUID = "uuid"
     JSON = "json"
     BINARY = "binary"
+    # a value of a database type with its own syntax (inet, cidr, macaddr, ranges, geometry,
+    # bit strings, xml, hstore): generated valid in that syntax from learned shapes and numbers
+    TYPED = "typed"
     # the category names of a small lookup table (departments, film categories): kept, not
     # personal, because every one is shared by many referencing rows (see schema.detect)
     LABEL = "label"
@@ -67,7 +70,7 @@ MODELED = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.BOOLEAN, Kind.
                      Kind.DATETIME, Kind.DATE, Kind.TIME})
 IDENTIFYING = frozenset({Kind.TEXT, Kind.EMAIL, Kind.PERSON_NAME, Kind.FIRST_NAME, Kind.LAST_NAME,
                          Kind.PHONE, Kind.ADDRESS, Kind.CITY, Kind.REGION, Kind.COUNTRY, Kind.POSTCODE,
-                         Kind.USERNAME, Kind.UUID, Kind.JSON, Kind.BINARY, Kind.NATIONAL_ID, Kind.CARD_NUMBER,
+                         Kind.USERNAME, Kind.UUID, Kind.JSON, Kind.BINARY, Kind.TYPED, Kind.NATIONAL_ID, Kind.CARD_NUMBER,
                          Kind.IP_ADDRESS, Kind.ORGANIZATION, Kind.SECRET, Kind.URL})
 # drawn from public lists (Faker's names and places, the lookup table's own labels): a fake equal
 # to a real value by chance identifies nobody, so these are never checked against the source

@@ -23,7 +23,7 @@ from relsynth.schema.expressions import parse_expression, render, safe_expressio
 from relsynth.schema.detect import MAX_LABELS, detect_kind, lookup_label
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, Table, UniqueConstraint
-from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl
+from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl, teach_dialect
 
 SAMPLE_ROWS = 10_000
 
@@ -31,6 +31,7 @@ SAMPLE_ROWS = 10_000
 def reflect_metadata(engine: sa.Engine, *, schema_name: str | None = None,
                      only: list[str] | None = None) -> sa.MetaData:
     metadata = sa.MetaData(schema=schema_name)
+    teach_dialect(engine.dialect)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sa.exc.SAWarning)  # e.g. "did not recognize type": handled by describe()
         metadata.reflect(engine, only=only, resolve_fks=False)
@@ -129,6 +130,8 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
         override = table_config.columns.get(col.name) if table_config else None
         if override is not None and override.kind is not None:
             kind = override.kind
+        elif spec["generic"] == "other" and dialect.name != "sqlite":
+            raise _unsupported(name, str(col.name), spec)
         columns.append(Column(
             # SQLite reports `id INTEGER PRIMARY KEY` as nullable; no primary key column is
             name=str(col.name), type=spec, nullable=bool(col.nullable) and col.name not in primary_key, kind=kind,
@@ -196,6 +199,16 @@ def _sample(conn: sa.Connection, sa_table: sa.Table) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in sa_table.columns])
 
 
+def _unsupported(table: str, column: str, spec: dict) -> ConfigError:
+    """A column type relsynth cannot generate in its type: refused before any training, never
+    written as NULL or as text the target would misread. (SQLite stores any value in any
+    declared type, so an unknown SQLite type is decided from its values instead.)"""
+    type_name = spec.get("native") or "an unknown type"
+    return ConfigError(f"{table}.{column} has type {type_name}, which relsynth cannot generate",
+                       hint=f"leave the table out (`exclude: [{table}]`), or give the column a kind the "
+                            f"type accepts as text (`tables: {{{table}: {{columns: {{{column}: {{kind: text}}}}}}}}`)")
+
+
 def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set[str],
           single_unique: set[str], table: str, sample: pd.DataFrame) -> Kind:
     if column in fk_columns or primary_key == (column,):
@@ -203,6 +216,8 @@ def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set
     # In a composite key, an integer beside a foreign key numbers the rows of one parent (line_no).
     if column in primary_key and spec["generic"] in INTEGER_GENERICS and set(primary_key) & fk_columns:
         return Kind.KEY
+    if spec.get("special"):
+        return Kind.TYPED   # addresses, ranges, geometry, bits, xml, hstore: generated in their syntax
     return detect_kind(table=table, column=column, generic=spec["generic"], values=sample[column],
                        unique=column in single_unique or primary_key == (column,))
 

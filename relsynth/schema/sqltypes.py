@@ -15,19 +15,26 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.compiler import compiles
 
-from relsynth.schema.expressions import safe_native_type
+from relsynth.schema.expressions import PG_SPECIAL_NAMES, safe_native_type
 
 GENERICS = ("integer", "smallint", "bigint", "float", "decimal", "boolean", "string", "text",
             "datetime", "date", "time", "interval", "uuid", "json", "binary", "enum", "other")
 INTEGER_GENERICS = frozenset({"integer", "smallint", "bigint"})
 
 # Dialect types with no generic base class, by their visit name: (generic, extra spec).
+# ``special``: a value type relsynth.privacy.typed generates in its own syntax (valid PostgreSQL
+# text, also kept as text on other databases); ``money`` and ``interval`` are modeled numbers.
 _BY_VISIT_NAME: dict[str, tuple[str, dict[str, Any]]] = {
-    "INET": ("string", {"length": 43}),          # longest IPv6 with a mask
-    "CIDR": ("string", {"length": 43}),
-    "MACADDR": ("string", {"length": 17}),
-    "MACADDR8": ("string", {"length": 23}),
-    "MONEY": ("decimal", {"precision": 19, "scale": 2}),
+    "INET": ("string", {"length": 43, "special": "inet"}),          # longest IPv6 with a mask
+    "CIDR": ("string", {"length": 43, "special": "cidr"}),
+    "MACADDR": ("string", {"length": 17, "special": "macaddr"}),
+    "MACADDR8": ("string", {"length": 23, "special": "macaddr8"}),
+    "MONEY": ("decimal", {"precision": 19, "scale": 2, "money": True}),
+    "HSTORE": ("text", {"special": "hstore"}),
+    **{name.upper(): ("text", {"special": name}) for name in (
+        "int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange",
+        "int4multirange", "int8multirange", "nummultirange", "datemultirange", "tsmultirange",
+        "tstzmultirange")},
     "YEAR": ("smallint", {}),
     "CITEXT": ("text", {}),
     "OID": ("bigint", {}),
@@ -57,6 +64,14 @@ def describe(type_: sa.types.TypeEngine, dialect: sa.engine.Dialect) -> dict[str
     return spec
 
 
+def classify_quietly(type_: sa.types.TypeEngine) -> dict[str, Any]:
+    """The spec's generic family and flags, without a warning ({} when the type is unknown)."""
+    try:
+        return _classify(type_, "", "")
+    except Exception:
+        return {}
+
+
 def _classify(t: sa.types.TypeEngine, native: str, dialect: str) -> dict[str, Any]:
     visit = getattr(t, "__visit_name__", "").upper()
     if isinstance(t, sa.Enum):  # before String: MySQL ENUM is a string type too
@@ -64,6 +79,12 @@ def _classify(t: sa.types.TypeEngine, native: str, dialect: str) -> dict[str, An
         if t.name:
             out["enum_name"] = str(t.name)
         return out
+    if isinstance(t, PgSpecial):
+        return {"generic": "text", "special": t.name}
+    if visit == "BIT":   # PostgreSQL BIT(n) / BIT VARYING(n), MySQL BIT(n): a string of 0/1 digits
+        length = getattr(t, "length", None) or 1
+        return {"generic": "string", "special": "bit", "length": int(length),
+                **({"fixed": True} if not getattr(t, "varying", False) else {})}
     if visit in _BY_VISIT_NAME:
         generic, extra = _BY_VISIT_NAME[visit]
         return {"generic": generic, **extra}
@@ -147,6 +168,29 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
+class PgSpecial(sa.types.UserDefinedType):
+    """A PostgreSQL type SQLAlchemy does not know (xml and the geometric types), so reflection
+    keeps its name instead of NullType."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.name.upper()
+
+
+
+
+def teach_dialect(dialect: sa.engine.Dialect) -> None:
+    """Let ``dialect`` reflect PostgreSQL's xml and geometric types by name (its instance only)."""
+    if dialect.name != "postgresql" or "point" in getattr(dialect, "ischema_names", {}):
+        return
+    extra = {name: (lambda name=name: PgSpecial(name)) for name in PG_SPECIAL_NAMES}
+    dialect.ischema_names = {**dialect.ischema_names, **extra}
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -222,6 +266,11 @@ def _generic(spec: dict[str, Any], dialect: sa.engine.Dialect, key: bool) -> sa.
     generic = spec.get("generic", "other")
     is_mysql = dialect.name in ("mysql", "mariadb")
     length = spec.get("length")
+    if spec.get("special") == "bit":
+        if dialect.name == "postgresql":
+            return postgresql.BIT(int(length or 1), varying=not spec.get("fixed"))
+        if is_mysql and spec.get("fixed") and int(length or 1) <= 64:
+            return mysql.BIT(int(length or 1))
     if generic in INTEGER_GENERICS:
         widened = {"smallint": "integer", "integer": "bigint", "bigint": "decimal"}
         if spec.get("unsigned"):  # the unsigned range needs the next size up
@@ -252,10 +301,10 @@ def _generic(spec: dict[str, Any], dialect: sa.engine.Dialect, key: bool) -> sa.
         if is_mysql:
             return mysql.TIME(fsp=6)
         return sa.Time(timezone=bool(spec.get("timezone")))
-    if generic == "interval":
-        return sa.Interval()  # native on PostgreSQL, epoch + delta elsewhere
-    if generic == "uuid":
-        return sa.Uuid()
+    if generic == "interval":   # seconds elsewhere: a number any query can compare and sum
+        return sa.Interval() if dialect.name == "postgresql" else sa.Double()
+    if generic == "uuid":       # hyphenated text elsewhere, as the source writes it
+        return sa.Uuid() if dialect.name == "postgresql" else sa.String(36)
     if generic == "json":
         return sa.JSON()
     if generic == "binary":

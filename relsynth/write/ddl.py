@@ -226,6 +226,9 @@ def create_tables(conn: sa.Connection, schema: Schema, md: sa.MetaData | None = 
                   if isinstance(c, sa.CheckConstraint) and c.info.get(_TRANSLATED)]
     for table, check in translated:
         table.constraints.discard(check)
+    if conn.dialect.name == "postgresql" and any(
+            c.type.get("special") == "hstore" and c.type.get("dialect") == "postgresql" for t in schema for c in t.columns):
+        conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS hstore")   # the native type the source used
     md.create_all(conn)
     kept = [(t, c) for t, c in translated if _accepted(conn, t, c)]
     if kept and conn.dialect.name == "sqlite":

@@ -8,6 +8,7 @@ NaN, None, NA and NaT all mean NULL.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,11 @@ class Target:
         # an interval off PostgreSQL is SQLAlchemy's emulation: epoch + delta as a DATETIME
         self.interval_as_datetime = self.generic == "interval" and isinstance(type_, sa.Interval) \
             and dialect.name != "postgresql"
+        # an interval off PostgreSQL is a number of seconds (a DOUBLE)
+        self.interval_seconds = self.generic == "interval" and isinstance(type_, sa.Float)
+        # a MySQL BIT(n) column takes its bits as an integer
+        self.bits_as_int = spec.get("special") == "bit" and "BIT" in type_.compile(dialect=dialect).upper() \
+            and dialect.name in ("mysql", "mariadb")
         self.pg_array = self.array and dialect.name == "postgresql" and not isinstance(type_, sa.JSON)
         self.specials = _held_specials(self.generic, dialect)
         self.text = self.generic in _TEXT_GENERICS and not self.array
@@ -128,7 +134,19 @@ def to_python(series: pd.Series, target: Target) -> np.ndarray:
         return _fill(series, lambda s: _bools(s).astype(np.int64).astype(object))
     if g == "binary":
         return _fill(series, lambda s: np.array([_bytes(v) for v in s], dtype=object))
+    if target.interval_seconds:
+        return _fill(series, lambda s: _seconds(s).astype(object))
+    if target.bits_as_int:
+        return _fill(series, lambda s: np.array([int(v, 2) if isinstance(v, str) else int.from_bytes(bytes(v), "big")
+                                                 for v in s], dtype=object))
     return _common(series, target)
+
+
+def _seconds(s: pd.Series) -> np.ndarray:
+    """An interval as seconds: numbers as they are, timedeltas converted."""
+    if pd.api.types.is_timedelta64_dtype(s.dtype) or (s.dtype == object and len(s) and isinstance(s.iloc[0], dt.timedelta)):
+        return pd.to_timedelta(s).dt.total_seconds().to_numpy(np.float64)
+    return pd.to_numeric(s).to_numpy(np.float64)
 
 
 def _common(series: pd.Series, target: Target) -> np.ndarray:
@@ -251,6 +269,9 @@ def _datetime_text(values: np.ndarray, sep: str) -> np.ndarray:
 
 
 def _timedeltas(s: pd.Series) -> np.ndarray:
+    """Timedeltas, or numbers taken as seconds (an interval the model learned as a number)."""
+    if s.dtype.kind in "iuf" or (s.dtype == object and len(s) and isinstance(s.iloc[0], (int, float, Decimal))):
+        return np.round(pd.to_numeric(s).to_numpy(np.float64) * 1e6).astype(np.int64).astype("timedelta64[us]")
     return pd.to_timedelta(s).to_numpy().astype("timedelta64[us]")
 
 
