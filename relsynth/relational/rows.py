@@ -34,12 +34,13 @@ class ShrinkError(RelsynthError):
 
 
 def lookup_tables(schema: Schema) -> frozenset[str]:
-    """Tables of labels: no foreign key of their own, referenced by another table, at most
-    ``LOOKUP_MAX_ROWS`` rows, and no column about a person."""
+    """Tables of labels: no foreign key to another table (a hierarchy of categories may point
+    at itself), referenced by another table, at most ``LOOKUP_MAX_ROWS`` rows, and no column
+    about a person."""
     referenced = {fk.parent for t in schema for fk in t.foreign_keys if fk.parent != t.name}
     return frozenset(t.name for t in schema
-                     if t.name in referenced and not t.foreign_keys and 0 < t.row_count <= LOOKUP_MAX_ROWS
-                     and not is_personal({c.name: c.kind for c in t.columns}))
+                     if t.name in referenced and all(fk.parent == t.name for fk in t.foreign_keys)
+                     and 0 < t.row_count <= LOOKUP_MAX_ROWS and not is_personal({c.name: c.kind for c in t.columns}))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ def fk(col, parent):
 
 
 SCHEMA = Schema("sqlite", (
-    table("departments", rows=9, extra=(Column("name", TEXT, kind=Kind.LABEL),)),
+    table("departments", fk("parent_id", "departments"), rows=9, extra=(Column("name", TEXT, kind=Kind.LABEL),)),
     table("customers", rows=300, extra=(Column("email", TEXT, kind=Kind.EMAIL),)),
     table("employees", fk("department_id", "departments"), rows=10_000),
     table("salaries", fk("employee_id", "employees"), rows=95_000),
@@ -31,7 +31,8 @@ SCHEMA = Schema("sqlite", (
 
 
 def test_a_small_referenced_table_without_people_is_a_lookup():
-    # customers are people; settings is referenced by nothing; employees have a foreign key
+    # departments point at themselves only; customers are people; settings is referenced by
+    # nothing; employees point at another table
     assert lookup_tables(SCHEMA) == {"departments"}
 
 
