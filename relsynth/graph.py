@@ -135,7 +135,8 @@ def _context(name: str, fks: list[ForeignKey], schema: Schema,
             raise ConfigError(f"context of {name} is {wanted!r}, which is not one of its parents",
                               hint="parents are: " + (", ".join(sorted({f.parent for f in fks})) or "(none)"))
         return chosen[0]
-    candidates = [fk for fk in fks if fk.parent != name]
+    # an empty parent holds none of the rows: as a context it would leave the table empty
+    candidates = [fk for fk in fks if fk.parent != name and schema[fk.parent].row_count]
     if not candidates:
         return None
     # The owning parent: a required relation first, then the parent with the most rows

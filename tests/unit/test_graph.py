@@ -37,6 +37,20 @@ def test_parents_come_before_children_and_the_owning_parent_is_the_context():
     assert p.step("settings").context is None and not p.deferred
 
 
+def test_an_empty_parent_is_never_the_context():
+    """Its children hold NULL there: as a context it would leave them with no rows at all."""
+    schema = Schema("sqlite", (
+        table("empty", rows=0),
+        table("small", rows=5),
+        table("child", fk("empty_id", "empty", nullable=True), fk("small_id", "small", nullable=True),
+              rows=40, cols=("id", "empty_id", "small_id")),
+        table("orphan", fk("empty_id", "empty", nullable=True), rows=40, cols=("id", "empty_id")),
+    ))
+    p = plan(schema)
+    assert p.step("child").context.parent == "small"
+    assert p.step("orphan").context is None
+
+
 def test_a_cycle_is_broken_at_its_nullable_foreign_key():
     schema = Schema("sqlite", (
         table("departments", fk("manager_id", "employees", nullable=True), rows=8, cols=("id", "manager_id")),
