@@ -12,6 +12,10 @@ their type (the target server accepting them; typeof() on SQLite), and each tabl
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import re
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -52,6 +56,52 @@ def _badly_typed(col: sa.Column) -> sa.ColumnElement[bool]:
             wrong = sa.or_(wrong, sa.func.length(raw) > col.type.length)
         return wrong
     raise AssertionError(col.type)
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) or bool(re.fullmatch(r"-?\d+(\.\d+)?", str(v)))
+
+
+def _parses(parse, v) -> bool:
+    try:
+        parse(v)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+_RANGE = r"empty|[\[(]([^,]*),([^,]*)[\])]"
+# How a value of a dialect's own type reads on SQLite (docs/reference.md, "Column types")
+ON_SQLITE = {
+    "postgresql:interval": _number,
+    "postgresql:money": _number,
+    "postgresql:inet": lambda v: _parses(ipaddress.ip_interface, v),
+    "postgresql:cidr": lambda v: _parses(ipaddress.ip_network, v),      # strict: host bits zero
+    "postgresql:macaddr": lambda v: bool(re.fullmatch(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", v)),
+    "postgresql:uuid": lambda v: _parses(uuid.UUID, v),
+    "postgresql:jsonb": lambda v: isinstance(json.loads(v), dict),
+    "postgresql:int4range": lambda v: bool(re.fullmatch(_RANGE, v)),
+    "postgresql:daterange": lambda v: bool(re.fullmatch(_RANGE, v)),
+    "postgresql:bit8": lambda v: bool(re.fullmatch(r"[01]{8}", v)),
+    "postgresql:point": lambda v: bool(re.fullmatch(r"\(-?[\d.e+-]+,-?[\d.e+-]+\)", v)),
+    "postgresql:text[]": lambda v: isinstance(json.loads(v), list),
+    "mariadb:enum": lambda v: v in ("small", "medium", "large"),
+    "mariadb:set": lambda v: set(filter(None, v.split(","))) <= {"a", "b", "c"},
+    "mariadb:year": lambda v: isinstance(v, int) and 1901 <= v <= 2155,
+    "mariadb:unsigned": lambda v: isinstance(v, int) and 0 <= v < 2**32,
+    "mariadb:bit5": lambda v: bool(re.fullmatch(r"[01]{5}", v)),
+    "mariadb:json": lambda v: isinstance(json.loads(v), dict),
+}
+
+
+def assert_own_types_read_on_sqlite(spec: Spec, conn: sa.Connection) -> None:
+    prep = conn.dialect.identifier_preparer
+    for t in spec.tables:
+        for c in (c for c in t.columns if c.type in NATIVE):
+            values = conn.exec_driver_sql(f"SELECT {prep.quote(c.name)} FROM {prep.quote(t.name)} "
+                                          f"WHERE {prep.quote(c.name)} IS NOT NULL").scalars().all()
+            bad = [v for v in values if not ON_SQLITE[c.type](v)]
+            assert not bad, f"{t.name}.{c.name} ({c.type}) on SQLite: {bad[:3]}"
 
 
 def _uniques(table: sa.Table) -> set[tuple[str, ...]]:
@@ -162,6 +212,13 @@ def clone_and_check(spec: Spec, dialect: str, workdir: Path) -> None:
             result = relsynth.clone(source, target, seed=spec.seed)
             assert result.passed, [c for c in result.checks if not c.passed]
             assert_clone_holds(md, source, target, native)
+            if to == "sqlite" and native:
+                engine = _engine(target)
+                try:
+                    with engine.connect() as conn:
+                        assert_own_types_read_on_sqlite(spec, conn)
+                finally:
+                    engine.dispose()
 
 
 # --------------------------------------------------------------------------- hand-picked shapes
