@@ -75,6 +75,20 @@ def test_a_cycle_without_a_nullable_foreign_key_is_broken_at_a_not_null_one():
     assert table_name == "store" and deferred.columns == ("manager_id",) and not deferred.nullable
 
 
+def test_a_not_null_cycle_is_not_broken_inside_a_primary_key():
+    """The smaller table's FK is its key (others copy it before a deferred FK is filled): the
+    other edge is deferred."""
+    line = Table(name="line", columns=tuple(Column(c, INT, nullable=False, kind=Kind.KEY) for c in ("store_id", "n")),
+                 primary_key=("store_id", "n"), foreign_keys=(fk("store_id", "store"),), row_count=2)
+    schema = Schema("sqlite", (
+        table("store", ForeignKey(columns=("line_store", "line_n"), parent="line", parent_columns=("store_id", "n"),
+                                  nullable=False), rows=20, cols=("id", "line_store", "line_n")),
+        line,
+    ))
+    ((table_name, deferred),) = plan(schema).deferred
+    assert table_name == "store" and deferred.columns == ("line_store", "line_n")
+
+
 def test_a_not_null_self_reference_names_its_table():
     schema = Schema("sqlite", (table("a", fk("a_id", "a"), cols=("id", "a_id")),))
     with pytest.raises(CycleError) as err:
