@@ -347,14 +347,14 @@ WILD = settings(deadline=None, derandomize=True, database=None, report_multiple_
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
-@settings(WILD, max_examples=20)
+@settings(WILD, max_examples=25)
 @given(spec=schemas("sqlite"))
 def test_random_schemas_on_sqlite(spec, tmp_path_factory):
     clone_and_check(spec, "sqlite", tmp_path_factory.mktemp("random"))
 
 
 @_PG
-@settings(WILD, max_examples=8)
+@settings(WILD, max_examples=12)
 @given(spec=schemas("postgresql"))
 def test_random_schemas_on_postgres(spec, tmp_path_factory):
     clone_and_check(spec, "postgresql", tmp_path_factory.mktemp("random"))
@@ -362,7 +362,7 @@ def test_random_schemas_on_postgres(spec, tmp_path_factory):
 
 @_MARIA
 @_PG
-@settings(WILD, max_examples=8)
+@settings(WILD, max_examples=10)
 @given(spec=schemas("mariadb"))
 def test_random_schemas_on_mariadb(spec, tmp_path_factory):
     clone_and_check(spec, "mariadb", tmp_path_factory.mktemp("random"))
