@@ -354,7 +354,7 @@ def test_random_schemas_on_sqlite(spec, tmp_path_factory):
 
 
 @_PG
-@settings(WILD, max_examples=12)
+@settings(WILD, max_examples=14)
 @given(spec=schemas("postgresql"))
 def test_random_schemas_on_postgres(spec, tmp_path_factory):
     clone_and_check(spec, "postgresql", tmp_path_factory.mktemp("random"))
@@ -362,7 +362,7 @@ def test_random_schemas_on_postgres(spec, tmp_path_factory):
 
 @_MARIA
 @_PG
-@settings(WILD, max_examples=10)
+@settings(WILD, max_examples=11)
 @given(spec=schemas("mariadb"))
 def test_random_schemas_on_mariadb(spec, tmp_path_factory):
     clone_and_check(spec, "mariadb", tmp_path_factory.mktemp("random"))
