@@ -118,8 +118,11 @@ def _break_cycles(graph: nx.MultiDiGraph, schema: Schema) -> set[tuple[str, Fore
         breakable = [e for e in edges if e[3].nullable] or [e for e in edges if e[0] != e[1]]
         if not breakable:  # a NOT NULL self-reference: every row would need a parent before it
             raise CycleError([child for _, child, _, _ in edges])
-        # Fewer rows to UPDATE afterwards when the broken edge belongs to the smaller table.
-        parent, child, key, fk = min(breakable, key=lambda e: (schema[e[1]].row_count, e[1]))
+        # Never a foreign key inside its table's primary key: other tables copy that key before
+        # the deferred columns are filled. Then fewer rows to UPDATE afterwards when the broken
+        # edge belongs to the smaller table.
+        parent, child, key, fk = min(breakable, key=lambda e: (bool(set(e[3].columns) & set(schema[e[1]].primary_key)),
+                                                               schema[e[1]].row_count, e[1]))
         graph.remove_edge(parent, child, key)
         deferred.add((child, fk))
 
@@ -135,7 +138,8 @@ def _context(name: str, fks: list[ForeignKey], schema: Schema,
             raise ConfigError(f"context of {name} is {wanted!r}, which is not one of its parents",
                               hint="parents are: " + (", ".join(sorted({f.parent for f in fks})) or "(none)"))
         return chosen[0]
-    candidates = [fk for fk in fks if fk.parent != name]
+    # an empty parent holds none of the rows: as a context it would leave the table empty
+    candidates = [fk for fk in fks if fk.parent != name and schema[fk.parent].row_count]
     if not candidates:
         return None
     # The owning parent: a required relation first, then the parent with the most rows

@@ -37,6 +37,20 @@ def test_parents_come_before_children_and_the_owning_parent_is_the_context():
     assert p.step("settings").context is None and not p.deferred
 
 
+def test_an_empty_parent_is_never_the_context():
+    """Its children hold NULL there: as a context it would leave them with no rows at all."""
+    schema = Schema("sqlite", (
+        table("empty", rows=0),
+        table("small", rows=5),
+        table("child", fk("empty_id", "empty", nullable=True), fk("small_id", "small", nullable=True),
+              rows=40, cols=("id", "empty_id", "small_id")),
+        table("orphan", fk("empty_id", "empty", nullable=True), rows=40, cols=("id", "empty_id")),
+    ))
+    p = plan(schema)
+    assert p.step("child").context.parent == "small"
+    assert p.step("orphan").context is None
+
+
 def test_a_cycle_is_broken_at_its_nullable_foreign_key():
     schema = Schema("sqlite", (
         table("departments", fk("manager_id", "employees", nullable=True), rows=8, cols=("id", "manager_id")),
@@ -59,6 +73,20 @@ def test_a_cycle_without_a_nullable_foreign_key_is_broken_at_a_not_null_one():
     assert p.order == ("staff", "store") or p.order == ("store", "staff")
     ((table_name, deferred),) = p.deferred
     assert table_name == "store" and deferred.columns == ("manager_id",) and not deferred.nullable
+
+
+def test_a_not_null_cycle_is_not_broken_inside_a_primary_key():
+    """The smaller table's FK is its key (others copy it before a deferred FK is filled): the
+    other edge is deferred."""
+    line = Table(name="line", columns=tuple(Column(c, INT, nullable=False, kind=Kind.KEY) for c in ("store_id", "n")),
+                 primary_key=("store_id", "n"), foreign_keys=(fk("store_id", "store"),), row_count=2)
+    schema = Schema("sqlite", (
+        table("store", ForeignKey(columns=("line_store", "line_n"), parent="line", parent_columns=("store_id", "n"),
+                                  nullable=False), rows=20, cols=("id", "line_store", "line_n")),
+        line,
+    ))
+    ((table_name, deferred),) = plan(schema).deferred
+    assert table_name == "store" and deferred.columns == ("line_store", "line_n")
 
 
 def test_a_not_null_self_reference_names_its_table():
