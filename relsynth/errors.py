@@ -57,3 +57,7 @@ class UnsafeExpression(ArtifactError):
     """SQL a model carries (a check, a default, a native type) that is not one allowed expression."""
 
     hint = "train the model again from its source with `relsynth train SOURCE -o DIR`"
+
+
+class Note(UserWarning):
+    """Not a problem: how relsynth handles a shape of the source, shown as one ``info:`` line."""

@@ -38,6 +38,7 @@ from relsynth.relational.cardinality import CardinalityModel
 from relsynth.schema.detect import holds_binary
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
+from relsynth.schema import partitions
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
@@ -413,6 +414,8 @@ class TableSynth:
         frame = self._enforce_constraints(frame, context, frames, weights, rng, request)
         frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
         frame = self.settle_uniques(frame, frames, rng)
+        if partitions.into_bounds(frame, self.table, rng):   # a learned date order moved a key out
+            frame = self.settle_uniques(frame, frames, rng)
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
         return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)
@@ -678,6 +681,7 @@ class TableSynth:
                 break
             self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
         keep = self._repair_clashes(frame, rng)
+        partitions.into_bounds(frame, self.table, rng)   # a key of another row rather than a lost row
         keep &= ~self._violations(frame)
         close = self._too_close(frame) & keep
         if close.any():  # never written: a row that points at a real person
@@ -777,7 +781,7 @@ class TableSynth:
         return bad
 
     def _violations(self, frame: pd.DataFrame) -> np.ndarray:
-        bad = np.zeros(len(frame), dtype=bool)
+        bad = partitions.outside(frame, self.table)     # drawn again when in no partition
         for check in self.table.checks:
             found = checks.violations(frame, check.sqltext, label=check.name or "")
             if found is not None:

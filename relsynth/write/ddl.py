@@ -25,7 +25,9 @@ import sqlalchemy as sa
 from sqlglot import exp
 
 from relsynth.schema.expressions import array_operand, parse_expression, render, safe_expression
+from relsynth.errors import Note
 from relsynth.schema.model import Column, ForeignKey, Schema, Table
+from relsynth.schema.partitions import create_partitions, partition_by
 from relsynth.schema.safety import enum_types
 from relsynth.schema.sqltypes import build
 
@@ -42,6 +44,10 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
     """
     md = sa.MetaData()
     names = _ConstraintNames(dialect)
+    flattened = [t.name for t in schema if t.partitioning is not None and dialect.name != "postgresql"]
+    if flattened:
+        warnings.warn(f"partitioned tables {', '.join(flattened)} are plain tables on {dialect.name} "
+                      f"(their partitions are not created)", Note, stacklevel=2)
     cyclic = cycle_foreign_keys(schema)
     created = {table.name: _table(md, table, dialect, schema.dialect, names, (table_names or {}).get(table.name))
                for table in schema}
@@ -86,7 +92,9 @@ def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, source: st
             continue
         constraints.append(sa.CheckConstraint(_sql(text), name=names.take(check.name),
                                               info={_TRANSLATED: not same, "label": label}))
-    return sa.Table(created_as or table.name, md, *columns, *constraints, info={"relsynth_table": table.name})
+    kw = {"postgresql_partition_by": partition_by(table)} \
+        if table.partitioning is not None and dialect.name == "postgresql" else {}
+    return sa.Table(created_as or table.name, md, *columns, *constraints, info={"relsynth_table": table.name}, **kw)
 
 
 def _sql(text: str) -> sa.TextClause:
@@ -227,6 +235,11 @@ def create_tables(conn: sa.Connection, schema: Schema, md: sa.MetaData | None = 
     for table, check in translated:
         table.constraints.discard(check)
     md.create_all(conn)
+    if conn.dialect.name == "postgresql":
+        for created in md.tables.values():
+            name = created.info.get("relsynth_table", created.name)
+            if name in schema and schema[name].partitioning is not None:
+                create_partitions(conn, schema[name], created)
     kept = [(t, c) for t, c in translated if _accepted(conn, t, c)]
     if kept and conn.dialect.name == "sqlite":
         # SQLite cannot add a constraint to a table: recreate the (still empty) tables
@@ -260,6 +273,11 @@ def _accepted(conn: sa.Connection, table: sa.Table, check: sa.CheckConstraint) -
 
 def _first_line(exc: sa.exc.DBAPIError) -> str:
     return (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
+
+
+def partition_names(schema: Schema) -> list[str]:
+    """The partitions a PostgreSQL target creates beside the schema's tables."""
+    return [p.name for t in schema if t.partitioning is not None for p in t.partitioning.partitions]
 
 
 def drop_tables(conn: sa.Connection, names: Iterable[str]) -> None:
