@@ -41,6 +41,54 @@ def locate_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame) -> np.nd
     return positions
 
 
+def agreeing_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame, positions: np.ndarray,
+                     weights: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Parents whose ``parent_keys`` equal the row's ``child_keys`` (columns another foreign key
+    of the row already set), for rows whose proposed parent (``positions``) does not agree: one of
+    the agreeing parents, drawn by ``weights``. Also the rows no parent agrees with: they keep
+    their proposal and take its key values (the caller counts them as repaired)."""
+    positions = positions.copy()
+    unmatched = np.zeros(len(positions), dtype=bool)
+    present = child_keys.notna().all(axis=1).to_numpy() & (positions >= 0)
+    if not present.any() or not len(parent_keys):
+        return positions, unmatched
+    child_codes = _codes(child_keys)
+    parent_codes = _codes(parent_keys)
+    agree = np.zeros(len(positions), dtype=bool)
+    agree[present] = parent_codes[positions[present]] == child_codes[present]
+    wrong = np.flatnonzero(present & ~agree)
+    if not wrong.size:
+        return positions, unmatched
+    members = pd.Series(np.arange(len(parent_codes))).groupby(parent_codes).indices
+    weights = np.asarray(weights, dtype=np.float64)
+    for row in wrong:
+        found = members.get(child_codes[row])
+        if found is None:
+            unmatched[row] = True
+            continue
+        w = weights[found] if len(weights) == len(parent_codes) else np.ones(len(found))
+        positions[row] = found[rng.choice(len(found), p=w / w.sum())] if w.sum() > 0 else rng.choice(found)
+    return positions, unmatched
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    """One hashable code per row (a tuple for several columns), comparable across spellings."""
+    cols = [_normal(frame[c]) for c in frame.columns]
+    if len(cols) == 1:
+        return np.asarray(cols[0], dtype=object)
+    out = np.empty(len(frame), dtype=object)
+    out[:] = list(zip(*cols))
+    return out
+
+
+def dangling(frame: pd.DataFrame, columns: Sequence[str], parent: pd.DataFrame,
+             parent_columns: Sequence[str]) -> np.ndarray:
+    """Rows whose key (no column NULL) matches no parent row."""
+    keys = frame[list(columns)]
+    found = locate_parents(keys, parent[list(parent_columns)]) if len(parent) else np.full(len(frame), -1)
+    return keys.notna().all(axis=1).to_numpy() & (found < 0)
+
+
 def children_counts(positions: np.ndarray, n_parents: int) -> np.ndarray:
     return np.bincount(positions[positions >= 0], minlength=n_parents).astype(np.int64)
 

@@ -378,17 +378,27 @@ class TableSynth:
         weights = {}
         orphaned = np.zeros(n, dtype=bool)
         chosen = {}
-        for fk in step.others:
+        assigned = set(step.context.columns) if step.context is not None else set()
+        repaired = np.zeros(n, dtype=bool)
+        for fk in self._others_widest_first():
             parent = frames[fk.parent]
             weights[fk.label] = self._popularity(fk, len(parent), summaries, rng)
             if fk.label in self.references and self.model is not None:
-                positions = chosen[fk.label] = self._choose_parents(fk, frame, parent, weights[fk.label], rng)
+                positions = self._choose_parents(fk, frame, parent, weights[fk.label], rng)
             else:
                 positions = keys.draw_parents(n, weights[fk.label], rng,
                                               null_share=self.relations[fk.label]["null_share"])
+            positions, unmatched = _agreeing(fk, frame, parent, positions, weights[fk.label], assigned, rng)
+            repaired |= unmatched
+            if fk.label in self.references and self.model is not None:
+                chosen[fk.label] = positions
             frame = frame.assign(**_gather(parent, fk.parent_columns, fk.columns, positions))
+            assigned |= set(fk.columns)
             if not fk.nullable:
                 orphaned |= positions < 0  # the parent table came out empty
+        if repaired.any():
+            warnings.warn(f"{table.name}: {int(repaired.sum())} rows took another parent's key: no parent of a "
+                          "foreign key agreed with the columns it shares with another", stacklevel=2)
         if chosen:  # the row's own columns again, given the parents it got rather than those it wanted
             again = self._given_parents(chosen, frames, context, asked, request, rng)
             frame = frame.assign(**{c: again[c].to_numpy() for c in again.columns})
@@ -416,9 +426,28 @@ class TableSynth:
         frame = self.settle_uniques(frame, frames, rng)
         if partitions.into_bounds(frame, self.table, rng):   # a learned date order moved a key out
             frame = self.settle_uniques(frame, frames, rng)
+        broken = self._dangling(frame, frames)
+        if broken.any():   # never written: the target would refuse the whole write
+            warnings.warn(f"{table.name}: {int(broken.sum())} rows dropped: a foreign key sharing columns with "
+                          "another matched no generated parent", stacklevel=2)
+            frame = frame[~broken].reset_index(drop=True)
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
         return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)
+
+    def _others_widest_first(self) -> list[ForeignKey]:
+        """Non-context foreign keys, those of more columns first: a narrower one sharing columns
+        with them then picks among the parents that agree."""
+        return sorted(self.step.others, key=lambda fk: -len(fk.columns))
+
+    def _dangling(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> np.ndarray:
+        """Rows a foreign key (context or other, not deferred) of which matches no generated parent."""
+        bad = np.zeros(len(frame), dtype=bool)
+        fks = ([self.step.context] if self.step.context is not None else []) + list(self.step.others)
+        for fk in fks:
+            if fk.declared and fk.parent in frames:
+                bad |= keys.dangling(frame, fk.columns, frames[fk.parent], fk.parent_columns)
+        return bad
 
     def _popularity(self, fk: ForeignKey, n_parents: int, summaries: Mapping[str, pd.DataFrame],
                     rng: np.random.Generator) -> np.ndarray:
@@ -801,15 +830,21 @@ class TableSynth:
             redo = self._draw(row_context, asked, request, rng)
             fresh.update({c: redo[c].to_numpy() for c in redo.columns})
         chosen = {}
-        for fk in self.step.others:
+        assigned = set(self.step.context.columns) if self.step.context is not None else set()
+        for fk in self._others_widest_first():
             if fk.label in self.references and redo is not None:
-                positions = chosen[fk.label] = self._choose_parents(fk, redo, frames[fk.parent], weights[fk.label],
-                                                                    rng)
+                positions = self._choose_parents(fk, redo, frames[fk.parent], weights[fk.label], rng)
             else:
                 positions = keys.draw_parents(len(rows), weights[fk.label], rng,
                                               null_share=self.relations[fk.label]["null_share"])
+            current = frame.iloc[rows].reset_index(drop=True)[list(fk.columns)].assign(
+                **{c: fresh[c] for c in fk.columns if c in fresh})
+            positions, _ = _agreeing(fk, current, frames[fk.parent], positions, weights[fk.label], assigned, rng)
+            if fk.label in self.references and redo is not None:
+                chosen[fk.label] = positions
             fresh.update({c: v.to_numpy() for c, v in
                           _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions).items()})
+            assigned |= set(fk.columns)
         if chosen:
             again = self._given_parents(chosen, frames, row_context, asked, request, rng)
             fresh.update({c: again[c].to_numpy() for c in again.columns})
@@ -1004,6 +1039,17 @@ def _context_frame(parent: pd.DataFrame, summaries: Mapping[str, Any] | None, pa
         values = parent[column] if column in parent.columns else summaries[column]
         columns[name] = values.reset_index(drop=True) if isinstance(values, pd.Series) else np.asarray(values)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(parent)))
+
+
+def _agreeing(fk: ForeignKey, frame: pd.DataFrame, parent: pd.DataFrame, positions: np.ndarray,
+              weights: np.ndarray, assigned: set[str], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``positions`` moved to parents agreeing with the columns ``fk`` shares with the foreign keys
+    drawn before it (``assigned``), and the rows none agreed with (see ``keys.agreeing_parents``)."""
+    shared = [(c, p) for c, p in zip(fk.columns, fk.parent_columns) if c in assigned]
+    if not shared:
+        return positions, np.zeros(len(positions), dtype=bool)
+    return keys.agreeing_parents(frame[[c for c, _ in shared]].reset_index(drop=True),
+                                 parent[[p for _, p in shared]].reset_index(drop=True), positions, weights, rng)
 
 
 def _gather(parent: pd.DataFrame, parent_columns, columns, positions: np.ndarray) -> dict[str, pd.Series]:
