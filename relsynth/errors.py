@@ -61,3 +61,4 @@ class UnsafeExpression(ArtifactError):
 
 class Note(UserWarning):
     """Not a problem: how relsynth handles a shape of the source, shown as one ``info:`` line."""
+

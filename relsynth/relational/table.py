@@ -39,6 +39,7 @@ from relsynth.schema.detect import holds_binary
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
 from relsynth.schema import partitions
+from relsynth.schema.generated import computed_by_sqlite
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
@@ -126,7 +127,8 @@ class TableSynth:
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
             conditions: Conditions | None = None, protect_k: int = 0, qi_days: float = 0.0,
             qi_share: float = 0.0, locale: str | None = None,
-            column_locales: Mapping[str, str] | None = None, digest_key: str | None = None) -> "TableSynth":
+            column_locales: Mapping[str, str] | None = None, digest_key: str | None = None,
+            dialect: str | None = None) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
@@ -137,7 +139,8 @@ class TableSynth:
         matching, or lying near (dates within ``qi_days``, other numbers within ``qi_share`` of
         their range; 0: equal only), quasi-identifiers fewer real rows share are drawn again.
         ``locale``: the Faker locale of generated names and places, kept in each format
-        (``column_locales`` per column).
+        (``column_locales`` per column). ``dialect``: the source's; generated columns whose
+        expression SQLite can compute are not learned (None: every column is).
         """
         parent_kinds = parent_kinds or {}
         conditions = conditions or Conditions()
@@ -149,6 +152,8 @@ class TableSynth:
         for col in table.columns:
             if col.name in fk_columns:
                 continue
+            if dialect is not None and col.name not in table.key_columns and computed_by_sqlite(table, col, dialect):
+                continue    # the target computes it (or SQLite does, for a plain column): never learned
             if col.kind == Kind.KEY:
                 synth.key_formats[col.name] = _learn_key(col, frame[col.name], table)
             elif col.kind.modeled or (col.kind == Kind.TEXT and writes_text):
@@ -431,6 +436,8 @@ class TableSynth:
             warnings.warn(f"{table.name}: {int(broken.sum())} rows dropped: a foreign key sharing columns with "
                           "another matched no generated parent", stacklevel=2)
             frame = frame[~broken].reset_index(drop=True)
+        for name in [c for c in table.column_names if c not in frame.columns]:   # generated columns: computed later
+            frame[name] = pd.Series([None] * len(frame), dtype=object)
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
         return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)

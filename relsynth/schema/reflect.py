@@ -184,6 +184,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
             # SQLite reports `id INTEGER PRIMARY KEY` as nullable; no primary key column is
             name=str(col.name), type=spec, nullable=bool(col.nullable) and col.name not in primary_key, kind=kind,
             default=_default(col, dialect, name, column_names, enums),
+            **_generated(col, dialect, name, column_names, enums),
             autoincrement=primary_key == (col.name,) and spec["generic"] in INTEGER_GENERICS
             and col.name not in fk_columns,
         ))
@@ -259,9 +260,21 @@ def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set
                        unique=column in single_unique or primary_key == (column,))
 
 
+def _generated(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
+               enums: tuple[str, ...]) -> dict:
+    """``generated`` and ``persisted`` of a computed column; a refused expression leaves a plain
+    column (its values modeled), with a warning."""
+    if col.computed is None:
+        return {}
+    text = str(col.computed.sqltext)
+    if not _allowed(text, dialect, f"{table}.{col.name}", columns, "generated column", enums):
+        return {}
+    return {"generated": text, "persisted": col.computed.persisted}
+
+
 def _default(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
              enums: tuple[str, ...]) -> str | None:
-    if col.server_default is None:
+    if col.server_default is None or col.computed is not None:
         return None
     text = str(getattr(col.server_default, "arg", col.server_default))
     if "nextval(" in text.lower():
@@ -276,7 +289,8 @@ def _allowed(text: str, dialect: sa.Dialect, where: str, columns: tuple[str, ...
     try:
         safe_expression(text, dialect=dialect.name, table=where, columns=columns, kind=kind, types=enums)
     except UnsafeExpression as exc:
-        what = "dropped" if kind == "check" else "the column is kept without it"
+        what = "dropped" if kind == "check" else "the column is a plain one, its values modeled" \
+            if kind == "generated column" else "the column is kept without it"
         warnings.warn(f"{exc.args[0]}; {what}", stacklevel=3)
         return False
     return True

@@ -29,6 +29,9 @@ def check_schema(schema: "Schema") -> None:
             native = native_ddl(col.type)
             if native is not None:
                 safe_native_type(native, dialect=str(col.type.get("dialect")), where=f"{table.name}.{col.name}")
+            if col.generated is not None:
+                safe_expression(col.generated, dialect=schema.dialect, table=f"{table.name}.{col.name}",
+                                columns=columns, kind="generated column", types=types)
             if col.default is not None:
                 safe_expression(col.default, dialect=schema.dialect, table=table.name, columns=columns,
                                 kind="default", types=types)

@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from relsynth.errors import TargetError
+from relsynth.relational import checks
 from relsynth.schema.model import Table
 from relsynth.write.values import Target, nul_characters, special_values, to_python, to_text, without_nul
 
@@ -30,11 +31,12 @@ _PLAIN_CSV = frozenset({"integer", "smallint", "bigint", "float", "decimal", "bo
 def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.DataFrame, *,
                null_columns: Sequence[str] = (), progress: Progress | None = None) -> int:
     """Insert every row of ``frame`` into ``table``; ``null_columns`` go in as NULL for now."""
-    columns = list(spec.column_names)
+    columns = [c for c in spec.column_names if table.c[c].computed is None]   # the target computes the others
     missing = [c for c in columns if c not in frame.columns and c not in null_columns]
     if missing:
         raise ValueError(f"frame for {spec.name} lacks columns {missing}")
-    targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns}
+    frame = computed_values(frame, spec, table)
+    targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns if c.name in columns}
     nulls = set(null_columns)
     frame = held_by_target(frame, spec, targets, dialect=conn.dialect.name)
     write = _copy if conn.dialect.name == "postgresql" else _executemany
@@ -51,6 +53,24 @@ def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.Data
     return done
 
 
+def computed_values(frame: pd.DataFrame, spec: Table, table: sa.Table) -> pd.DataFrame:
+    """Generated columns the target holds as plain ones, computed from each row by SQLite when
+    they were not modeled (see :mod:`relsynth.schema.generated`)."""
+    filled = {}
+    for col in spec.columns:
+        expression = table.c[col.name].info.get("relsynth_fill")
+        if col.generated is None or table.c[col.name].computed is not None or expression is None:
+            continue
+        if col.name in frame.columns and frame[col.name].notna().any():
+            continue      # modeled values
+        values = checks.evaluate(frame[[c for c in frame.columns if c != col.name]], expression)
+        if values is None:
+            raise TargetError(f"{spec.name}.{col.name}: its generated expression could not be computed for a "
+                              f"plain column", hint="write to a target of the source's dialect")
+        filled[col.name] = values
+    return frame.assign(**filled) if filled else frame
+
+
 _SPELLED = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
@@ -62,8 +82,8 @@ def held_by_target(frame: pd.DataFrame, spec: Table, targets: dict[str, Target],
     PostgreSQL (which cannot store them): replaced by U+FFFD, with a warning."""
     changed: dict[str, pd.Series] = {}
     for column in spec.columns:
-        target, series = targets[column.name], frame.get(column.name)
-        if series is None or (target.generic not in ("float", "decimal") and not target.text):
+        target, series = targets.get(column.name), frame.get(column.name)
+        if target is None or series is None or (target.generic not in ("float", "decimal") and not target.text):
             continue
         unheld = {k: v for k, v in special_values(series).items() if k not in target.specials} \
             if target.generic in ("float", "decimal") else {}
