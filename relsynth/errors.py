@@ -62,3 +62,9 @@ class UnsafeExpression(ArtifactError):
 class Note(UserWarning):
     """Not a problem: how relsynth handles a shape of the source, shown as one ``info:`` line."""
 
+
+class OversizedValue(RelsynthError):
+    """A generated value longer than its VARCHAR(n) or wider than its NUMERIC(p, s): a bug of
+    relsynth's, caught before any row of the table is written."""
+
+    hint = "this is an internal error of relsynth: please report it with the column's type"

@@ -199,7 +199,7 @@ def fresh_values(values: pd.Series, clash: np.ndarray, spec: dict, rng: np.rando
     """
     generic = spec.get("generic")
     if generic in ("string", "text"):
-        return suffix_strings(values, clash)
+        return suffix_strings(values, clash, spec.get("length"))
     if generic in INTEGER_GENERICS or generic in ("float", "decimal"):
         unit = 10.0 ** -int(spec.get("scale") or (0 if generic in INTEGER_GENERICS else 6))
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
@@ -283,8 +283,15 @@ def _unused(used: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([picks, above]).astype(np.float64)
 
 
-def suffix_strings(values: pd.Series, clash: np.ndarray) -> pd.Series:
+def suffix_strings(values: pd.Series, clash: np.ndarray, length: int | None = None) -> pd.Series | None:
+    """The clashing values with ``-1``, ``-2``... appended, the value cut so that it stays within
+    ``length`` characters; None when the suffixes alone do not fit."""
     out = values.astype(object).copy()
-    out.loc[clash] = out.loc[clash].astype(str) + "-" + pd.Series(np.arange(1, int(clash.sum()) + 1),
-                                                                 index=out.index[clash]).astype(str)
+    tails = "-" + pd.Series(np.arange(1, int(clash.sum()) + 1), index=out.index[clash]).astype(str)
+    if length and tails.str.len().max() >= length:
+        return None
+    bases = out.loc[clash].astype(str)
+    if length:
+        bases = pd.Series([b[:length - len(t)] for b, t in zip(bases, tails)], index=bases.index)
+    out.loc[clash] = bases + tails
     return out

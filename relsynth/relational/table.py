@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth import workspace
-from relsynth.errors import RelsynthError
+from relsynth.errors import ModelError, RelsynthError
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
@@ -685,8 +685,13 @@ class TableSynth:
                 return values
             values[bad] = generate({**fmt, "null_share": 0.0}, int(bad.sum()), rng, unique=unique).to_numpy()
             real[bad] = self._matches_real(name, values[bad])  # only the redrawn rows are hashed again
-        values[bad] = None if self.table.column(name).nullable else keys.suffix_strings(
-            pd.Series(values, dtype=object), bad)[bad]
+        if self.table.column(name).nullable:
+            values[bad] = None
+            return values
+        fresh = keys.suffix_strings(pd.Series(values, dtype=object), bad, self.table.column(name).type.get("length"))
+        if fresh is None:
+            raise ModelError(f"{self.table.name}.{name}: no value of its length is left that no real row holds")
+        values[bad] = fresh[bad]
         return values
 
     def _fill_keys(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from relsynth.errors import TargetError
+from relsynth.errors import OversizedValue, TargetError
 from relsynth.relational import checks
 from relsynth.schema.model import Table
 from relsynth.write.values import Target, nul_characters, special_values, to_python, to_text, without_nul
@@ -39,6 +39,8 @@ def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.Data
     targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns if c.name in columns}
     nulls = set(null_columns)
     frame = held_by_target(frame, spec, targets, dialect=conn.dialect.name)
+    if conn.dialect.name != "sqlite":      # SQLite keeps any length; a SQLite source may hold longer values
+        check_sizes(frame, spec, columns)
     write = _copy if conn.dialect.name == "postgresql" else _executemany
     total = len(frame)
     done = 0
@@ -69,6 +71,33 @@ def computed_values(frame: pd.DataFrame, spec: Table, table: sa.Table) -> pd.Dat
                               f"plain column", hint="write to a target of the source's dialect")
         filled[col.name] = values
     return frame.assign(**filled) if filled else frame
+
+
+def check_sizes(frame: pd.DataFrame, spec: Table, columns: Sequence[str]) -> None:
+    """OversizedValue naming ``table.column`` when a value is longer than its ``VARCHAR(n)`` or has
+    more integer digits than its ``NUMERIC(p, s)`` allows; never the target's error mid-write."""
+    for name in columns:
+        column = spec.column(name)
+        series = frame.get(name)
+        kind, length = column.type.get("generic"), column.type.get("length")
+        if series is None or column.type.get("array") or not series.notna().any():
+            continue
+        place = f"{spec.name}.{name}"
+        if kind in ("string", "text") and length:
+            values = series[series.notna()]
+            lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0)
+            if (lengths > length).any():
+                longest = values[lengths.idxmax()]
+                raise OversizedValue(f"{place}: {int((lengths > length).sum())} generated values are longer than "
+                                     f"its {length} characters (e.g. {str(longest)[:40]!r}..., {len(longest)} long)")
+        elif kind == "decimal" and column.type.get("precision"):
+            precision, scale = int(column.type["precision"]), int(column.type.get("scale") or 0)
+            numbers = pd.to_numeric(series, errors="coerce").astype("float64").abs()
+            numbers = numbers[np.isfinite(numbers)]
+            wide = numbers.round(scale) >= 10.0 ** (precision - scale)
+            if wide.any():
+                raise OversizedValue(f"{place}: {int(wide.sum())} generated values do not fit NUMERIC({precision}, "
+                                     f"{scale}) (e.g. {numbers[wide].iloc[0]!r})")
 
 
 _SPELLED = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
