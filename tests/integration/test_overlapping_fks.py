@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from relsynth import api
+from relsynth.config import Config
 from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, execute, fresh_database, query
 
 SCHEMA = [
@@ -33,14 +34,17 @@ def _check(target: str) -> None:
     assert query(target, "SELECT count(*) FROM c LEFT JOIN p ON p.id = c.a WHERE p.id IS NULL")[0][0] == 0
 
 
-def test_sqlite(tmp_path) -> None:
+@pytest.mark.parametrize("context", [None, "p", "q"])
+def test_sqlite(tmp_path, context: str | None) -> None:
+    """Whichever parent conditions the rows (the wider key's or the narrower's), both resolve."""
     source, target = f"sqlite:///{tmp_path / 'source.db'}", f"sqlite:///{tmp_path / 'clone.db'}"
     engine = sa.create_engine(source)
     with engine.begin() as conn:
         for statement in SCHEMA + _rows():
             conn.exec_driver_sql(statement)
     engine.dispose()
-    api.clone(source, target, seed=2)
+    config = Config.model_validate({"tables": {"c": {"context": context}}}) if context else None
+    api.clone(source, target, seed=2, config=config)
     _check(target)
 
 
