@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,15 @@ def partitioned_tables(conn: sa.Connection, schema_name: str | None) -> tuple[di
                     warnings.warn(f"{name}: partition {child} ({bound}) is not understood ({exc}); not created",
                                   stacklevel=3)
         found[name] = Partitioning(strategy=strategy, key=key, partitions=tuple(bounds))
+        if strategy == "hash" and not _covers_every_hash(bounds):
+            warnings.warn(f"{name}: its HASH partitions leave some remainders without a partition; generated "
+                          f"rows hashed there cannot be written", stacklevel=3)
     return found, {child: top(of, child) for child in of}
+
+
+def _covers_every_hash(bounds: list[Partition]) -> bool:
+    """Whether every hash value has a partition: the partitions' shares (1/modulus each) add up to 1."""
+    return sum((Fraction(1, p.bound["modulus"]) for p in bounds if "modulus" in p.bound), Fraction(0)) == 1
 
 
 def top(of: dict[str, str], name: str) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from relsynth import api
 from tests.conftest import POSTGRES_URL_ENV, execute, fresh_database, query
