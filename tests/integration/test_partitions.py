@@ -25,6 +25,10 @@ SOURCE = [
     "CREATE TABLE payment_q2 PARTITION OF payment FOR VALUES FROM ('2022-04-01 00:00+00') TO ('2022-07-01 00:00+00')",
     "INSERT INTO payment SELECT i, 1 + i %% 40, (i %% 97) + 0.5, "
     "'2022-01-01'::timestamptz + (i * interval '17 hours') FROM generate_series(1, 250) i",
+    # a foreign key pointing at a partition: it points at the partitioned table in the clone
+    "CREATE TABLE refund (id serial PRIMARY KEY, paid timestamptz NOT NULL, payment_id integer NOT NULL, "
+    "FOREIGN KEY (paid, payment_id) REFERENCES payment_q1 (paid, id))",
+    "INSERT INTO refund (paid, payment_id) SELECT paid, id FROM payment_q1 WHERE id %% 3 = 0",
     # list with a default partition, and hash
     "CREATE TABLE event (id integer NOT NULL, kind text NOT NULL, PRIMARY KEY (id, kind)) PARTITION BY LIST (kind)",
     "CREATE TABLE event_ab PARTITION OF event FOR VALUES IN ('a', 'b')",
@@ -50,7 +54,8 @@ def test_partitions_are_one_table_of_the_schema_with_all_rows(source_url: str) -
         schema = reflect(engine)
     finally:
         engine.dispose()
-    assert sorted(t.name for t in schema) == ["customer", "event", "payment", "reading"]
+    assert sorted(t.name for t in schema) == ["customer", "event", "payment", "reading", "refund"]
+    assert [(fk.parent, fk.parent_columns) for fk in schema["refund"].foreign_keys] == [("payment", ("paid", "id"))]
     payment = schema["payment"]
     assert payment.row_count == 250
     assert payment.partitioning.strategy == "range" and payment.partitioning.key == ("paid",)
@@ -81,6 +86,9 @@ def test_a_postgres_clone_partitions_the_parent_and_routes_rows_into_bounds(sour
         assert query(target, "SELECT count(*) FROM ONLY payment")[0][0] == 0
         assert query(target, "SELECT count(*) FROM payment p LEFT JOIN customer c ON c.id = p.customer_id "
                              "WHERE c.id IS NULL")[0][0] == 0
+        assert query(target, "SELECT count(*) FROM refund")[0][0] > 0
+        assert query(target, "SELECT count(*) FROM refund r LEFT JOIN payment p ON p.paid = r.paid "
+                             "AND p.id = r.payment_id WHERE p.id IS NULL")[0][0] == 0
         # the summary counts the partitioned table, never its partitions
         assert "payment_q1" not in result.rows and result.rows["payment"] == total
 
@@ -92,7 +100,7 @@ def test_another_dialect_gets_one_plain_table(source_url: str, tmp_path) -> None
     con = sqlite3.connect(target)
     try:
         names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert names == {"customer", "payment", "event", "reading"}
+        assert names == {"customer", "payment", "event", "reading", "refund"}
         paid = [r[0] for r in con.execute("SELECT paid FROM payment")]
     finally:
         con.close()
