@@ -5,6 +5,7 @@ Everything here is vectorized over rows; loops run over columns or a few redraw 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Sequence
 
 import numpy as np
@@ -26,9 +27,18 @@ def key_codes(frame: pd.DataFrame) -> pd.Index:
 def _normal(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series):
         return series.astype(object).to_numpy()
-    if pd.api.types.is_numeric_dtype(series):
+    if pd.api.types.is_numeric_dtype(series) or _numbers(series):
         return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
     return series.astype(str).to_numpy(dtype=object)  # NULL rows are masked by the caller
+
+
+def _numbers(series: pd.Series) -> bool:
+    """An object column of numbers and NULLs (a nullable key gathered from its parents, decimals)."""
+    if series.dtype != object:
+        return False
+    present = series.dropna()
+    return len(present) > 0 and all(isinstance(v, (int, float, Decimal, np.number))
+                                    and not isinstance(v, (bool, np.bool_)) for v in present)
 
 
 def locate_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame) -> np.ndarray:

@@ -448,11 +448,13 @@ class TableSynth:
         return sorted(self.step.others, key=lambda fk: -len(fk.columns))
 
     def _dangling(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> np.ndarray:
-        """Rows a foreign key (context or other, not deferred) of which matches no generated parent."""
+        """Rows a foreign key of which (context or other, sharing columns with another) matches no
+        generated parent."""
         bad = np.zeros(len(frame), dtype=bool)
         fks = ([self.step.context] if self.step.context is not None else []) + list(self.step.others)
         for fk in fks:
-            if fk.declared and fk.parent in frames:
+            shares = any(set(fk.columns) & set(other.columns) for other in fks if other is not fk)
+            if shares and fk.declared and fk.parent in frames:
                 bad |= keys.dangling(frame, fk.columns, frames[fk.parent], fk.parent_columns)
         return bad
 
