@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable, Sequence
 
 import numpy as np
@@ -93,11 +94,17 @@ def check_sizes(frame: pd.DataFrame, spec: Table, columns: Sequence[str]) -> Non
         elif kind == "decimal" and column.type.get("precision"):
             precision, scale = int(column.type["precision"]), int(column.type.get("scale") or 0)
             numbers = pd.to_numeric(series, errors="coerce").astype("float64").abs()
-            numbers = numbers[np.isfinite(numbers)]
-            wide = numbers.round(scale) >= 10.0 ** (precision - scale)
-            if wide.any():
-                raise OversizedValue(f"{place}: {int(wide.sum())} generated values do not fit NUMERIC({precision}, "
-                                     f"{scale}) (e.g. {numbers[wide].iloc[0]!r})")
+            near = series[(np.isfinite(numbers) & (numbers >= 0.5 * 10.0 ** (precision - scale))).to_numpy()]
+            with localcontext(prec=max(precision + scale, 28) + 10):   # NUMERIC(38, 10) needs more than 28 digits
+                limit, step = Decimal(10) ** (precision - scale), Decimal(1).scaleb(-scale)
+                wide = [v for v in near if abs(_decimal(v).quantize(step, rounding=ROUND_HALF_UP)) >= limit]
+            if wide:     # exactly: a float would take 99...9.9999 for 10^28
+                raise OversizedValue(f"{place}: {len(wide)} generated values do not fit NUMERIC({precision}, "
+                                     f"{scale}) (e.g. {str(wide[0])[:40]})")
+
+
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 _SPELLED = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
