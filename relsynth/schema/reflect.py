@@ -52,12 +52,9 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
         partitioned, part_of = partitioned_tables(conn, schema_name)
         shared = {name: _partition_foreign_keys(conn, schema_name, part, part_of)
                   for name, part in partitioned.items()}
-    partitions = [n for n in names if n in part_of]
-    if partitions:   # their rows are the partitioned table's: one table, one model
-        names = [n for n in names if n not in part_of]
-        warnings.warn(f"{len(partitions)} partitions of {', '.join(sorted(partitioned))} are synthesized through "
-                      f"their partitioned table (a PostgreSQL target creates them again; other targets get one "
-                      f"plain table)", Note, stacklevel=2)
+    # a partition's rows are its partitioned table's: one table, one model (the writer says what
+    # a target that cannot partition gets)
+    names = [n for n in names if n not in part_of]
     if not names:
         raise SchemaError("the source has no tables to synthesize",
                           hint="check the URL and --schema; a PostgreSQL schema other than public needs `schema:` in the config")
@@ -145,7 +142,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
     moved = [fk for fk in foreign_keys if fk.parent in part_of]
     if moved:   # a partition's rows are its partitioned table's: the key points at that table
         warnings.warn(f"{name}: foreign keys {', '.join(fk.label for fk in moved)} point at a partition; "
-                      f"they point at its partitioned table instead", stacklevel=3)
+                      f"they point at its partitioned table instead", Note, stacklevel=3)
         foreign_keys = [replace(fk, parent=part_of[fk.parent], name=None) if fk in moved else fk
                         for fk in foreign_keys]
     # A relation to an excluded table cannot be kept: the clone would reference a missing table.

@@ -47,8 +47,8 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
     names = _ConstraintNames(dialect)
     flattened = [t.name for t in schema if t.partitioning is not None and dialect.name != "postgresql"]
     if flattened:
-        warnings.warn(f"partitioned tables {', '.join(flattened)} are plain tables on {dialect.name} "
-                      f"(their partitions are not created)", Note, stacklevel=2)
+        warnings.warn(f"partitioned tables {', '.join(flattened)} are plain tables on {dialect.name}, "
+                      f"holding all their partitions' rows (the partitions are not created)", Note, stacklevel=2)
     cyclic = cycle_foreign_keys(schema)
     created = {table.name: _table(md, table, dialect, schema.dialect, names, (table_names or {}).get(table.name))
                for table in schema}
