@@ -64,8 +64,12 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
     import warnings
 
     def one_line(message, category, *_args, **_kwargs) -> None:  # no file and line: users read these
+        from relsynth.errors import Note
         from relsynth.urls import _scrub
 
+        if isinstance(category, type) and issubclass(category, Note):
+            typer.secho(f"info: {_scrub(str(message))}", err=True)
+            return
         typer.secho(f"warning: {_scrub(str(message))}", err=True, fg="yellow")
 
     warnings.showwarning = one_line

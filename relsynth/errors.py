@@ -57,3 +57,14 @@ class UnsafeExpression(ArtifactError):
     """SQL a model carries (a check, a default, a native type) that is not one allowed expression."""
 
     hint = "train the model again from its source with `relsynth train SOURCE -o DIR`"
+
+
+class Note(UserWarning):
+    """Not a problem: how relsynth handles a shape of the source, shown as one ``info:`` line."""
+
+
+class OversizedValue(RelsynthError):
+    """A generated value longer than its VARCHAR(n) or wider than its NUMERIC(p, s): a bug of
+    relsynth's, caught before any row of the table is written."""
+
+    hint = "this is an internal error of relsynth: please report it with the column's type"

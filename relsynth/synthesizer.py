@@ -125,7 +125,8 @@ class Synthesizer:
                                        parent_kinds={p: self.tables[p].learned for p in real}, conditions=conditions,
                                        protect_k=self.config.privacy.k, qi_days=self.config.privacy.qi_days,
                                        qi_share=self.config.privacy.qi_share, locale=self.locale.locale,
-                                       column_locales=self.config.column_locales(table.name), digest_key=key)
+                                       column_locales=self.config.column_locales(table.name), digest_key=key,
+                                       dialect=self.schema.dialect)
                 self.tables[table.name] = synth
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
                     synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)

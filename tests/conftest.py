@@ -111,6 +111,17 @@ def query(url: str, sql: str) -> list[tuple]:
         engine.dispose()
 
 
+def execute(url: str, *statements: str) -> None:
+    """Run ``statements`` on ``url`` in one transaction (driver SQL: a literal % is written %%)."""
+    engine = sa.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def pg_database_url() -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database (dropped after the test)."""
@@ -123,14 +134,3 @@ def mariadb_database_url() -> Iterator[str]:
     """URL of a fresh, empty MariaDB/MySQL database (dropped after the test)."""
     with fresh_database(MARIADB_URL_ENV) as url:
         yield url
-
-
-def run_sql(url: str, *statements: str) -> None:
-    """Run ``statements`` on ``url`` in one transaction (source tables for a test)."""
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
-        with engine.begin() as conn:
-            for statement in statements:
-                conn.exec_driver_sql(statement)
-    finally:
-        engine.dispose()

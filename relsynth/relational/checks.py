@@ -46,6 +46,25 @@ def violations(frame: pd.DataFrame, sqltext: str, *, label: str = "") -> np.ndar
     return mask
 
 
+def evaluate(frame: pd.DataFrame, expression: str) -> list | None:
+    """``expression`` (SQLite's SQL) computed for each row of ``frame``; None when SQLite cannot."""
+    if frame.empty:
+        return []
+    frame = frame[[c for c in frame.columns if str(c) in expression]]
+    con = sqlite3.connect(":memory:")
+    try:
+        if frame.shape[1]:
+            _load(con, frame)
+        else:
+            con.execute('CREATE TABLE "t" ("_")')
+            con.executemany('INSERT INTO "t" VALUES (?)', [(None,)] * len(frame))
+        return [r[0] for r in con.execute(f'SELECT {expression} FROM "t" ORDER BY rowid')]
+    except sqlite3.Error:
+        return None
+    finally:
+        con.close()
+
+
 def _load(con: sqlite3.Connection, frame: pd.DataFrame) -> None:
     names = [str(c) for c in frame.columns]
     quoted = ", ".join('"' + n.replace('"', '""') + '"' for n in names)

@@ -5,6 +5,7 @@ Everything here is vectorized over rows; loops run over columns or a few redraw 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Sequence
 
 import numpy as np
@@ -26,9 +27,18 @@ def key_codes(frame: pd.DataFrame) -> pd.Index:
 def _normal(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series):
         return series.astype(object).to_numpy()
-    if pd.api.types.is_numeric_dtype(series):
+    if pd.api.types.is_numeric_dtype(series) or _numbers(series):
         return pd.to_numeric(series, errors="coerce").astype("float64").to_numpy()
     return series.astype(str).to_numpy(dtype=object)  # NULL rows are masked by the caller
+
+
+def _numbers(series: pd.Series) -> bool:
+    """An object column of numbers and NULLs (a nullable key gathered from its parents, decimals)."""
+    if series.dtype != object:
+        return False
+    present = series.dropna()
+    return len(present) > 0 and all(isinstance(v, (int, float, Decimal, np.number))
+                                    and not isinstance(v, (bool, np.bool_)) for v in present)
 
 
 def locate_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame) -> np.ndarray:
@@ -39,6 +49,54 @@ def locate_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame) -> np.nd
     positions = parent_index.get_indexer(key_codes(child_keys))
     positions[child_keys.isna().any(axis=1).to_numpy()] = -1
     return positions
+
+
+def agreeing_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame, positions: np.ndarray,
+                     weights: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Parents whose ``parent_keys`` equal the row's ``child_keys`` (columns another foreign key
+    of the row already set), for rows whose proposed parent (``positions``) does not agree: one of
+    the agreeing parents, drawn by ``weights``. Also the rows no parent agrees with: they keep
+    their proposal and take its key values (the caller counts them as repaired)."""
+    positions = positions.copy()
+    unmatched = np.zeros(len(positions), dtype=bool)
+    present = child_keys.notna().all(axis=1).to_numpy() & (positions >= 0)
+    if not present.any() or not len(parent_keys):
+        return positions, unmatched
+    child_codes = _codes(child_keys)
+    parent_codes = _codes(parent_keys)
+    agree = np.zeros(len(positions), dtype=bool)
+    agree[present] = parent_codes[positions[present]] == child_codes[present]
+    wrong = np.flatnonzero(present & ~agree)
+    if not wrong.size:
+        return positions, unmatched
+    members = pd.Series(np.arange(len(parent_codes))).groupby(parent_codes).indices
+    weights = np.asarray(weights, dtype=np.float64)
+    for row in wrong:
+        found = members.get(child_codes[row])
+        if found is None:
+            unmatched[row] = True
+            continue
+        w = weights[found] if len(weights) == len(parent_codes) else np.ones(len(found))
+        positions[row] = found[rng.choice(len(found), p=w / w.sum())] if w.sum() > 0 else rng.choice(found)
+    return positions, unmatched
+
+
+def _codes(frame: pd.DataFrame) -> np.ndarray:
+    """One hashable code per row (a tuple for several columns), comparable across spellings."""
+    cols = [_normal(frame[c]) for c in frame.columns]
+    if len(cols) == 1:
+        return np.asarray(cols[0], dtype=object)
+    out = np.empty(len(frame), dtype=object)
+    out[:] = list(zip(*cols))
+    return out
+
+
+def dangling(frame: pd.DataFrame, columns: Sequence[str], parent: pd.DataFrame,
+             parent_columns: Sequence[str]) -> np.ndarray:
+    """Rows whose key (no column NULL) matches no parent row."""
+    keys = frame[list(columns)]
+    found = locate_parents(keys, parent[list(parent_columns)]) if len(parent) else np.full(len(frame), -1)
+    return keys.notna().all(axis=1).to_numpy() & (found < 0)
 
 
 def children_counts(positions: np.ndarray, n_parents: int) -> np.ndarray:
@@ -151,7 +209,7 @@ def fresh_values(values: pd.Series, clash: np.ndarray, spec: dict, rng: np.rando
     """
     generic = spec.get("generic")
     if generic in ("string", "text"):
-        return suffix_strings(values, clash)
+        return suffix_strings(values, clash, spec.get("length"))
     if generic in INTEGER_GENERICS or generic in ("float", "decimal"):
         unit = 10.0 ** -int(spec.get("scale") or (0 if generic in INTEGER_GENERICS else 6))
         numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
@@ -235,8 +293,15 @@ def _unused(used: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([picks, above]).astype(np.float64)
 
 
-def suffix_strings(values: pd.Series, clash: np.ndarray) -> pd.Series:
+def suffix_strings(values: pd.Series, clash: np.ndarray, length: int | None = None) -> pd.Series | None:
+    """The clashing values with ``-1``, ``-2``... appended, the value cut so that it stays within
+    ``length`` characters; None when the suffixes alone do not fit."""
     out = values.astype(object).copy()
-    out.loc[clash] = out.loc[clash].astype(str) + "-" + pd.Series(np.arange(1, int(clash.sum()) + 1),
-                                                                 index=out.index[clash]).astype(str)
+    tails = "-" + pd.Series(np.arange(1, int(clash.sum()) + 1), index=out.index[clash]).astype(str)
+    if length and tails.str.len().max() >= length:
+        return None
+    bases = out.loc[clash].astype(str)
+    if length:
+        bases = pd.Series([b[:length - len(t)] for b, t in zip(bases, tails)], index=bases.index)
+    out.loc[clash] = bases + tails
     return out

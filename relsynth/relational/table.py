@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from relsynth import workspace
-from relsynth.errors import RelsynthError
+from relsynth.errors import ModelError, RelsynthError
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
@@ -39,6 +39,8 @@ from relsynth.relational.rows import RowCounts, RowLedger, calibrated
 from relsynth.schema.detect import holds_binary
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
+from relsynth.schema import partitions
+from relsynth.schema.generated import computed_by_sqlite
 from relsynth.schema.sqltypes import INTEGER_GENERICS
 
 CHECK_ROUNDS = 10
@@ -128,7 +130,8 @@ class TableSynth:
             parent_kinds: Mapping[str, Mapping[str, Kind]] | None = None,
             conditions: Conditions | None = None, protect_k: int = 0, qi_days: float = 0.0,
             qi_share: float = 0.0, locale: str | None = None,
-            column_locales: Mapping[str, str] | None = None, digest_key: str | None = None) -> "TableSynth":
+            column_locales: Mapping[str, str] | None = None, digest_key: str | None = None,
+            dialect: str | None = None) -> "TableSynth":
         """Everything but the joint model: column kinds, formats, keys, non-context relations,
         and the rules the rows keep (:mod:`relsynth.relational.rules`).
 
@@ -139,7 +142,8 @@ class TableSynth:
         matching, or lying near (dates within ``qi_days``, other numbers within ``qi_share`` of
         their range; 0: equal only), quasi-identifiers fewer real rows share are drawn again.
         ``locale``: the Faker locale of generated names and places, kept in each format
-        (``column_locales`` per column).
+        (``column_locales`` per column). ``dialect``: the source's; generated columns whose
+        expression SQLite can compute are not learned (None: every column is).
         """
         parent_kinds = parent_kinds or {}
         conditions = conditions or Conditions()
@@ -151,6 +155,8 @@ class TableSynth:
         for col in table.columns:
             if col.name in fk_columns:
                 continue
+            if dialect is not None and col.name not in table.key_columns and computed_by_sqlite(table, col, dialect):
+                continue    # the target computes it (or SQLite does, for a plain column): never learned
             if col.kind == Kind.KEY:
                 synth.key_formats[col.name] = _learn_key(col, frame[col.name], table)
             elif col.kind.modeled or (col.kind == Kind.TEXT and writes_text):
@@ -386,17 +392,27 @@ class TableSynth:
         weights = {}
         orphaned = np.zeros(n, dtype=bool)
         chosen = {}
-        for fk in step.others:
+        assigned = set(step.context.columns) if step.context is not None else set()
+        repaired = np.zeros(n, dtype=bool)
+        for fk in self._others_widest_first():
             parent = frames[fk.parent]
             weights[fk.label] = self._popularity(fk, len(parent), summaries, rng)
             if fk.label in self.references and self.model is not None:
-                positions = chosen[fk.label] = self._choose_parents(fk, frame, parent, weights[fk.label], rng)
+                positions = self._choose_parents(fk, frame, parent, weights[fk.label], rng)
             else:
                 positions = keys.draw_parents(n, weights[fk.label], rng,
                                               null_share=self.relations[fk.label]["null_share"])
+            positions, unmatched = _agreeing(fk, frame, parent, positions, weights[fk.label], assigned, rng)
+            repaired |= unmatched
+            if fk.label in self.references and self.model is not None:
+                chosen[fk.label] = positions
             frame = frame.assign(**_gather(parent, fk.parent_columns, fk.columns, positions))
+            assigned |= set(fk.columns)
             if not fk.nullable:
                 orphaned |= positions < 0  # the parent table came out empty
+        if repaired.any():
+            warnings.warn(f"{table.name}: {int(repaired.sum())} rows took another parent's key: no parent of a "
+                          "foreign key agreed with the columns it shares with another", stacklevel=2)
         if chosen:  # the row's own columns again, given the parents it got rather than those it wanted
             again = self._given_parents(chosen, frames, context, asked, request, rng)
             frame = frame.assign(**{c: again[c].to_numpy() for c in again.columns})
@@ -421,9 +437,33 @@ class TableSynth:
         frame = self._enforce_constraints(frame, context, frames, weights, rng, request, ledger)
         frame = self._keep_rules(frame, frames, rng)  # for the rows drawn again
         frame = self.settle_uniques(frame, frames, rng, ledger)
+        if partitions.into_bounds(frame, self.table, rng):   # a learned date order moved a key out
+            frame = self.settle_uniques(frame, frames, rng, ledger)
+        broken = self._dangling(frame, frames)
+        if broken.any():   # never written: the target would refuse the whole write
+            ledger.drop(table.name, "whose foreign keys sharing columns matched no parent", int(broken.sum()))
+            frame = frame[~broken].reset_index(drop=True)
+        for name in [c for c in table.column_names if c not in frame.columns]:   # generated columns: computed later
+            frame[name] = pd.Series([None] * len(frame), dtype=object)
         handed = [c for c in self.passes_down if _HANDED + c in frame.columns]
         summary = frame[list(self.latents) + [_HANDED + c for c in handed]]
         return frame[list(table.column_names)], summary.set_axis(list(self.latents) + handed, axis=1)
+
+    def _others_widest_first(self) -> list[ForeignKey]:
+        """Non-context foreign keys, those of more columns first: a narrower one sharing columns
+        with them then picks among the parents that agree."""
+        return sorted(self.step.others, key=lambda fk: -len(fk.columns))
+
+    def _dangling(self, frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> np.ndarray:
+        """Rows a foreign key of which (context or other, sharing columns with another) matches no
+        generated parent."""
+        bad = np.zeros(len(frame), dtype=bool)
+        fks = ([self.step.context] if self.step.context is not None else []) + list(self.step.others)
+        for fk in fks:
+            shares = any(set(fk.columns) & set(other.columns) for other in fks if other is not fk)
+            if shares and fk.declared and fk.parent in frames:
+                bad |= keys.dangling(frame, fk.columns, frames[fk.parent], fk.parent_columns)
+        return bad
 
     def _popularity(self, fk: ForeignKey, n_parents: int, summaries: Mapping[str, pd.DataFrame],
                     rng: np.random.Generator) -> np.ndarray:
@@ -654,8 +694,13 @@ class TableSynth:
                 return values
             values[bad] = generate({**fmt, "null_share": 0.0}, int(bad.sum()), rng, unique=unique).to_numpy()
             real[bad] = self._matches_real(name, values[bad])  # only the redrawn rows are hashed again
-        values[bad] = None if self.table.column(name).nullable else keys.suffix_strings(
-            pd.Series(values, dtype=object), bad)[bad]
+        if self.table.column(name).nullable:
+            values[bad] = None
+            return values
+        fresh = keys.suffix_strings(pd.Series(values, dtype=object), bad, self.table.column(name).type.get("length"))
+        if fresh is None:
+            raise ModelError(f"{self.table.name}.{name}: no value of its length is left that no real row holds")
+        values[bad] = fresh[bad]
         return values
 
     def _fill_keys(self, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -691,6 +736,7 @@ class TableSynth:
                 break
             self._redraw(frame, np.flatnonzero(bad), context, frames, weights, rng, request)
         keep = self._repair_clashes(frame, frames, rng)
+        partitions.into_bounds(frame, self.table, rng)   # a key of another row rather than a lost row
         keep &= ~self._violations(frame)
         close = self._too_close(frame) & keep
         if close.any():  # never written: a row that points at a real person
@@ -818,7 +864,7 @@ class TableSynth:
         return bad
 
     def _violations(self, frame: pd.DataFrame) -> np.ndarray:
-        bad = np.zeros(len(frame), dtype=bool)
+        bad = partitions.outside(frame, self.table)     # drawn again when in no partition
         for check in self.table.checks:
             found = checks.violations(frame, check.sqltext, label=check.name or "")
             if found is not None:
@@ -838,15 +884,21 @@ class TableSynth:
             redo = self._draw(row_context, asked, request, rng)
             fresh.update({c: redo[c].to_numpy() for c in redo.columns})
         chosen = {}
-        for fk in self.step.others:
+        assigned = set(self.step.context.columns) if self.step.context is not None else set()
+        for fk in self._others_widest_first():
             if fk.label in self.references and redo is not None:
-                positions = chosen[fk.label] = self._choose_parents(fk, redo, frames[fk.parent], weights[fk.label],
-                                                                    rng)
+                positions = self._choose_parents(fk, redo, frames[fk.parent], weights[fk.label], rng)
             else:
                 positions = keys.draw_parents(len(rows), weights[fk.label], rng,
                                               null_share=self.relations[fk.label]["null_share"])
+            current = frame.iloc[rows].reset_index(drop=True)[list(fk.columns)].assign(
+                **{c: fresh[c] for c in fk.columns if c in fresh})
+            positions, _ = _agreeing(fk, current, frames[fk.parent], positions, weights[fk.label], assigned, rng)
+            if fk.label in self.references and redo is not None:
+                chosen[fk.label] = positions
             fresh.update({c: v.to_numpy() for c, v in
                           _gather(frames[fk.parent], fk.parent_columns, fk.columns, positions).items()})
+            assigned |= set(fk.columns)
         if chosen:
             again = self._given_parents(chosen, frames, row_context, asked, request, rng)
             fresh.update({c: again[c].to_numpy() for c in again.columns})
@@ -1047,6 +1099,17 @@ def _context_frame(parent: pd.DataFrame, summaries: Mapping[str, Any] | None, pa
         values = parent[column] if column in parent.columns else summaries[column]
         columns[name] = values.reset_index(drop=True) if isinstance(values, pd.Series) else np.asarray(values)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(parent)))
+
+
+def _agreeing(fk: ForeignKey, frame: pd.DataFrame, parent: pd.DataFrame, positions: np.ndarray,
+              weights: np.ndarray, assigned: set[str], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``positions`` moved to parents agreeing with the columns ``fk`` shares with the foreign keys
+    drawn before it (``assigned``), and the rows none agreed with (see ``keys.agreeing_parents``)."""
+    shared = [(c, p) for c, p in zip(fk.columns, fk.parent_columns) if c in assigned]
+    if not shared:
+        return positions, np.zeros(len(positions), dtype=bool)
+    return keys.agreeing_parents(frame[[c for c, _ in shared]].reset_index(drop=True),
+                                 parent[[p for _, p in shared]].reset_index(drop=True), positions, weights, rng)
 
 
 def _gather(parent: pd.DataFrame, parent_columns, columns, positions: np.ndarray) -> dict[str, pd.Series]:

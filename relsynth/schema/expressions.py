@@ -37,7 +37,7 @@ _NODES: tuple[type[exp.Expression], ...] = (
     # functions
     exp.Coalesce, exp.Nullif, exp.Length, exp.Lower, exp.Upper, exp.Trim, exp.Substring, exp.Abs,
     exp.Round, exp.Floor, exp.Ceil, exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime, exp.Extract,
-    exp.Greatest, exp.Least, exp.StrPosition,
+    exp.Greatest, exp.Least, exp.StrPosition, exp.Concat,
 )
 # Functions sqlglot leaves unnamed (``Anonymous``), by lower-case name.
 _ANONYMOUS = frozenset({"char_length", "character_length", "length", "btrim", "ltrim", "rtrim", "date_part",
@@ -182,6 +182,42 @@ def _sequence_name(node: exp.Anonymous) -> bool:
 
 def render(tree: exp.Expression, *, dialect: str) -> str:
     return tree.sql(dialect=sqlglot_dialect(dialect), comments=False)
+
+
+# Nodes left after the rewrites below that other dialects read differently or not at all.
+_UNPORTABLE = (exp.RegexpLike, exp.RegexpILike, exp.ILike, exp.Any, exp.All, exp.Array, exp.Interval,
+               exp.Anonymous)
+
+
+def translate(tree: exp.Expression, target: str) -> str | None:
+    """A checked expression (``parse_expression``) of another dialect, rendered for ``target``
+    (an SQLAlchemy dialect name); None when it can't be.
+
+    Best effort: casts go, ``x = ANY (ARRAY[...])`` becomes ``x IN (...)`` (``<> ALL``: NOT IN),
+    and the target's own quotes and functions are rendered. Anything still dialect-specific
+    gives None; the target database is the final judge.
+    """
+    portable = tree.copy()
+    for cast in list(portable.find_all(exp.Cast)):
+        portable = cast.this if cast is portable else portable
+        cast.replace(cast.this)
+    for node in list(portable.find_all(exp.EQ, exp.NEQ)):
+        items = array_operand(node.expression) if _quantifier(node.expression) == \
+            ("any" if isinstance(node, exp.EQ) else "all") else None
+        if items is not None:
+            found = exp.In(this=node.this, expressions=items.expressions)
+            found = found if isinstance(node, exp.EQ) else exp.Not(this=found)
+            portable = found if node is portable else portable   # the root has no parent to replace it in
+            node.replace(found)
+    if any(isinstance(node, _UNPORTABLE) for node in portable.walk()):
+        return None
+    return render(portable, dialect=target)
+
+
+def _quantifier(node: exp.Expression) -> str | None:
+    if isinstance(node, (exp.Any, exp.All)):
+        return type(node).__name__.lower()
+    return node.name.casefold() if isinstance(node, exp.Anonymous) else None
 
 
 def _first_line(exc: Exception) -> str:

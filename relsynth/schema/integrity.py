@@ -32,6 +32,10 @@ def check_structure(schema: Schema) -> None:
                                                                   for u in table.unique]]:
             if not set(keyed) <= own:
                 raise ValueError(f"table {table.name!r}: {what} {list(keyed)} names columns it does not have")
+        if table.partitioning is not None:
+            parts = [p.name for p in table.partitioning.partitions]
+            if len(set(parts)) != len(parts) or not all(_name(p) for p in parts) or set(parts) & set(names):
+                raise ValueError(f"table {table.name!r}: partition names must be distinct names of no table")
         for fk in table.foreign_keys:
             if not fk.columns or len(fk.columns) != len(fk.parent_columns) or not set(fk.columns) <= own:
                 raise ValueError(f"table {table.name!r}: foreign key {fk.label} does not fit its columns")

@@ -23,6 +23,8 @@ class Column:
     kind: Kind = Kind.CATEGORICAL
     default: str | None = None           # server default as SQL text, kept on same-dialect targets
     autoincrement: bool = False          # identity / serial: the target sequence is moved past our keys
+    generated: str | None = None         # GENERATED ALWAYS AS (this) / AS (this): the source dialect's SQL
+    persisted: bool | None = None        # STORED (True) or VIRTUAL (False); None: the dialect's default
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": dict(self.type), "nullable": self.nullable,
@@ -31,13 +33,19 @@ class Column:
             out["default"] = self.default
         if self.autoincrement:
             out["autoincrement"] = True
+        if self.generated is not None:
+            out["generated"] = self.generated
+            if self.persisted is not None:
+                out["persisted"] = self.persisted
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Column":
         return cls(name=d["name"], type=dict(d.get("type") or {"generic": "text"}),
                    nullable=bool(d.get("nullable", True)), kind=parse_kind(d.get("kind", "categorical")),
-                   default=d.get("default"), autoincrement=bool(d.get("autoincrement", False)))
+                   default=d.get("default"), autoincrement=bool(d.get("autoincrement", False)),
+                   generated=d.get("generated"),
+                   persisted=None if d.get("persisted") is None else bool(d["persisted"]))
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,46 @@ class CheckConstraint:
 
 
 @dataclass(frozen=True)
+class Partition:
+    """One partition of a partitioned table (PostgreSQL ``PARTITION OF``) and its bound.
+
+    ``bound``: ``{"default": True}``, ``{"from": [...], "to": [...]}`` (RANGE), ``{"in": [...]}``
+    (LIST) or ``{"modulus": m, "remainder": r}`` (HASH). Each value is ``["literal", text]``,
+    ``["number", text]``, ``["null"]``, ``["minvalue"]`` or ``["maxvalue"]``, so a target gets
+    them re-quoted, never as text from the model (see :mod:`relsynth.schema.partitions`).
+    """
+    name: str
+    bound: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "bound": self.bound}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Partition":
+        return cls(name=str(d["name"]), bound=dict(d["bound"]))
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """How a table is partitioned: RANGE, LIST or HASH over key columns, and its partitions."""
+    strategy: str                        # "range", "list" or "hash"
+    key: tuple[str, ...]
+    partitions: tuple[Partition, ...] = ()
+
+    @property
+    def has_default(self) -> bool:
+        return any(p.bound.get("default") for p in self.partitions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strategy": self.strategy, "key": list(self.key), "partitions": [p.to_dict() for p in self.partitions]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Partitioning":
+        return cls(strategy=str(d["strategy"]), key=tuple(d["key"]),
+                   partitions=tuple(Partition.from_dict(p) for p in d.get("partitions", [])))
+
+
+@dataclass(frozen=True)
 class Table:
     name: TableKey
     columns: tuple[Column, ...]
@@ -104,6 +152,7 @@ class Table:
     unique: tuple[UniqueConstraint, ...] = ()
     checks: tuple[CheckConstraint, ...] = ()
     row_count: int = 0
+    partitioning: Partitioning | None = None   # a PostgreSQL partitioned table (its rows: all partitions')
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -135,7 +184,8 @@ class Table:
                 "columns": [c.to_dict() for c in self.columns],
                 "foreign_keys": [f.to_dict() for f in self.foreign_keys],
                 "unique": [u.to_dict() for u in self.unique],
-                "checks": [c.to_dict() for c in self.checks]}
+                "checks": [c.to_dict() for c in self.checks],
+                **({"partitioning": self.partitioning.to_dict()} if self.partitioning else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Table":
@@ -144,7 +194,8 @@ class Table:
                    foreign_keys=tuple(ForeignKey.from_dict(f) for f in d.get("foreign_keys", [])),
                    unique=tuple(UniqueConstraint.from_dict(u) for u in d.get("unique", [])),
                    checks=tuple(CheckConstraint.from_dict(c) for c in d.get("checks", [])),
-                   row_count=d.get("row_count", 0))
+                   row_count=d.get("row_count", 0),
+                   partitioning=Partitioning.from_dict(d["partitioning"]) if d.get("partitioning") else None)
 
 
 @dataclass(frozen=True)

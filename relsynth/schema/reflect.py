@@ -18,11 +18,12 @@ from sqlalchemy.dialects import postgresql
 from sqlglot import exp
 
 from relsynth.config import Config
-from relsynth.errors import ConfigError, SchemaError, UnsafeExpression
+from relsynth.errors import ConfigError, Note, SchemaError, UnsafeExpression
 from relsynth.schema.expressions import parse_expression, render, safe_expression, safe_native_type
 from relsynth.schema.detect import MAX_LABELS, detect_kind, lookup_label
 from relsynth.schema.kinds import Kind
-from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Schema, Table, UniqueConstraint
+from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Partitioning, Schema, Table, UniqueConstraint
+from relsynth.schema.partitions import partitioned_tables
 from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl, teach_dialect
 
 SAMPLE_ROWS = 10_000
@@ -48,6 +49,13 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
         raise ConfigError(f"exclude names unknown tables: {', '.join(unknown)}",
                           hint=f"tables are: {', '.join(sorted(names)) or '(none)'}")
     names = [n for n in names if n not in config.exclude]
+    with engine.connect() as conn:
+        partitioned, part_of = partitioned_tables(conn, schema_name)
+        shared = {name: _partition_foreign_keys(conn, schema_name, part, part_of)
+                  for name, part in partitioned.items()}
+    # a partition's rows are its partitioned table's: one table, one model (the writer says what
+    # a target that cannot partition gets)
+    names = [n for n in names if n not in part_of]
     if not names:
         raise SchemaError("the source has no tables to synthesize",
                           hint="check the URL and --schema; a PostgreSQL schema other than public needs `schema:` in the config")
@@ -59,7 +67,8 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
             if progress:
                 progress(name)
             tables.append(_table(metadata.tables[_qualified(schema_name, name)], conn, engine.dialect,
-                                 kept=set(names), config=config, small=small))
+                                 kept=set(names), config=config, small=small, part_of=part_of,
+                                 partitioning=partitioned.get(name), shared=shared.get(name, ())))
     tables = _lookup_labels(tables, small, config)
     schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name)
     return _check_config(schema, config)
@@ -91,13 +100,52 @@ def _qualified(schema_name: str | None, name: str) -> str:
     return f"{schema_name}.{name}" if schema_name else name
 
 
+def _partition_foreign_keys(conn: sa.Connection, schema_name: str | None, part: Partitioning,
+                            part_of: dict[str, str]) -> tuple[dict, ...]:
+    """Foreign keys the partitions declare (PostgreSQL 10 put them on partitions, not on the
+    partitioned table), as SQLAlchemy reports them. One declared on some partitions only is
+    kept for all (the generated rows meet it), with a note."""
+    inspector = sa.inspect(conn)
+    found = [{_fk_shape(fk, part_of): fk for fk in inspector.get_foreign_keys(p.name, schema=schema_name)}
+             for p in part.partitions]
+    union: dict[tuple, dict] = {}
+    for declared in found:
+        for shape, fk in declared.items():
+            union.setdefault(shape, fk)
+    partial = [shape for shape in union if not all(shape in f for f in found)]
+    if partial:
+        shown = ", ".join(f"({', '.join(c)}) -> {t}" for c, t, _ in partial)
+        warnings.warn(f"foreign keys {shown} are declared on some partitions of {part_of[part.partitions[0].name]} "
+                      f"only; the clone declares them on the partitioned table", Note, stacklevel=3)
+    return tuple(union[shape] for shape in sorted(union))
+
+
+def _fk_shape(fk: dict, part_of: dict[str, str]) -> tuple:
+    return (tuple(fk["constrained_columns"]), part_of.get(fk["referred_table"], fk["referred_table"]),
+            tuple(fk["referred_columns"]))
+
+
 def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept: set[str],
-           config: Config, small: dict[str, pd.DataFrame] | None = None) -> Table:
+           config: Config, small: dict[str, pd.DataFrame] | None = None, part_of: dict[str, str] | None = None,
+           partitioning: Partitioning | None = None, shared: tuple[dict, ...] = ()) -> Table:
     name = str(sa_table.name)  # plain str: SQLAlchemy's quoted_name does not serialize
     table_config = config.tables.get(name)
     primary_key = tuple(str(c.name) for c in sa_table.primary_key.columns)
     foreign_keys = [_foreign_key(fk, sa_table) for fk in sorted(sa_table.foreign_key_constraints,
                                                                    key=lambda f: [c.name for c in f.columns])]
+    for fk in shared:   # declared on each partition
+        columns = tuple(str(c) for c in fk["constrained_columns"])
+        if columns not in [f.columns for f in foreign_keys]:
+            foreign_keys.append(ForeignKey(columns=columns, parent=str(fk["referred_table"]),
+                                           parent_columns=tuple(str(c) for c in fk["referred_columns"]),
+                                           nullable=all(sa_table.c[c].nullable for c in columns)))
+    part_of = part_of or {}
+    moved = [fk for fk in foreign_keys if fk.parent in part_of]
+    if moved:   # a partition's rows are its partitioned table's: the key points at that table
+        warnings.warn(f"{name}: foreign keys {', '.join(fk.label for fk in moved)} point at a partition; "
+                      f"they point at its partitioned table instead", Note, stacklevel=3)
+        foreign_keys = [replace(fk, parent=part_of[fk.parent], name=None) if fk in moved else fk
+                        for fk in foreign_keys]
     # A relation to an excluded table cannot be kept: the clone would reference a missing table.
     foreign_keys = [fk for fk in foreign_keys if fk.parent in kept]
     if table_config:
@@ -136,11 +184,13 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
             # SQLite reports `id INTEGER PRIMARY KEY` as nullable; no primary key column is
             name=str(col.name), type=spec, nullable=bool(col.nullable) and col.name not in primary_key, kind=kind,
             default=_default(col, dialect, name, column_names, enums),
+            **_generated(col, dialect, name, column_names, enums),
             autoincrement=primary_key == (col.name,) and spec["generic"] in INTEGER_GENERICS
             and col.name not in fk_columns,
         ))
     return Table(name=name, columns=tuple(columns), primary_key=primary_key,
-                 foreign_keys=tuple(foreign_keys), unique=unique, checks=checks, row_count=int(row_count))
+                 foreign_keys=tuple(foreign_keys), unique=unique, checks=checks, row_count=int(row_count),
+                 partitioning=partitioning)
 
 
 def _name(name: object) -> str | None:
@@ -222,9 +272,21 @@ def _kind(column: str, spec: dict, primary_key: tuple[str, ...], fk_columns: set
                        unique=column in single_unique or primary_key == (column,))
 
 
+def _generated(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
+               enums: tuple[str, ...]) -> dict:
+    """``generated`` and ``persisted`` of a computed column; a refused expression leaves a plain
+    column (its values modeled), with a warning."""
+    if col.computed is None:
+        return {}
+    text = str(col.computed.sqltext)
+    if not _allowed(text, dialect, f"{table}.{col.name}", columns, "generated column", enums):
+        return {}
+    return {"generated": text, "persisted": col.computed.persisted}
+
+
 def _default(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
              enums: tuple[str, ...]) -> str | None:
-    if col.server_default is None:
+    if col.server_default is None or col.computed is not None:
         return None
     text = str(getattr(col.server_default, "arg", col.server_default))
     if "nextval(" in text.lower():
@@ -239,7 +301,8 @@ def _allowed(text: str, dialect: sa.Dialect, where: str, columns: tuple[str, ...
     try:
         safe_expression(text, dialect=dialect.name, table=where, columns=columns, kind=kind, types=enums)
     except UnsafeExpression as exc:
-        what = "dropped" if kind == "check" else "the column is kept without it"
+        what = "dropped" if kind == "check" else "the column is a plain one, its values modeled" \
+            if kind == "generated column" else "the column is kept without it"
         warnings.warn(f"{exc.args[0]}; {what}", stacklevel=3)
         return False
     return True

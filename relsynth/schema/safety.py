@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from relsynth.schema.expressions import safe_expression, safe_native_type
+from relsynth.schema.partitions import check_partitioning
 from relsynth.schema.sqltypes import native_ddl
 
 if TYPE_CHECKING:
@@ -21,16 +22,20 @@ def enum_types(table: "Table") -> tuple[str, ...]:
 
 
 def check_schema(schema: "Schema") -> None:
-    """Raise UnsafeExpression for the first check, default or native type that is not allowed."""
+    """Raise UnsafeExpression for the first check, default, native type or partition bound that is not allowed."""
     for table in schema:
         columns, types = table.column_names, enum_types(table)
         for col in table.columns:
             native = native_ddl(col.type)
             if native is not None:
                 safe_native_type(native, dialect=str(col.type.get("dialect")), where=f"{table.name}.{col.name}")
+            if col.generated is not None:
+                safe_expression(col.generated, dialect=schema.dialect, table=f"{table.name}.{col.name}",
+                                columns=columns, kind="generated column", types=types)
             if col.default is not None:
                 safe_expression(col.default, dialect=schema.dialect, table=table.name, columns=columns,
                                 kind="default", types=types)
+        check_partitioning(table)
         for check in table.checks:
             safe_expression(check.sqltext, dialect=schema.dialect, table=table.name, columns=columns,
                             kind="check", types=types)

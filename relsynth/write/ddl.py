@@ -24,8 +24,11 @@ from typing import Any, Iterable, Mapping
 import sqlalchemy as sa
 from sqlglot import exp
 
-from relsynth.schema.expressions import array_operand, parse_expression, render, safe_expression
+from relsynth.errors import Note
+from relsynth.schema.expressions import parse_expression, render, safe_expression, translate
 from relsynth.schema.model import Column, ForeignKey, Schema, Table
+from relsynth.schema.generated import generated_sql
+from relsynth.schema.partitions import create_partitions, partition_by
 from relsynth.schema.safety import enum_types
 from relsynth.schema.sqltypes import build
 
@@ -42,6 +45,10 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
     """
     md = sa.MetaData()
     names = _ConstraintNames(dialect)
+    flattened = [t.name for t in schema if t.partitioning is not None and dialect.name != "postgresql"]
+    if flattened:
+        warnings.warn(f"partitioned tables {', '.join(flattened)} are plain tables on {dialect.name}, "
+                      f"holding all their partitions' rows (the partitions are not created)", Note, stacklevel=2)
     cyclic = cycle_foreign_keys(schema)
     created = {table.name: _table(md, table, dialect, schema.dialect, names, (table_names or {}).get(table.name))
                for table in schema}
@@ -86,7 +93,9 @@ def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, source: st
             continue
         constraints.append(sa.CheckConstraint(_sql(text), name=names.take(check.name),
                                               info={_TRANSLATED: not same, "label": label}))
-    return sa.Table(created_as or table.name, md, *columns, *constraints, info={"relsynth_table": table.name})
+    kw = {"postgresql_partition_by": partition_by(table)} \
+        if table.partitioning is not None and dialect.name == "postgresql" else {}
+    return sa.Table(created_as or table.name, md, *columns, *constraints, info={"relsynth_table": table.name}, **kw)
 
 
 def _sql(text: str) -> sa.TextClause:
@@ -125,6 +134,8 @@ def _column(table: Table, col: Column, dialect: sa.engine.Dialect, source: str, 
     default = None if col.default is None else safe_expression(
         col.default, dialect=source, table=table.name, columns=table.column_names, kind="default",
         types=enum_types(table))
+    if col.generated is not None:
+        return _generated_column(table, col, type_, dialect, source)
     if identity:
         if dialect.name == "postgresql":
             args.append(sa.Identity())     # BY DEFAULT: our explicit keys go in as they are
@@ -132,6 +143,31 @@ def _column(table: Table, col: Column, dialect: sa.engine.Dialect, source: str, 
     elif source == dialect.name and default is not None and "nextval(" not in default.lower():
         kw["server_default"] = _sql(default)
     return sa.Column(col.name, type_, *args, **kw)
+
+
+_FILL = "relsynth_fill"          # info key: SQLite's form of a generated column created plain
+
+
+def _generated_column(table: Table, col: Column, type_: sa.types.TypeEngine, dialect: sa.engine.Dialect,
+                      source: str) -> sa.Column:
+    """The column computed by the target from its expression; a plain column (filled with values)
+    when the expression has no form for the target."""
+    text = generated_sql(table, col, source, dialect.name)
+    if text is None:
+        warnings.warn(f"{table.name}.{col.name}: its generated expression has no {dialect.name} form; "
+                      f"a plain column filled with generated values", stacklevel=4)
+        return _plain(table, col, type_, source)
+    persisted = True if dialect.name == "postgresql" else col.persisted   # PostgreSQL stores them only
+    same = generated_sql(table, col, source, source) == text
+    return sa.Column(col.name, type_, sa.Computed(_sql(text), persisted=persisted),
+                     nullable=col.nullable or dialect.name in ("mysql", "mariadb"),   # MariaDB refuses NOT NULL
+                     info={_TRANSLATED: not same, _FILL: generated_sql(table, col, source, "sqlite"),
+                           "label": f"{table.name}.{col.name}"})
+
+
+def _plain(table: Table, col: Column, type_: sa.types.TypeEngine, source: str) -> sa.Column:
+    return sa.Column(col.name, type_, nullable=col.nullable, autoincrement=False,
+                     info={_FILL: generated_sql(table, col, source, "sqlite")})
 
 
 class _ConstraintNames:
@@ -174,40 +210,11 @@ def cycle_foreign_keys(schema: Schema) -> set[tuple[str, ForeignKey]]:
 
 # --------------------------------------------------------------------------- checks
 
-# Nodes left after the rewrites below that other dialects read differently or not at all.
-_UNPORTABLE = (exp.RegexpLike, exp.RegexpILike, exp.ILike, exp.Any, exp.All, exp.Array, exp.Interval,
-               exp.Anonymous)
-
-
 def translate_check(tree: exp.Expression, dialect: sa.engine.Dialect) -> str | None:
     """A checked check (``parse_expression``) of another dialect, rendered for ``dialect``; None
-    when it can't be.
-
-    Best effort: casts go, ``x = ANY (ARRAY[...])`` becomes ``x IN (...)`` (``<> ALL``: NOT IN),
-    and the target's own quotes and functions are rendered. Anything still dialect-specific
-    gives None; the target itself is the final judge (see ``create_tables``).
-    """
-    portable = tree.copy()
-    for cast in list(portable.find_all(exp.Cast)):
-        portable = cast.this if cast is portable else portable
-        cast.replace(cast.this)
-    for node in list(portable.find_all(exp.EQ, exp.NEQ)):
-        items = array_operand(node.expression) if _quantifier(node.expression) == \
-            ("any" if isinstance(node, exp.EQ) else "all") else None
-        if items is not None:
-            found = exp.In(this=node.this, expressions=items.expressions)
-            found = found if isinstance(node, exp.EQ) else exp.Not(this=found)
-            portable = found if node is portable else portable   # the root has no parent to replace it in
-            node.replace(found)
-    if any(isinstance(node, _UNPORTABLE) for node in portable.walk()):
-        return None
-    return render(portable, dialect=dialect.name)
-
-
-def _quantifier(node: exp.Expression) -> str | None:
-    if isinstance(node, (exp.Any, exp.All)):
-        return type(node).__name__.lower()
-    return node.name.casefold() if isinstance(node, exp.Anonymous) else None
+    when it can't be (see ``relsynth.schema.expressions.translate``); the target itself is the
+    final judge (see ``create_tables``)."""
+    return translate(tree, dialect.name)
 
 
 # --------------------------------------------------------------------------- create / drop
@@ -229,7 +236,15 @@ def create_tables(conn: sa.Connection, schema: Schema, md: sa.MetaData | None = 
     if conn.dialect.name == "postgresql" and any(
             c.type.get("special") == "hstore" and c.type.get("dialect") == "postgresql" for t in schema for c in t.columns):
         conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS hstore")   # the native type the source used
+    for table in md.tables.values():
+        for column in [c for c in table.columns if c.computed is not None and c.info.get(_TRANSLATED)]:
+            _generated_accepted(conn, table, column)
     md.create_all(conn)
+    if conn.dialect.name == "postgresql":
+        for created in md.tables.values():
+            name = created.info.get("relsynth_table", created.name)
+            if name in schema and schema[name].partitioning is not None:
+                create_partitions(conn, schema[name], created)
     kept = [(t, c) for t, c in translated if _accepted(conn, t, c)]
     if kept and conn.dialect.name == "sqlite":
         # SQLite cannot add a constraint to a table: recreate the (still empty) tables
@@ -261,8 +276,34 @@ def _accepted(conn: sa.Connection, table: sa.Table, check: sa.CheckConstraint) -
     return True
 
 
+def _generated_accepted(conn: sa.Connection, table: sa.Table, column: sa.Column) -> None:
+    """A translated generated column tried on a temporary table first; one the target refuses
+    becomes a plain column (filled with values), with a warning."""
+    others = [sa.Column(c.name, sa.String(255) if isinstance(c.type, sa.Enum) else c.type)
+              for c in table.columns if c.computed is None]
+    probe = sa.Table(f"relsynth_probe_{table.name}"[:60], sa.MetaData(), *others,
+                     sa.Column(column.name, column.type, sa.Computed(column.computed.sqltext,
+                                                                    persisted=column.computed.persisted)),
+                     prefixes=["TEMPORARY"])
+    try:
+        with conn.begin_nested() if conn.dialect.name != "mysql" and conn.dialect.name != "mariadb" \
+                else nullcontext():
+            probe.create(conn)
+            probe.drop(conn)
+    except sa.exc.DBAPIError as exc:
+        warnings.warn(f"{column.info['label']}: its generated expression is not accepted by {conn.dialect.name} "
+                      f"({_first_line(exc)}); a plain column filled with generated values", stacklevel=3)
+        table.append_column(sa.Column(column.name, column.type, nullable=True, autoincrement=False,
+                                      info={_FILL: column.info.get(_FILL)}), replace_existing=True)
+
+
 def _first_line(exc: sa.exc.DBAPIError) -> str:
     return (str(exc.orig) if exc.orig is not None else str(exc)).strip().splitlines()[0]
+
+
+def partition_names(schema: Schema) -> list[str]:
+    """The partitions a PostgreSQL target creates beside the schema's tables."""
+    return [p.name for t in schema if t.partitioning is not None for p in t.partitioning.partitions]
 
 
 def drop_tables(conn: sa.Connection, names: Iterable[str]) -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 import warnings
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from relsynth.errors import TargetError
+from relsynth.errors import OversizedValue, TargetError
+from relsynth.relational import checks
 from relsynth.schema.model import Table
 from relsynth.write.values import Target, nul_characters, special_values, to_python, to_text, without_nul
 
@@ -30,13 +32,16 @@ _PLAIN_CSV = frozenset({"integer", "smallint", "bigint", "float", "decimal", "bo
 def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.DataFrame, *,
                null_columns: Sequence[str] = (), progress: Progress | None = None) -> int:
     """Insert every row of ``frame`` into ``table``; ``null_columns`` go in as NULL for now."""
-    columns = list(spec.column_names)
+    columns = [c for c in spec.column_names if table.c[c].computed is None]   # the target computes the others
     missing = [c for c in columns if c not in frame.columns and c not in null_columns]
     if missing:
         raise ValueError(f"frame for {spec.name} lacks columns {missing}")
-    targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns}
+    frame = computed_values(frame, spec, table)
+    targets = {c.name: Target(c.type, table.c[c.name], conn.dialect) for c in spec.columns if c.name in columns}
     nulls = set(null_columns)
     frame = held_by_target(frame, spec, targets, dialect=conn.dialect.name)
+    if conn.dialect.name != "sqlite":      # SQLite keeps any length; a SQLite source may hold longer values
+        check_sizes(frame, spec, columns)
     write = _copy if conn.dialect.name == "postgresql" else _executemany
     total = len(frame)
     done = 0
@@ -51,6 +56,57 @@ def load_table(conn: sa.Connection, table: sa.Table, spec: Table, frame: pd.Data
     return done
 
 
+def computed_values(frame: pd.DataFrame, spec: Table, table: sa.Table) -> pd.DataFrame:
+    """Generated columns the target holds as plain ones, computed from each row by SQLite when
+    they were not modeled (see :mod:`relsynth.schema.generated`)."""
+    filled = {}
+    for col in spec.columns:
+        expression = table.c[col.name].info.get("relsynth_fill")
+        if col.generated is None or table.c[col.name].computed is not None or expression is None:
+            continue
+        if col.name in frame.columns and frame[col.name].notna().any():
+            continue      # modeled values
+        values = checks.evaluate(frame[[c for c in frame.columns if c != col.name]], expression)
+        if values is None:
+            raise TargetError(f"{spec.name}.{col.name}: its generated expression could not be computed for a "
+                              f"plain column", hint="write to a target of the source's dialect")
+        filled[col.name] = values
+    return frame.assign(**filled) if filled else frame
+
+
+def check_sizes(frame: pd.DataFrame, spec: Table, columns: Sequence[str]) -> None:
+    """OversizedValue naming ``table.column`` when a value is longer than its ``VARCHAR(n)`` or has
+    more integer digits than its ``NUMERIC(p, s)`` allows; never the target's error mid-write."""
+    for name in columns:
+        column = spec.column(name)
+        series = frame.get(name)
+        kind, length = column.type.get("generic"), column.type.get("length")
+        if series is None or column.type.get("array") or not series.notna().any():
+            continue
+        place = f"{spec.name}.{name}"
+        if kind in ("string", "text") and length:
+            values = series[series.notna()]
+            lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0)
+            if (lengths > length).any():
+                longest = values[lengths.idxmax()]
+                raise OversizedValue(f"{place}: {int((lengths > length).sum())} generated values are longer than "
+                                     f"its {length} characters (e.g. {str(longest)[:40]!r}..., {len(longest)} long)")
+        elif kind == "decimal" and column.type.get("precision"):
+            precision, scale = int(column.type["precision"]), int(column.type.get("scale") or 0)
+            numbers = pd.to_numeric(series, errors="coerce").astype("float64").abs()
+            near = series[(np.isfinite(numbers) & (numbers >= 0.5 * 10.0 ** (precision - scale))).to_numpy()]
+            with localcontext(prec=max(precision + scale, 28) + 10):   # NUMERIC(38, 10) needs more than 28 digits
+                limit, step = Decimal(10) ** (precision - scale), Decimal(1).scaleb(-scale)
+                wide = [v for v in near if abs(_decimal(v).quantize(step, rounding=ROUND_HALF_UP)) >= limit]
+            if wide:     # exactly: a float would take 99...9.9999 for 10^28
+                raise OversizedValue(f"{place}: {len(wide)} generated values do not fit NUMERIC({precision}, "
+                                     f"{scale}) (e.g. {str(wide[0])[:40]})")
+
+
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 _SPELLED = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
 
@@ -62,8 +118,8 @@ def held_by_target(frame: pd.DataFrame, spec: Table, targets: dict[str, Target],
     PostgreSQL (which cannot store them): replaced by U+FFFD, with a warning."""
     changed: dict[str, pd.Series] = {}
     for column in spec.columns:
-        target, series = targets[column.name], frame.get(column.name)
-        if series is None or (target.generic not in ("float", "decimal") and not target.text):
+        target, series = targets.get(column.name), frame.get(column.name)
+        if target is None or series is None or (target.generic not in ("float", "decimal") and not target.text):
             continue
         unheld = {k: v for k, v in special_values(series).items() if k not in target.specials} \
             if target.generic in ("float", "decimal") else {}

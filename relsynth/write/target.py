@@ -70,7 +70,7 @@ import sqlalchemy as sa
 from relsynth.errors import ConnectionFailed, TargetError
 from relsynth.schema.model import ForeignKey, Schema
 from relsynth.schema.safety import check_schema
-from relsynth.write.ddl import create_tables, drop_tables, target_metadata
+from relsynth.write.ddl import create_tables, drop_tables, partition_names, target_metadata
 from relsynth.write.load import advance_identities, load_table, update_columns
 
 Progress = Callable[[str, int], None]
@@ -251,7 +251,7 @@ def _write_postgres(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) ->
     with connect(engine) as conn:
         with conn.begin():                       # rolled back on any exception, Ctrl-C included
             conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")   # naive datetimes are UTC
-            existing = existing_tables(conn, [t.name for t in run.schema])
+            existing = existing_tables(conn, [t.name for t in run.schema] + partition_names(run.schema))
             if existing and not replace:
                 _refuse_non_empty(url, existing)
             if existing:

@@ -15,7 +15,7 @@ import pytest
 
 from relsynth import api
 from relsynth.errors import ConfigError
-from tests.conftest import run_sql, MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database, query
+from tests.conftest import execute, MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database, query
 
 ROWS = 300
 
@@ -54,7 +54,7 @@ FROM generate_series(1, 300) i"""
 
 @pytest.fixture
 def pg_source(pg_database_url: str) -> str:
-    run_sql(pg_database_url, "CREATE EXTENSION IF NOT EXISTS hstore", PG_TABLE, PG_ROWS.replace("%", "%%"))
+    execute(pg_database_url, "CREATE EXTENSION IF NOT EXISTS hstore", PG_TABLE, PG_ROWS.replace("%", "%%"))
     return pg_database_url
 
 
@@ -130,7 +130,7 @@ MARIA_ROWS = [f"INSERT INTO m (size, tags, yr, qty, small, flags, doc) VALUES "
 
 @pytest.mark.mariadb
 def test_mariadb_types_on_mariadb_sqlite_and_postgres(mariadb_database_url: str, tmp_path: Path) -> None:
-    run_sql(mariadb_database_url, MARIA_TABLE, *MARIA_ROWS)
+    execute(mariadb_database_url, MARIA_TABLE, *MARIA_ROWS)
     with fresh_database(MARIADB_URL_ENV) as target:
         api.clone(mariadb_database_url, target, seed=1)
         rows = query(target, "SELECT size, tags, yr, qty, small, BIN(flags) FROM m")
@@ -152,7 +152,7 @@ def test_mariadb_types_on_mariadb_sqlite_and_postgres(mariadb_database_url: str,
 @pytest.mark.mariadb
 @pytest.mark.postgres
 def test_mariadb_types_cross_to_postgres(mariadb_database_url: str) -> None:
-    run_sql(mariadb_database_url, MARIA_TABLE, *MARIA_ROWS)
+    execute(mariadb_database_url, MARIA_TABLE, *MARIA_ROWS)
     with fresh_database(POSTGRES_URL_ENV) as target:
         api.clone(mariadb_database_url, target, seed=1)
         [row] = query(target, "SELECT count(*), bool_and(length(flags) = 6), min(qty) > 2147483647, "
@@ -162,7 +162,7 @@ def test_mariadb_types_cross_to_postgres(mariadb_database_url: str) -> None:
 
 @pytest.mark.postgres
 def test_an_unsupported_type_is_refused_before_training_naming_the_column(pg_database_url: str) -> None:
-    run_sql(pg_database_url, "CREATE TABLE q (id serial PRIMARY KEY, query tsquery)",
+    execute(pg_database_url, "CREATE TABLE q (id serial PRIMARY KEY, query tsquery)",
          "INSERT INTO q (query) SELECT ('word' || i)::tsquery FROM generate_series(1, 20) i")
     with fresh_database(POSTGRES_URL_ENV) as target:
         with pytest.raises(ConfigError, match=r"q\.query has type TSQUERY") as caught:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from relsynth import api
-from tests.conftest import run_sql, POSTGRES_URL_ENV, fresh_database, query
+from tests.conftest import execute, POSTGRES_URL_ENV, fresh_database, query
 
 pytestmark = pytest.mark.postgres
 
@@ -21,7 +21,7 @@ def target_url() -> str:
 
 
 def test_bytea_is_cloned_as_bytes_with_the_sources_magic_and_lengths(pg_database_url: str, target_url: str) -> None:
-    run_sql(pg_database_url,
+    execute(pg_database_url,
          "CREATE TABLE staff (staff_id serial PRIMARY KEY, picture bytea)",
          "INSERT INTO staff (picture) SELECT '\\x89504e470d0a1a0a'::bytea || "
          "decode(repeat(md5(i::text), 1 + mod(i, 4)), 'hex') FROM generate_series(1, 60) i")
@@ -37,7 +37,7 @@ def test_bytea_is_cloned_as_bytes_with_the_sources_magic_and_lengths(pg_database
 
 def test_text_arrays_are_written_as_postgres_arrays_of_the_sources_labels(pg_database_url: str,
                                                                           target_url: str) -> None:
-    run_sql(pg_database_url,
+    execute(pg_database_url,
          "CREATE TABLE film (film_id serial PRIMARY KEY, special_features text[], scores integer[] NOT NULL)",
          "INSERT INTO film (special_features, scores) SELECT CASE mod(i, 4) WHEN 0 THEN '{Trailers,Commentaries}' "
          "WHEN 1 THEN '{\"Deleted Scenes\"}' WHEN 2 THEN '{Trailers,\"Deleted Scenes\",\"Behind the Scenes\"}' "
@@ -54,7 +54,7 @@ def test_text_arrays_are_written_as_postgres_arrays_of_the_sources_labels(pg_dat
 
 
 def test_tsvector_is_written_as_valid_tsvector_of_generated_words(pg_database_url: str, target_url: str) -> None:
-    run_sql(pg_database_url,
+    execute(pg_database_url,
          "CREATE TABLE film (film_id serial PRIMARY KEY, title text NOT NULL, fulltext tsvector NOT NULL)",
          "INSERT INTO film (title, fulltext) SELECT t, to_tsvector('english', t) FROM (SELECT "
          "'Academy ' || md5(i::text) || ' battle of the drama ' || (i * 7) AS t FROM generate_series(1, 60) i) s")
@@ -66,7 +66,7 @@ def test_tsvector_is_written_as_valid_tsvector_of_generated_words(pg_database_ur
 
 
 def test_a_postgres_scheme_url_is_cloned_like_postgresql(pg_database_url: str, target_url: str) -> None:
-    run_sql(pg_database_url, "CREATE TABLE t (id serial PRIMARY KEY, n integer)",
+    execute(pg_database_url, "CREATE TABLE t (id serial PRIMARY KEY, n integer)",
          "INSERT INTO t (n) SELECT i FROM generate_series(1, 60) i")
     as_postgres = lambda url: "postgres://" + url.split("://", 1)[1]  # noqa: E731
     api.clone(as_postgres(pg_database_url), as_postgres(target_url), seed=1)

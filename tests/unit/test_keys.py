@@ -35,3 +35,22 @@ def test_fresh_within_moves_repeated_dates_forward_within_their_group_only():
     out = fresh_within(values, groups, {"generic": "date"})
     assert list(out[:4]) == [day, day + dt.timedelta(days=1), day + dt.timedelta(days=2), day]
     assert out[4] is None
+
+
+def test_a_suffixed_string_stays_within_its_length():
+    import pandas as pd
+
+    values = pd.Series(["ABCDEFGHIJKLMNO"] * 12)      # VARCHAR(15), all clashing but the first
+    clash = np.arange(12) > 0
+    fresh = keys.suffix_strings(values, clash, 15)
+    assert fresh.str.len().max() <= 15 and fresh.is_unique
+    assert keys.suffix_strings(values, clash, 3) is None     # "-10" leaves no room for the value
+
+
+def test_a_nullable_key_held_as_objects_finds_its_parents():
+    import pandas as pd
+
+    child = pd.DataFrame({"rental_id": pd.Series([3, None, 1], dtype=object)})   # as gathered with NULLs
+    parent = pd.DataFrame({"rental_id": np.array([1, 2, 3], dtype=np.int64)})
+    assert keys.locate_parents(child, parent).tolist() == [2, -1, 0]
+    assert not keys.dangling(child, ["rental_id"], parent, ["rental_id"]).any()
