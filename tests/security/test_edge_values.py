@@ -78,6 +78,7 @@ def _round_trip(series: pd.Series, kind: Kind, rng: np.random.Generator) -> tupl
 @given(st.integers(16, 38).flatmap(lambda p: st.tuples(st.just(p), st.integers(0, min(p, 12)))).flatmap(
     lambda ps: st.lists(decimals_at_limit(*ps), min_size=2, max_size=30).map(lambda v: (ps, v))))
 @example(((16, 3), [Decimal("0"), Decimal("0")]))   # found by hypothesis: an all-zero column
+@example(((16, 3), [Decimal("0"), Decimal("1")]))   # found by hypothesis: narrow values decode as floats
 def test_wide_decimals_decode_to_exact_decimals_inside_the_source_range(case: tuple) -> None:
     (precision, scale), values = case
     series = pd.Series(values + [None], dtype=object)   # as extract gives a wide NUMERIC
@@ -85,9 +86,12 @@ def test_wide_decimals_decode_to_exact_decimals_inside_the_source_range(case: tu
     written = out.dropna()
     if any(len(v.as_tuple().digits) > 15 for v in values):   # beyond float64: exact Decimals
         assert all(isinstance(v, Decimal) for v in written)
-    written = [v if isinstance(v, Decimal) else Decimal(str(v)) for v in written]  # e.g. all zeros: floats
+    exact = [v for v in written if isinstance(v, Decimal)]
+    floats = [Decimal(str(v)) for v in written if not isinstance(v, Decimal)]   # narrow columns decode as floats
+    assert all(-v.as_tuple().exponent == scale or v == 0 for v in exact)
+    assert all(v == v.quantize(Decimal(1).scaleb(-scale)) for v in floats)   # no digit past the scale
+    written = exact + floats
     assert min(written) >= min(values) and max(written) <= max(values)
-    assert all(-v.as_tuple().exponent == scale or v == 0 for v in written)
     assert all(v.adjusted() < precision - scale for v in written)
 
 
