@@ -18,9 +18,9 @@ from relsynth.privacy.masking import mask_frame
 from relsynth.privacy.pseudonyms import Pseudonyms, run_salt
 from relsynth.privacy.scrub import Names
 from relsynth.progress import Reporter
+from relsynth.relational.rows import RowLedger
 from relsynth.schema.model import Schema
 from relsynth.schema.reflect import reflect, reflect_metadata
-from relsynth.relational.rows import RowCounts, RowLedger
 from relsynth.synthesizer import Synthesizer
 from relsynth.urls import resolve_url, shown, source_engine, target_url
 from relsynth.write import verify_database, write_database
@@ -76,7 +76,7 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
     :class:`~relsynth.relational.rows.ShrinkError` before anything is written, unless ``allow_shrink``."""
     reporter = reporter or Reporter()
     url = target_url(_url(target), source=_url(source) if source is not None else None)
-    ledger = RowLedger(RowCounts())
+    ledger = RowLedger()
     frames = synth.sample(scale=scale, seed=seed, reporter=reporter, rows=rows, ledger=ledger,
                           conditions=conditions_of(synth.config, conditions))
     ledger.check({t: len(f) for t, f in frames.items()}, allow_shrink=allow_shrink)

@@ -214,7 +214,7 @@ class Synthesizer:
                                      hint="pass the same --retain to train (or clone)")
         counts = RowCounts.asked(self.schema, scale=scale, rows=rows)
         own_ledger = ledger is None
-        ledger = RowLedger(counts) if ledger is None else ledger
+        ledger = RowLedger() if ledger is None else ledger
         reporter = reporter or Reporter()
         rng = np.random.default_rng(seed)
         frames: dict[str, pd.DataFrame] = {}

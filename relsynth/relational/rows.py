@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import numpy as np
 
@@ -99,7 +99,6 @@ def calibrated(counts: np.ndarray, total: int, rng: np.random.Generator, *, cap:
 class RowLedger:
     """Rows asked of each table, and rows dropped per table and cause."""
 
-    counts: RowCounts
     expected: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, Counter] = field(default_factory=dict)
     exempt: set[str] = field(default_factory=set)   # counts set by conditions (kept or seeded rows)
@@ -128,6 +127,3 @@ class RowLedger:
         if short and not allow_shrink:
             raise ShrinkError(f"{len(short)} table(s) came out empty or more than {SHRINK_TOLERANCE:.0%} short, "
                               f"nothing written: " + "; ".join(short))
-
-    def exempt_from(self, tables: Iterable[str]) -> None:
-        self.exempt.update(tables)

@@ -35,7 +35,7 @@ from relsynth.conditions import MAX_ROUNDS, ConditionError, Conditions, encoded_
 from relsynth.models import encoding
 from relsynth.relational import checks, conditioned, keys, latents, references, rules
 from relsynth.relational.cardinality import CardinalityModel
-from relsynth.relational.rows import RowCounts, RowLedger, calibrated
+from relsynth.relational.rows import RowLedger, calibrated
 from relsynth.schema.detect import holds_binary
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import ForeignKey, Table
@@ -326,7 +326,7 @@ class TableSynth:
         ``conditions`` what the user asks of the rows (:mod:`relsynth.conditions`); ``ledger``
         counts the rows dropped, per cause.
         """
-        ledger = ledger if ledger is not None else RowLedger(RowCounts())
+        ledger = ledger if ledger is not None else RowLedger()
         table, step = self.table, self.step
         out: dict[str, Any] = {}
         context = None

@@ -67,7 +67,7 @@ def test_a_one_to_one_child_never_gets_two_rows_per_parent():
 
 
 def test_the_ledger_refuses_an_empty_or_short_table_and_says_why():
-    ledger = RowLedger(RowCounts(), expected={"employees": 10_000, "titles": 100, "notes": 5})
+    ledger = RowLedger(expected={"employees": 10_000, "titles": 100, "notes": 5})
     ledger.drop("employees", "near a real row fewer than 5 share", 371)
     produced = {"employees": 9_629, "titles": 99, "notes": 0}
     with pytest.raises(ShrinkError) as refused:
