@@ -71,13 +71,15 @@ def agreeing_parents(child_keys: pd.DataFrame, parent_keys: pd.DataFrame, positi
         return positions, unmatched
     members = pd.Series(np.arange(len(parent_codes))).groupby(parent_codes).indices
     weights = np.asarray(weights, dtype=np.float64)
-    for row in wrong:
-        found = members.get(child_codes[row])
+    for code, rows in pd.Series(wrong).groupby(child_codes[wrong]).groups.items():  # one draw per key
+        rows = wrong[np.asarray(rows)]
+        found = members.get(code)
         if found is None:
-            unmatched[row] = True
+            unmatched[rows] = True
             continue
         w = weights[found] if len(weights) == len(parent_codes) else np.ones(len(found))
-        positions[row] = found[rng.choice(len(found), p=w / w.sum())] if w.sum() > 0 else rng.choice(found)
+        p = w / w.sum() if w.sum() > 0 else None
+        positions[rows] = found[rng.choice(len(found), size=len(rows), p=p)]
     return positions, unmatched
 
 
