@@ -499,15 +499,6 @@ def schemas(draw, dialect: str = "sqlite") -> Spec:
             parent_key = list(key)
             fks.append(FK(tuple(names.take(f"parent {c.name}") for c in parent_key), i, nullable=True,
                           deferred=True))
-        # overlapping foreign keys: a -> P and (a, t) -> Q(P's key, t), Q a dated table of P
-        dated = [q for q in range(i) if tables[q].fk_key and tables[q].key
-                 and len(pk_columns(spec_so_far, tables[q].fks[0].parent)) == 1]
-        if dated and draw(st.integers(0, 3)) == 3:
-            q = draw(st.sampled_from(dated))
-            p = tables[q].fks[0].parent
-            a = names.take(f"{tables[p].name} {pk_columns(spec_so_far, p)[0].name}")
-            day = names.take(f"{tables[q].name} {tables[q].key[0].name}")
-            fks += [FK((a,), p, nullable=False), FK((a, day), q, nullable=False)]   # the wider one wins the values
         rows = 0 if draw(st.integers(0, 9)) == 9 else draw(st.integers(30, 80))
         table = Tab(name, key, draw(columns(names, dialect)), tuple(fks), rows, fk_key)
         if dialect == "postgresql" and draw(st.integers(0, 3)) == 3:   # partitioned by a key column
@@ -517,6 +508,21 @@ def schemas(draw, dialect: str = "sqlite") -> Spec:
                                 partition_by=draw(st.sampled_from(keyed)), partitions=draw(st.integers(2, 3)),
                                 default_partition=draw(st.booleans()))
         tables.append(table)
+    # overlapping foreign keys: a table with a -> P and (a, t) -> Q(P's key, t), Q a dated table of P
+    spec_so_far = Spec(tuple(tables))
+    dated = [q for q, t in enumerate(tables) if t.fk_key and t.key and len(pk_columns(spec_so_far, t.fks[0].parent)) == 1]
+    free = [name for name in TABLE_NAMES if name.lower() not in {n.lower() for n in table_names}]
+    if dated and draw(st.booleans()):
+        q = draw(st.sampled_from(dated))
+        p = tables[q].fks[0].parent
+        names = _Names()
+        allocators.append(names)
+        key = draw(key_columns(names, "int"))
+        a = names.take(f"{tables[p].name} {pk_columns(spec_so_far, p)[0].name}")
+        day = names.take(f"{tables[q].name} {tables[q].key[0].name}")
+        fks = (FK((a,), p, nullable=False), FK((a, day), q, nullable=False))   # the wider one sets a's values
+        tables.append(Tab(draw(st.sampled_from(free)), key, draw(columns(names, dialect)), fks,
+                          draw(st.integers(30, 80))))
     # a two-table cycle: a parent points back at one of its children through a nullable FK, or
     # through a NOT NULL one while the child's FK to the parent is NOT NULL too
     edges = [(i, k) for i, t in enumerate(tables) for k, fk in enumerate(t.fks) if fk.parent < i]
