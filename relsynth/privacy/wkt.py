@@ -12,13 +12,14 @@ multi value lie side by side without touching. ``to_wkb`` gives the bytes MySQL 
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 from typing import Any
 
 import numpy as np
 
-from relsynth.privacy.numbers import category_stats, draw_categories, draw_numbers, number_stats, number_text
+from relsynth.privacy.numbers import category_stats, draw_categories, draw_numbers, number_stats
 
 KINDS = ("POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION")
 _CODES = {kind: i + 1 for i, kind in enumerate(KINDS)}
@@ -146,7 +147,8 @@ def learn(shape: str, strs: list[str], k: int) -> dict:
         xy = np.array(_coordinates(body), dtype=np.float64).reshape(-1, 2)
         if len(xy):
             centres.append((xy.max(axis=0) + xy.min(axis=0)) / 2)
-            spans.append((xy.max(axis=0) - xy.min(axis=0)) / 2)
+            if kind != "POINT":     # a point has no size: sizes are those of the other values
+                spans.append((xy.max(axis=0) - xy.min(axis=0)) / 2)
             every.append(xy)
     centres_ = np.array(centres).reshape(-1, 2)
     spans_ = np.array(spans).reshape(-1, 2)
@@ -178,6 +180,7 @@ def make(fmt: dict, m: int, rng: np.random.Generator) -> np.ndarray:
     dx, dy = (np.maximum(np.abs(draw_numbers(fmt.get(key) or {"q": [1.0]}, m, rng)), least) for key in ("dx", "dy"))
     parts = np.clip(draw_numbers(fmt.get("parts") or {"q": [2.0]}, m, rng).astype(np.int64), 1, MAX_PARTS)
     members = fmt.get("members") or {}
+    counts = iter(draw_numbers(fmt.get("points") or {"q": [4.0]}, m * MAX_PARTS, rng).astype(np.int64).tolist())
     out = np.empty(m, dtype=object)
     for i in range(m):
         kind = str(kinds[i])
@@ -188,7 +191,7 @@ def make(fmt: dict, m: int, rng: np.random.Generator) -> np.ndarray:
             inner = [v if v in ("POINT", "LINESTRING", "POLYGON") else "POINT" for v in inner]
             radius = max(dx[i] / count * 0.4, least)
             bodies = [_single(v, x[i] + (j - (count - 1) / 2) * 2.5 * radius, y[i], radius, max(dy[i] * 0.4, least),
-                              fmt, unit, rng) for j, v in enumerate(inner)]
+                              next(counts), unit, rng) for j, v in enumerate(inner)]
             if kind == "GEOMETRYCOLLECTION":
                 text = f"GEOMETRYCOLLECTION({','.join(f'{v}{b}' for v, b in zip(inner, bodies))})"
             elif kind == "MULTIPOINT":    # MULTIPOINT(1 2,3 4): the form MariaDB and PostGIS both read
@@ -196,28 +199,30 @@ def make(fmt: dict, m: int, rng: np.random.Generator) -> np.ndarray:
             else:
                 text = f"{kind}({','.join(bodies)})"
         else:
-            text = kind + _single(kind, x[i], y[i], dx[i], dy[i], fmt, unit, rng)
+            text = kind + _single(kind, x[i], y[i], dx[i], dy[i], next(counts), unit, rng)
         out[i] = f"SRID={srids[i]};{text}"
     return out
 
 
-def _single(kind: str, cx: float, cy: float, rx: float, ry: float, fmt: dict, unit: float,
+def _single(kind: str, cx: float, cy: float, rx: float, ry: float, n: int, unit: float,
             rng: np.random.Generator) -> str:
-    """The parenthesized body of one POINT, LINESTRING or POLYGON."""
+    """The parenthesized body of one POINT, LINESTRING or POLYGON with about ``n`` points."""
     if kind == "POINT":
-        return f"({_text(np.array([cx]), np.array([cy]), unit)[0]})"
+        return f"({_text([cx], [cy], unit)[0]})"
     # a unit fine enough that rounding keeps the points of a small shape apart (and in angle order)
-    unit = max(min(unit, 10.0 ** np.floor(np.log10(min(rx, ry) / 200))), FINEST)
-    least = 3 if kind == "POLYGON" else 2
-    n = int(np.clip(draw_numbers(fmt.get("points") or {"q": [4.0]}, 1, rng)[0], least, MAX_POINTS))
-    angle = 2 * np.pi * (np.arange(n) + 0.6 * rng.random(n)) / n      # ascending, never closer than 0.4 / n turn
-    reach = 0.5 + 0.5 * rng.random(n)
-    points = _text(cx + rx * reach * np.cos(angle), cy + ry * reach * np.sin(angle), unit)
+    unit = max(min(unit, 10.0 ** math.floor(math.log10(min(rx, ry) / 200))), FINEST)
+    n = min(max(n, 3 if kind == "POLYGON" else 2), MAX_POINTS)
+    u = rng.random(2 * n).tolist()
+    angle = [2 * math.pi * (j + 0.6 * u[j]) / n for j in range(n)]   # ascending, never closer than 0.4 / n turn
+    reach = [0.5 + 0.5 * r for r in u[n:]]
+    points = _text([cx + rx * r * math.cos(a) for a, r in zip(angle, reach)],
+                   [cy + ry * r * math.sin(a) for a, r in zip(angle, reach)], unit)
     if kind == "POLYGON":
         return f"(({','.join(points)},{points[0]}))"
     return f"({','.join(points)})"
 
 
-def _text(x: np.ndarray, y: np.ndarray, unit: float) -> list[str]:
-    xs, ys = (number_text(np.round(v / unit) * unit, unit) for v in (x, y))
-    return [f"{a} {b}" for a, b in zip(xs, ys)]
+def _text(x: list[float], y: list[float], unit: float) -> list[str]:
+    """``x y`` pairs on the unit, with as many decimals as it has."""
+    digits = max(0, round(-math.log10(unit))) if unit < 1 else 0
+    return [f"{round(a / unit) * unit:.{digits}f} {round(b / unit) * unit:.{digits}f}" for a, b in zip(x, y)]

@@ -243,3 +243,17 @@ def test_mariadb_spatial_columns_are_wkt_text_on_sqlite(mariadb_database_url: st
     parsed = query(mariadb_database_url, " UNION ALL ".join(
         f"SELECT ST_GeometryType(ST_GeomFromText('{value}'))" for _, value in sample))
     assert [p for (p,) in parsed] == [kind for kind, _ in sample]
+
+
+@pytest.mark.mariadb
+@pytest.mark.postgres
+def test_mariadb_spatial_columns_are_wkt_text_on_postgres(mariadb_database_url: str) -> None:
+    execute(mariadb_database_url, SPATIAL_TABLE, *_spatial_rows())
+    with fresh_database(POSTGRES_URL_ENV) as target:
+        api.clone(mariadb_database_url, target, seed=1)
+        rows = query(target, f"SELECT {', '.join(SPATIAL_KINDS)} FROM places")
+        types = dict(query(target, "SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = 'places'"))
+    assert len(rows) == ROWS and types["spot"] == "text" and types["areas"] == "text"
+    assert all(value is None or (value.startswith(kind + "(") and "SRID" not in value)
+               for row in rows for kind, value in zip(SPATIAL_KINDS.values(), row))
