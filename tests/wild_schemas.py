@@ -52,6 +52,24 @@ class _Point(sa.types.UserDefinedType):
         return "POINT"
 
 
+class _Geometry(sa.types.UserDefinedType):
+    """A MariaDB spatial column, written from WKT with SRID 4326."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw) -> str:
+        return "GEOMETRY"
+
+    def bind_expression(self, bindvalue):
+        return sa.func.ST_GeomFromText(bindvalue, 4326, type_=self)
+
+
+def _geometry(r: random.Random) -> str:
+    x, y = round(r.uniform(5, 15), 4), round(r.uniform(45, 55), 4)
+    return r.choice([f"POINT({x} {y})", f"LINESTRING({x} {y},{x + 0.1} {y + 0.2})",
+                     f"POLYGON(({x} {y},{x + 0.5} {y},{x + 0.5} {y + 0.3},{x} {y}))"])
+
+
 def _pg_range(lo, hi):
     return postgresql.Range(lo, hi, bounds="[)")
 
@@ -81,6 +99,7 @@ NATIVE = {
     "mariadb:year": (mysql.YEAR, lambda r, i: r.randint(1990, 2030)),
     "mariadb:unsigned": (lambda: mysql.INTEGER(unsigned=True), lambda r, i: r.randint(3_000_000_000, 4_000_000_000)),
     "mariadb:bit5": (lambda: mysql.BIT(5), lambda r, i: r.getrandbits(5)),
+    "mariadb:geometry": (_Geometry, lambda r, i: _geometry(r)),
     "mariadb:json": (mysql.JSON, lambda r, i: {"k": r.choice(["x", "y"]), "n": r.randint(0, 99), "l": [1, 2]}),
 }
 

@@ -91,6 +91,7 @@ ON_SQLITE = {
     "mariadb:unsigned": lambda v: isinstance(v, int) and 0 <= v < 2**32,
     "mariadb:bit5": lambda v: bool(re.fullmatch(r"[01]{5}", v)),
     "mariadb:json": lambda v: isinstance(json.loads(v), dict),
+    "mariadb:geometry": lambda v: bool(re.fullmatch(r"(POINT\(|LINESTRING\(|POLYGON\(\()[-\d. ,]+\)\)?", v)),
 }
 
 
