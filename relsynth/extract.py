@@ -30,6 +30,8 @@ def read_table(engine: sa.Engine, sa_table: sa.Table, *, columns: list[str] | No
     cols = [sa.type_coerce(c, sa.String).label(c.name) if c.name in as_text | sets else c for c in cols]
     if engine.dialect.name == "postgresql":
         cols = [_postgres_readable(c) for c in cols]
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        cols = [_spatial_readable(c) for c in cols]
     exact = {c.name for c in cols if _needs_decimals(c.type)}
     if not cols:
         count = _count(engine, sa_table)
@@ -62,6 +64,15 @@ def _postgres_readable(column: sa.ColumnElement) -> sa.ColumnElement:
     if spec.get("special"):
         return sa.type_coerce(sa.cast(column, sa.Text), sa.Text).label(column.name)
     return column
+
+
+def _spatial_readable(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A MySQL spatial value as ``SRID=n;WKT`` text (NULL stays NULL): its kind, reference system
+    and coordinates, in the form relsynth.privacy.wkt learns."""
+    if classify_quietly(column.type).get("special") != "wkt":
+        return column
+    text = sa.func.concat("SRID=", sa.func.ST_SRID(column), ";", sa.func.ST_AsText(column))
+    return sa.type_coerce(text, sa.Text).label(column.name)
 
 
 def _parse_timestamps(text: pd.Series, *, date_only: bool) -> pd.Series:

@@ -2,7 +2,8 @@
 
 Hypothesis draws a small schema (2-5 tables with odd identifiers, integer / string / composite
 primary keys, a composite key (foreign key, DATE) with several nearby dates per parent, single and
-composite foreign keys, several foreign keys to one parent, nullable self-references, two-table
+composite foreign keys, several foreign keys to one parent, foreign keys sharing a column,
+PostgreSQL tables partitioned by range, nullable self-references, two-table
 cycles through a nullable or a NOT NULL foreign key, link tables keyed by their two foreign keys,
 unique and CHECK constraints, every portable column type and the dialect's own types), and
 :func:`build_source` fills a SQLite file, a PostgreSQL or a MariaDB database with rows that satisfy
@@ -51,6 +52,24 @@ class _Point(sa.types.UserDefinedType):
         return "POINT"
 
 
+class _Geometry(sa.types.UserDefinedType):
+    """A MariaDB spatial column, written from WKT with SRID 4326."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw) -> str:
+        return "GEOMETRY"
+
+    def bind_expression(self, bindvalue):
+        return sa.func.ST_GeomFromText(bindvalue, 4326, type_=self)
+
+
+def _geometry(r: random.Random) -> str:
+    x, y = round(r.uniform(5, 15), 4), round(r.uniform(45, 55), 4)
+    return r.choice([f"POINT({x} {y})", f"LINESTRING({x} {y},{x + 0.1} {y + 0.2})",
+                     f"POLYGON(({x} {y},{x + 0.5} {y},{x + 0.5} {y + 0.3},{x} {y}))"])
+
+
 def _pg_range(lo, hi):
     return postgresql.Range(lo, hi, bounds="[)")
 
@@ -80,6 +99,7 @@ NATIVE = {
     "mariadb:year": (mysql.YEAR, lambda r, i: r.randint(1990, 2030)),
     "mariadb:unsigned": (lambda: mysql.INTEGER(unsigned=True), lambda r, i: r.randint(3_000_000_000, 4_000_000_000)),
     "mariadb:bit5": (lambda: mysql.BIT(5), lambda r, i: r.getrandbits(5)),
+    "mariadb:geometry": (_Geometry, lambda r, i: _geometry(r)),
     "mariadb:json": (mysql.JSON, lambda r, i: {"k": r.choice(["x", "y"]), "n": r.randint(0, 99), "l": [1, 2]}),
 }
 
@@ -120,6 +140,9 @@ class Tab:
     fks: tuple[FK, ...]
     rows: int                    # wanted rows (capped by what the parents allow)
     fk_key: tuple[str, ...] = ()  # the primary key starts with these FK columns (link table, dated key)
+    partition_by: str = ""       # PostgreSQL: PARTITION BY RANGE on this primary key column (int or date)
+    partitions: int = 2          # ... into this many ranges
+    default_partition: bool = False   # ... and a DEFAULT partition for the values past the last range
 
 
 @dataclass(frozen=True)
@@ -180,6 +203,36 @@ def fk_column_types(spec: Spec, i: int, key_only: bool = False) -> dict[str, Col
     return out
 
 
+_PG_QUOTE = postgresql.dialect().identifier_preparer.quote
+
+
+def partition_ddl(spec: Spec, data: dict[str, list[dict]]) -> list[str]:
+    """CREATE TABLE ... PARTITION OF for each partitioned table: ranges split at the quantiles of
+    the rows' key values (the first from MINVALUE; the last to MAXVALUE, or a DEFAULT partition
+    holding the values past it), so every row has a partition."""
+    out = []
+    for i, t in enumerate(spec.tables):
+        if not t.partition_by:
+            continue
+        type_ = next(c.type for c in pk_columns(spec, i) if c.name == t.partition_by)
+        values = sorted({row[t.partition_by] for row in data[t.name]})
+        wanted = t.partitions if t.default_partition else t.partitions - 1
+        picks = [values[len(values) * (j + 1) // (wanted + 1)] for j in range(wanted)] if values else []
+        splits = sorted(set(picks))
+        start = splits[-1] if splits else dt.date(2020, 1, 1) if type_ == "date" else 0
+        while len(splits) < wanted:       # too few distinct values: ranges past them
+            start = start + (dt.timedelta(days=1) if isinstance(start, dt.date) else 1)
+            splits.append(start)
+        literal = [f"'{v.isoformat()}'" if isinstance(v, dt.date) else str(int(v)) for v in splits]
+        bounds = ["MINVALUE"] + literal + ([] if t.default_partition else ["MAXVALUE"])
+        for j in range(len(bounds) - 1):
+            out.append(f"CREATE TABLE {_PG_QUOTE(f'{t.name} p{j}')} PARTITION OF {_PG_QUOTE(t.name)} "
+                       f"FOR VALUES FROM ({bounds[j]}) TO ({bounds[j + 1]})")
+        if t.default_partition:
+            out.append(f"CREATE TABLE {_PG_QUOTE(f'{t.name} rest')} PARTITION OF {_PG_QUOTE(t.name)} DEFAULT")
+    return out
+
+
 def metadata(spec: Spec, dialect: str = "sqlite") -> sa.MetaData:
     md = sa.MetaData()
     tables = []
@@ -190,7 +243,9 @@ def metadata(spec: Spec, dialect: str = "sqlite") -> sa.MetaData:
         cols += [sa.Column(c.name, _sa_type(c), nullable=c.nullable and c.name not in key_names)
                  for c in fk_cols.values()]
         cols += [sa.Column(c.name, _sa_type(c), nullable=c.nullable, unique=c.unique or None) for c in t.columns]
-        table = sa.Table(t.name, md, *cols, sa.PrimaryKeyConstraint(*key_names))
+        options = {"postgresql_partition_by": f"RANGE ({_PG_QUOTE(t.partition_by)})"} \
+            if t.partition_by and dialect == "postgresql" else {}
+        table = sa.Table(t.name, md, *cols, sa.PrimaryKeyConstraint(*key_names), **options)
         for c in t.columns:
             if c.check == "nonneg":
                 table.append_constraint(sa.CheckConstraint(table.c[c.name] >= 0))
@@ -344,6 +399,8 @@ def build_source(spec: Spec, url: str) -> sa.MetaData:
             warnings.simplefilter("ignore", sa.exc.SAWarning)   # cycles: SQLite creates the FKs inline
             with engine.begin() as conn:
                 md.create_all(conn)
+                for statement in partition_ddl(spec, data) if dialect == "postgresql" else ():
+                    conn.exec_driver_sql(statement.replace("%", "%%"))
             with engine.begin() as conn:
                 if dialect == "sqlite":
                     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
@@ -370,13 +427,10 @@ def build_source(spec: Spec, url: str) -> sa.MetaData:
 
 # --------------------------------------------------------------------------- the strategy
 
-# Key shapes drawn by ``schemas`` (per table: "int", "str", "composite", "link", "dated"; per
-# schema: a nullable or NOT NULL two-table cycle). Still to come, after the merge of the branch
-# that teaches relsynth them (add them to ``schemas`` and a hand-picked Spec each):
-#   - "partitioned": a partitioned table (PostgreSQL PARTITION BY RANGE on a date, MariaDB
-#     PARTITION BY RANGE), its partitions not cloned as tables of their own;
-#   - "overlapping FKs": a simple FK a -> P and a composite FK (a, t) -> Q sharing column a.
-SHAPES_AFTER_MERGE = ("partitioned", "overlapping FKs")
+# Key shapes drawn by ``schemas``: per table "int", "str", "composite", "link", "dated"; a
+# PostgreSQL table partitioned by RANGE on an int or date key column (2-3 ranges, maybe a DEFAULT
+# partition); overlapping foreign keys a -> P and (a, t) -> Q(P's key, t) sharing column a (all
+# dialects); per schema a nullable or NOT NULL two-table cycle.
 
 class _Names:
     """Distinct (case-insensitively) names within one table."""
@@ -465,7 +519,29 @@ def schemas(draw, dialect: str = "sqlite") -> Spec:
             fks.append(FK(tuple(names.take(f"parent {c.name}") for c in parent_key), i, nullable=True,
                           deferred=True))
         rows = 0 if draw(st.integers(0, 9)) == 9 else draw(st.integers(30, 80))
-        tables.append(Tab(name, key, draw(columns(names, dialect)), tuple(fks), rows, fk_key))
+        table = Tab(name, key, draw(columns(names, dialect)), tuple(fks), rows, fk_key)
+        if dialect == "postgresql" and draw(st.integers(0, 3)) == 3:   # partitioned by a key column
+            keyed = [c.name for c in pk_columns(Spec(tuple(tables) + (table,)), i) if c.type in ("int", "date")]
+            if keyed:   # a unique constraint of a partitioned table would have to hold the partition key
+                table = replace(table, columns=tuple(replace(c, unique=False) for c in table.columns),
+                                partition_by=draw(st.sampled_from(keyed)), partitions=draw(st.integers(2, 3)),
+                                default_partition=draw(st.booleans()))
+        tables.append(table)
+    # overlapping foreign keys: a table with a -> P and (a, t) -> Q(P's key, t), Q a dated table of P
+    spec_so_far = Spec(tuple(tables))
+    dated = [q for q, t in enumerate(tables) if t.fk_key and t.key and len(pk_columns(spec_so_far, t.fks[0].parent)) == 1]
+    free = [name for name in TABLE_NAMES if name.lower() not in {n.lower() for n in table_names}]
+    if dated and draw(st.booleans()):
+        q = draw(st.sampled_from(dated))
+        p = tables[q].fks[0].parent
+        names = _Names()
+        allocators.append(names)
+        key = draw(key_columns(names, "int"))
+        a = names.take(f"{tables[p].name} {pk_columns(spec_so_far, p)[0].name}")
+        day = names.take(f"{tables[q].name} {tables[q].key[0].name}")
+        fks = (FK((a,), p, nullable=False), FK((a, day), q, nullable=False))   # the wider one sets a's values
+        tables.append(Tab(draw(st.sampled_from(free)), key, draw(columns(names, dialect)), fks,
+                          draw(st.integers(30, 80))))
     # a two-table cycle: a parent points back at one of its children through a nullable FK, or
     # through a NOT NULL one while the child's FK to the parent is NOT NULL too
     edges = [(i, k) for i, t in enumerate(tables) for k, fk in enumerate(t.fks) if fk.parent < i]

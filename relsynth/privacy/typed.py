@@ -1,7 +1,8 @@
 """Values of database types with their own syntax, generated valid in that syntax.
 
 PostgreSQL's inet / cidr / macaddr / macaddr8, bit / varbit (and MySQL BIT), xml, hstore,
-the range and multirange types and the geometric types. ``learn(spec, values, k)`` keeps a
+the range and multirange types, the geometric types and MySQL's spatial types
+(:mod:`relsynth.privacy.wkt`). ``learn(spec, values, k)`` keeps a
 column's *shape* (address family and prefix lengths, bound inclusivity, element structure,
 hstore keys) and the distributions of its numbers (range bounds and widths, coordinates) as
 quantiles; ``make(fmt, m, rng, words)`` writes new values as PostgreSQL's text input, which
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relsynth.privacy import documents, geometry
+from relsynth.privacy import documents, geometry, wkt
 from relsynth.privacy.numbers import category_stats, draw_categories
 
 NETWORK = ("inet", "cidr")
@@ -32,7 +33,7 @@ _HEX = np.array([f"{i:02x}" for i in range(256)], dtype=object)
 
 def supported(special: str) -> bool:
     return special in NETWORK or special in MACS or special == "bit" or documents.supported(special) \
-        or geometry.supported(special)
+        or geometry.supported(special) or special == "wkt"
 
 
 def as_text(values: pd.Series, spec: dict) -> list[str]:
@@ -56,6 +57,8 @@ def learn(spec: dict, values: pd.Series, *, k: int) -> dict:
         out["bytes"] = MACS[special]
     elif geometry.supported(special):
         out.update(geometry.learn(special, strs, k))
+    elif special == "wkt":
+        out.update(wkt.learn(str(spec.get("shape") or "GEOMETRY"), strs, k))
     else:
         out.update(documents.learn(special, strs, k))
     return out
@@ -73,6 +76,8 @@ def make(fmt: dict, m: int, rng: np.random.Generator, words: np.ndarray) -> np.n
         return _make_mac(int(fmt.get("bytes", 6)), m, rng)
     if geometry.supported(special):
         return geometry.make(fmt, m, rng)
+    if special == "wkt":
+        return wkt.make(fmt, m, rng)
     return documents.make(fmt, m, rng, words)
 
 

@@ -239,11 +239,15 @@ _DIALECT_TYPES = {"postgresql": sa_postgresql.dialect.ischema_names, "mysql": sa
 
 # PostgreSQL types SQLAlchemy's dialect does not name (reflected by sqltypes.PgSpecial)
 PG_SPECIAL_NAMES = ("xml", "point", "box", "lseg", "line", "path", "polygon", "circle")
+# MySQL / MariaDB spatial types, which SQLAlchemy's dialect does not name either (sqltypes.SpatialType)
+MYSQL_SPATIAL_NAMES = ("geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+                       "multipolygon", "geometrycollection", "geomcollection")
 
 
 def type_words(dialect: str) -> frozenset[str]:
     names = _DIALECT_TYPES.get(dialect, {})
-    extra = {n.upper() for n in PG_SPECIAL_NAMES} if dialect == "postgresql" else set()
+    extra = {n.upper() for n in PG_SPECIAL_NAMES} if dialect == "postgresql" else \
+        {n.upper() for n in MYSQL_SPATIAL_NAMES} if dialect in ("mysql", "mariadb") else set()
     return _MODIFIERS | extra | {w.upper() for name in names for w in name.split()}
 
 

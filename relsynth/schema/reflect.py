@@ -140,6 +140,12 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
                                            parent_columns=tuple(str(c) for c in fk["referred_columns"]),
                                            nullable=all(sa_table.c[c].nullable for c in columns)))
     part_of = part_of or {}
+    # A foreign key to a partitioned table comes with PostgreSQL's own copy of it for each partition
+    # (pg_constraint rows with a conparentid), which SQLAlchemy reports as keys to the partitions:
+    # the same key once more per partition, dropped here.
+    declared = {(fk.columns, fk.parent, fk.parent_columns) for fk in foreign_keys if fk.parent not in part_of}
+    foreign_keys = [fk for fk in foreign_keys
+                    if fk.parent not in part_of or (fk.columns, part_of[fk.parent], fk.parent_columns) not in declared]
     moved = [fk for fk in foreign_keys if fk.parent in part_of]
     if moved:   # a partition's rows are its partitioned table's: the key points at that table
         warnings.warn(f"{name}: foreign keys {', '.join(fk.label for fk in moved)} point at a partition; "

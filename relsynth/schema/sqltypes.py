@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.ext.compiler import compiles
 
-from relsynth.schema.expressions import PG_SPECIAL_NAMES, safe_native_type
+from relsynth.schema.expressions import MYSQL_SPATIAL_NAMES, PG_SPECIAL_NAMES, safe_native_type
 
 GENERICS = ("integer", "smallint", "bigint", "float", "decimal", "boolean", "string", "text",
             "datetime", "date", "time", "interval", "uuid", "json", "binary", "enum", "other")
@@ -79,6 +79,8 @@ def _classify(t: sa.types.TypeEngine, native: str, dialect: str) -> dict[str, An
         if t.name:
             out["enum_name"] = str(t.name)
         return out
+    if isinstance(t, SpatialType):   # values read as SRID=n;WKT, written as WKB on MySQL, WKT text elsewhere
+        return {"generic": "text", "special": "wkt", "shape": t.name.upper()}
     if isinstance(t, PgSpecial):
         return {"generic": "text", "special": t.name}
     if visit == "BIT":   # PostgreSQL BIT(n) / BIT VARYING(n), MySQL BIT(n): a string of 0/1 digits
@@ -181,13 +183,32 @@ class PgSpecial(sa.types.UserDefinedType):
         return self.name.upper()
 
 
+class SpatialType(PgSpecial):
+    """A MySQL / MariaDB spatial type (GEOMETRY, POINT, ..., GEOMETRYCOLLECTION), kept by name:
+    one subclass per name, as MySQL's reflection wants a class."""
+
+    cache_ok = True
+    name = "geometry"
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        pass
+
+
+_SPATIAL_CLASSES = {name: type(f"Spatial_{name}", (SpatialType,), {"name": name, "cache_ok": True})
+                    for name in MYSQL_SPATIAL_NAMES}
 
 
 def teach_dialect(dialect: sa.engine.Dialect) -> None:
-    """Let ``dialect`` reflect PostgreSQL's xml and geometric types by name (its instance only)."""
-    if dialect.name != "postgresql" or "point" in getattr(dialect, "ischema_names", {}):
+    """Let ``dialect`` reflect PostgreSQL's xml and geometric types, or MySQL's spatial types,
+    by name (its instance only)."""
+    if "point" in getattr(dialect, "ischema_names", {}):
         return
-    extra = {name: (lambda name=name: PgSpecial(name)) for name in PG_SPECIAL_NAMES}
+    if dialect.name == "postgresql":
+        extra = {name: (lambda name=name: PgSpecial(name)) for name in PG_SPECIAL_NAMES}
+    elif dialect.name in ("mysql", "mariadb"):
+        extra = dict(_SPATIAL_CLASSES)
+    else:
+        return
     dialect.ischema_names = {**dialect.ischema_names, **extra}
 
 

@@ -45,6 +45,9 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
     """
     md = sa.MetaData()
     names = _ConstraintNames(dialect)
+    if dialect.name == "postgresql":   # a unique key's index is a relation: it cannot share a table's name
+        names.seen |= {(table_names or {}).get(t.name, t.name).lower() for t in schema}
+        names.seen |= {p.name.lower() for t in schema if t.partitioning is not None for p in t.partitioning.partitions}
     flattened = [t.name for t in schema if t.partitioning is not None and dialect.name != "postgresql"]
     if flattened:
         warnings.warn(f"partitioned tables {', '.join(flattened)} are plain tables on {dialect.name}, "

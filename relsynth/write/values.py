@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from relsynth.privacy import wkt
+
 _TRUE = frozenset({"true", "t", "1", "yes", "y", "on"})
 
 
@@ -39,6 +41,9 @@ class Target:
         # a MySQL BIT(n) column takes its bits as an integer
         self.bits_as_int = spec.get("special") == "bit" and "BIT" in type_.compile(dialect=dialect).upper() \
             and dialect.name in ("mysql", "mariadb")
+        # a MySQL spatial value (SRID=n;WKT): WKB with its SRID into a spatial column, WKT text elsewhere
+        self.wkt = spec.get("special") == "wkt"
+        self.wkb = self.wkt and dialect.name in ("mysql", "mariadb") and not isinstance(type_, (sa.String, sa.Text))
         self.pg_array = self.array and dialect.name == "postgresql" and not isinstance(type_, sa.JSON)
         self.specials = _held_specials(self.generic, dialect)
         self.text = self.generic in _TEXT_GENERICS and not self.array
@@ -136,6 +141,8 @@ def to_python(series: pd.Series, target: Target) -> np.ndarray:
         return _fill(series, lambda s: np.array([_bytes(v) for v in s], dtype=object))
     if target.interval_seconds:
         return _fill(series, lambda s: _seconds(s).astype(object))
+    if target.wkb:
+        return _fill(series, lambda s: np.array([wkt.to_wkb(str(v)) for v in s], dtype=object))
     if target.bits_as_int:
         return _fill(series, lambda s: np.array([int(v, 2) if isinstance(v, str) else int.from_bytes(bytes(v), "big")
                                                  for v in s], dtype=object))
@@ -169,6 +176,8 @@ def _common(series: pd.Series, target: Target) -> np.ndarray:
             text = s.astype(str).str.lower()
             return (text.str.replace("-", "", regex=False) if target.uuid_hex else text).to_numpy(object)
         return _fill(series, uuids)
+    if target.wkt:
+        return _fill(series, lambda s: s.astype(str).str.replace(r"^SRID=\d+;", "", regex=True).to_numpy(object))
     if g == "json" or target.array:
         return _fill(series, lambda s: np.array([v if isinstance(v, str) else json.dumps(_plain(v)) for v in s],
                                                 dtype=object))

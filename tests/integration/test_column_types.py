@@ -169,3 +169,91 @@ def test_an_unsupported_type_is_refused_before_training_naming_the_column(pg_dat
             api.clone(pg_database_url, target, seed=1)
         assert "exclude" in (caught.value.hint or "")
         assert query(target, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'q'") == [(0,)]
+
+
+SPATIAL_TABLE = """CREATE TABLE places (id INT AUTO_INCREMENT PRIMARY KEY, spot POINT NOT NULL,
+  route LINESTRING, area POLYGON, shape GEOMETRY, spots MULTIPOINT, areas MULTIPOLYGON, bag GEOMETRYCOLLECTION,
+  SPATIAL INDEX (spot))"""
+SPATIAL_KINDS = {"spot": "POINT", "route": "LINESTRING", "area": "POLYGON", "spots": "MULTIPOINT",
+                 "areas": "MULTIPOLYGON", "bag": "GEOMETRYCOLLECTION"}
+
+
+def _spatial_rows() -> list[str]:
+    rows = []
+    for i in range(ROWS):
+        x, y = 2 + i % 40 * 0.25, 48 + i % 30 * 0.125
+        shape = ["POINT({x} {y})", "LINESTRING({x} {y},{x1} {y1})", "POLYGON(({x} {y},{x1} {y},{x1} {y1},{x} {y}))"][i % 3]
+        values = {"spot": f"POINT({x} {y})", "route": f"LINESTRING({x} {y},{x + 1} {y},{x + 1} {y + 1})",
+                  "area": f"POLYGON(({x} {y},{x + 2} {y},{x + 2} {y + 1},{x} {y + 1},{x} {y}))",
+                  "shape": shape.format(x=x, y=y, x1=x + 0.5, y1=y + 0.5),
+                  "spots": f"MULTIPOINT({x} {y},{x + 3} {y + 3})",
+                  "areas": f"MULTIPOLYGON((({x} {y},{x + 1} {y},{x + 1} {y + 1},{x} {y})),"
+                           f"(({x + 5} {y},{x + 6} {y},{x + 6} {y + 1},{x + 5} {y})))",
+                  "bag": f"GEOMETRYCOLLECTION(POINT({x} {y}),LINESTRING({x} {y},{x + 1} {y + 1}))"}
+        nullable = {"route", "shape", "bag"} if i % 10 == 0 else set()
+        sql = ", ".join("NULL" if c in nullable else f"ST_GeomFromText('{w}', 4326)" for c, w in values.items())
+        rows.append(f"INSERT INTO places (spot, route, area, shape, spots, areas, bag) VALUES ({sql})")
+    return rows
+
+
+@pytest.mark.mariadb
+def test_mariadb_spatial_columns_are_valid_geometry_of_their_kind_and_srid(mariadb_database_url: str) -> None:
+    execute(mariadb_database_url, SPATIAL_TABLE, *_spatial_rows())
+    with fresh_database(MARIADB_URL_ENV) as target:
+        api.clone(mariadb_database_url, target, seed=1)
+        [(functions,)] = query(target, "SELECT count(*) FROM information_schema.routines "
+                                       "WHERE routine_name = 'ST_IsValid'")
+        has_valid = bool(query(target, "SELECT 1 FROM information_schema.SQL_FUNCTIONS "
+                                       "WHERE FUNCTION = 'ST_ISVALID'")) if functions else False
+        for column, kind in {**SPATIAL_KINDS, "shape": None}.items():
+            checks = (f"SELECT count(*), (SELECT count(*) FROM places), sum(ST_SRID({column}) = 4326), "
+                      f"sum(ST_GeometryType({column}) = '{kind}'), sum(ST_IsEmpty({column}) = 0), "
+                      f"sum(ST_Dimension({column}) < 2 OR ST_Area({column}) > 0), "
+                      f"sum(ST_GeometryType({column}) NOT IN ('LINESTRING', 'POLYGON') OR ST_IsSimple({column}))"
+                      + (f", sum(ST_IsValid({column}))" if has_valid else "") + f" FROM places WHERE {column} IS NOT NULL")
+            [row] = query(target, checks)
+            present = row[0]
+            assert row[1] == ROWS and present > ROWS // 2, (column, row)
+            expected = [present] * (len(row) - 2)
+            if kind is None:       # GEOMETRY: points, lines and polygons as the source holds them
+                expected[1] = row[3]
+                kinds = {k for (k,) in query(target, "SELECT DISTINCT ST_GeometryType(shape) FROM places "
+                                                     "WHERE shape IS NOT NULL")}
+                assert kinds == {"POINT", "LINESTRING", "POLYGON"}
+            assert list(row[2:]) == expected, (column, row)
+        assert query(target, "SELECT count(*) FROM places WHERE spot IS NULL") == [(0,)]
+        # the parts of a multipolygon never overlap
+        assert query(target, "SELECT count(*) FROM places WHERE ST_Intersects(ST_GeometryN(areas, 1), "
+                             "ST_GeometryN(areas, 2))") == [(0,)]
+
+
+@pytest.mark.mariadb
+def test_mariadb_spatial_columns_are_wkt_text_on_sqlite(mariadb_database_url: str, tmp_path: Path) -> None:
+    execute(mariadb_database_url, SPATIAL_TABLE, *_spatial_rows())
+    path = tmp_path / "g.sqlite"
+    api.clone(mariadb_database_url, f"sqlite:///{path}", seed=1)
+    conn = sqlite3.connect(path)
+    rows = conn.execute(f"SELECT {', '.join(SPATIAL_KINDS)} FROM places").fetchall()
+    conn.close()
+    assert len(rows) == ROWS
+    texts = [(kind, value) for row in rows for kind, value in zip(SPATIAL_KINDS.values(), row) if value is not None]
+    assert all(value.startswith(kind + "(") for kind, value in texts)
+    # the source server parses every value back as the kind it was
+    sample = texts[::7]
+    parsed = query(mariadb_database_url, " UNION ALL ".join(
+        f"SELECT ST_GeometryType(ST_GeomFromText('{value}'))" for _, value in sample))
+    assert [p for (p,) in parsed] == [kind for kind, _ in sample]
+
+
+@pytest.mark.mariadb
+@pytest.mark.postgres
+def test_mariadb_spatial_columns_are_wkt_text_on_postgres(mariadb_database_url: str) -> None:
+    execute(mariadb_database_url, SPATIAL_TABLE, *_spatial_rows())
+    with fresh_database(POSTGRES_URL_ENV) as target:
+        api.clone(mariadb_database_url, target, seed=1)
+        rows = query(target, f"SELECT {', '.join(SPATIAL_KINDS)} FROM places")
+        types = dict(query(target, "SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = 'places'"))
+    assert len(rows) == ROWS and types["spot"] == "text" and types["areas"] == "text"
+    assert all(value is None or (value.startswith(kind + "(") and "SRID" not in value)
+               for row in rows for kind, value in zip(SPATIAL_KINDS.values(), row))
