@@ -681,7 +681,7 @@ def test_missing_mariadb_database_says_create_it() -> None:
 def test_describe_maps_dialect_types() -> None:
     P, M = DIALECTS["postgresql"], DIALECTS["mysql"]
     assert describe(postgresql.INET(), P) == {"generic": "string", "native": "INET", "dialect": "postgresql",
-                                             "length": 43}
+                                             "length": 43, "special": "inet"}
     assert describe(postgresql.MONEY(), P)["generic"] == "decimal"
     assert describe(postgresql.JSONB(), P)["native"] == "JSONB"
     assert describe(postgresql.ARRAY(sa.Integer()), P)["generic"] == "json"
@@ -708,8 +708,11 @@ def test_build_every_generic_on_every_dialect() -> None:
     tsvector = describe(postgresql.TSVECTOR(), DIALECTS["postgresql"])   # known: text written as a tsvector
     assert (tsvector["generic"], tsvector["tsvector"]) == ("text", True)
     specs.append(tsvector)
-    with pytest.warns(UserWarning):
-        specs.append(describe(postgresql.HSTORE(), DIALECTS["postgresql"]))
+    hstore = describe(postgresql.HSTORE(), DIALECTS["postgresql"])   # known: key => value text
+    assert hstore["special"] == "hstore"
+    specs.append(hstore)
+    with pytest.warns(UserWarning, match="unknown column type"):
+        specs.append(describe(sa.types.NullType(), DIALECTS["postgresql"]))
     for name, dialect in DIALECTS.items():
         for spec in specs:
             for key in (False, True):
