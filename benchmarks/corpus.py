@@ -78,12 +78,15 @@ def clone(source: str, target: str) -> tuple[int, float, float, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=list(CORPUS), choices=list(CORPUS))
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"default: all of {', '.join(CORPUS)}")
     parser.add_argument("--tables", action="store_true", help="rows per table too")
     args = parser.parse_args()
+    unknown = sorted(set(args.names) - set(CORPUS))
+    if unknown:
+        parser.error(f"not a corpus database: {', '.join(unknown)}")
     rows = []
     details = []
-    for name in args.names:
+    for name in args.names or list(CORPUS):
         source = source_url(name)
         real = counts(source)
         own = CORPUS[name]

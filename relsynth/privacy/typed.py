@@ -31,6 +31,15 @@ _V6_BASE, _V6_BITS = int(ipaddress.IPv6Address("2001:db8::")), 32
 _HEX = np.array([f"{i:02x}" for i in range(256)], dtype=object)
 
 
+def identifies(special: str) -> bool:
+    """Whether a value of this type can point at something real (a host, a device) and must
+    never equal a real one. Ranges, shapes, documents and bits are put together from learned
+    numbers and shared structures, each already under the k rule, like a modeled number: over a
+    dense domain (ranges [n, n+10) for every n) every generated value equals some real one, and
+    checking them all would leave the column NULL."""
+    return special in NETWORK or special in MACS
+
+
 def supported(special: str) -> bool:
     return special in NETWORK or special in MACS or special == "bit" or documents.supported(special) \
         or geometry.supported(special) or special == "wkt"

@@ -27,7 +27,7 @@ from relsynth.errors import ModelError, RelsynthError
 from relsynth.graph import PlanStep
 from relsynth.models import get_family
 from relsynth.models.base import TableModel, load_model, save_model
-from relsynth.privacy import personas, protect
+from relsynth.privacy import personas, protect, typed
 from relsynth.privacy.digests import run_key
 from relsynth.privacy.fakes import generate, generate_keys, learn_format, learn_key_format
 from relsynth.privacy.wordchain import DEFAULT_K as TEXT_K
@@ -694,7 +694,9 @@ class TableSynth:
                 return values
             values[bad] = generate({**fmt, "null_share": 0.0}, int(bad.sum()), rng, unique=unique).to_numpy()
             real[bad] = self._matches_real(name, values[bad])  # only the redrawn rows are hashed again
-        if self.table.column(name).nullable:
+        if self.table.column(name).nullable:   # never silent: the user sees the NULLs
+            warnings.warn(f"{self.table.name}.{name}: {int(bad.sum())} generated values kept equalling a real one "
+                          "and are written as NULL", stacklevel=2)
             values[bad] = None
             return values
         fresh = keys.suffix_strings(pd.Series(values, dtype=object), bad, self.table.column(name).type.get("length"))
@@ -1052,16 +1054,13 @@ def _hashable(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
-SMALL_BITS = 16
-
-
 def _real_digests(values: pd.Series, fmt: dict, k: int, key: str) -> np.ndarray:
     """The real values a generated one must never equal: all of them, but for text walked along
     the column's own word chain only those fewer than ``k`` rows share ('Gift wrap, please.'
     written by 20 customers may come out again; a note only 3 wrote may not)."""
     present = values.dropna()
-    if fmt.get("special") == "bit" and int(fmt.get("length") or 0) <= SMALL_BITS:
-        present = present.iloc[:0]   # a flag set of few bits: a category, every pattern may occur
+    if fmt.get("special") and not typed.identifies(str(fmt["special"])):
+        present = present.iloc[:0]   # made of learned numbers and shared structures: see typed.identifies
     if fmt.get("chain") or fmt.get("top") == "array" or fmt.get("special"):   # arrays of common labels,
         # an 'empty' range or a /24 network many rows hold, repeat like notes
         counts = present.astype(str).value_counts()

@@ -84,6 +84,18 @@ def test_postgres_types_are_valid_in_their_own_types_on_postgres(pg_source: str)
 
 
 @pytest.mark.postgres
+def test_no_column_without_nulls_in_the_source_gets_any(pg_source: str) -> None:
+    # every xml, range and hstore value here is built from a dense run of integers (ranges
+    # [i, i + 10) for every i): any generated one equals a real one, and once came out NULL
+    columns = [r[0] for r in query(pg_source, "SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_name = 't' ORDER BY ordinal_position")]
+    with fresh_database(POSTGRES_URL_ENV) as target:
+        api.clone(pg_source, target, seed=1)
+        [counts] = query(target, "SELECT " + ", ".join(f"count({c})" for c in columns) + " FROM t")
+    assert dict(zip(columns, counts)) == dict.fromkeys(columns, ROWS)
+
+
+@pytest.mark.postgres
 def test_postgres_types_are_valid_text_and_numbers_on_sqlite(pg_source: str, tmp_path: Path) -> None:
     path = tmp_path / "x.sqlite"
     api.clone(pg_source, f"sqlite:///{path}", seed=1)
