@@ -104,7 +104,7 @@ def main() -> None:
                     drop()
                 worst = min(((synth.get(t, 0) / n, t) for t, n in real.items() if n), default=(1.0, ""))
                 rows.append((name, f"{own} -> {target_kind}", f"{sum(real.values()):,}",
-                             f"{sum(synth.values()):,}", f"{worst[0]:.3f} {worst[1]}", line, f"{seconds:.0f}",
+                             f"{sum(synth.values()):,}", f"{worst[0]:.4f} {worst[1]}", line, f"{seconds:.0f}",
                              f"{peak:.0f}"))
                 details += [(name, target_kind, t, n, synth.get(t, 0)) for t, n in real.items()]
     header = ("database", "pair", "source rows", "clone rows", "worst table (clone/source)", "constraint checks",
