@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from relsynth.schema.kinds import Kind, parse_kind
+from relsynth.schema.objects import NativeSchema
 
 TableKey = str
 
@@ -203,6 +204,7 @@ class Schema:
     dialect: str                          # the source's SQLAlchemy dialect name
     tables: tuple[Table, ...]
     name: str | None = None               # the database schema reflected (None: the default one)
+    native: NativeSchema | None = field(default=None, compare=False)   # the source's own DDL of every object
     _index: dict[str, Table] = field(default=None, init=False, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
@@ -224,7 +226,10 @@ class Schema:
         return replace(self, tables=tuple(table if t.name == table.name else t for t in self.tables))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dialect": self.dialect, "schema": self.name, "tables": [t.to_dict() for t in self.tables]}
+        out = {"dialect": self.dialect, "schema": self.name, "tables": [t.to_dict() for t in self.tables]}
+        if self.native is not None:
+            out["native"] = self.native.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Schema":
@@ -232,6 +237,7 @@ class Schema:
         from relsynth.schema.safety import check_schema   # it reads these records: imported late
 
         schema = cls(dialect=d["dialect"], name=d.get("schema"),
-                     tables=tuple(Table.from_dict(t) for t in d.get("tables", [])))
+                     tables=tuple(Table.from_dict(t) for t in d.get("tables", [])),
+                   native=NativeSchema.from_dict(d["native"]) if d.get("native") else None)
         check_schema(schema)
         return schema
