@@ -294,8 +294,8 @@ def _generated(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[s
 
 def _default(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
              enums: tuple[str, ...]) -> str | None:
-    if col.server_default is None or col.computed is not None:
-        return None
+    if col.server_default is None or col.computed is not None or isinstance(col.server_default, sa.Identity):
+        return None          # an identity column numbers itself: the writer makes it one
     text = str(getattr(col.server_default, "arg", col.server_default))
     if "nextval(" in text.lower():
         return None

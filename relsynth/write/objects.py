@@ -13,7 +13,6 @@ and named in a warning, with the server's reason.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections import defaultdict
 from decimal import Decimal
@@ -31,11 +30,10 @@ _REQUIRED = frozenset({"TABLE", "TABLE ATTACH", "TYPE", "DOMAIN", "SEQUENCE", "S
                        "EXTENSION", "SCHEMA", "CONSTRAINT", "FK CONSTRAINT", "COLLATION"})
 # what the portable records carry to any target: tables, keys, checks and foreign keys
 _PORTABLE = frozenset({"TABLE", "TABLE ATTACH", "CONSTRAINT", "FK CONSTRAINT", "SEQUENCE", "SEQUENCE OWNED BY",
-                       "DEFAULT", "INDEX ATTACH", "EXTENSION", "TYPE", "DOMAIN", "COMMENT"})
+                       "DEFAULT", "INDEX ATTACH", "EXTENSION", "TYPE", "DOMAIN", "SCHEMA"})
 # "already there" SQLSTATEs: the target holds an object of the same name
 _DUPLICATE = frozenset({"42P07", "42710", "42723", "42P06", "42P16"})
 _DROPPABLE = ("MATERIALIZED VIEW", "VIEW", "AGGREGATE", "PROCEDURE", "FUNCTION", "SEQUENCE", "DOMAIN", "TYPE")
-_CASCADED = re.compile(r"drop cascades to (.+)")
 _FAMILY = {"mariadb": "mysql"}
 
 
@@ -104,38 +102,59 @@ def refresh_materialized_views(conn: sa.Connection, native: NativeSchema, schema
 
 def drop_objects(conn: sa.Connection, native: NativeSchema | None, tables: Sequence[str]) -> list[str]:
     """Before a replace on PostgreSQL: drop ``tables`` (in the target's own schema) and the
-    target's objects the source also has (views, functions, types, ...), and what depends on
-    them; every object dropped, named."""
+    target's objects the source also has (views, functions, types, ...), with what depends on
+    them; every object of the schema that is gone afterwards, named (``view open_tasks``)."""
     q = conn.dialect.identifier_preparer.quote
     schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
-    dropped: list[str] = []
     statements = [(f"table {t}", f"DROP TABLE IF EXISTS {q(schema)}.{q(t)} CASCADE") for t in tables]
     for obj in reversed(native.section(PRE) if native else []):
         if obj.kind in _DROPPABLE:
             statements.append((obj.label, f"DROP {obj.kind} IF EXISTS {_qualified(schema, obj.name, q)} CASCADE"))
-    dbapi = conn.connection.dbapi_connection
-    conn.exec_driver_sql("SET LOCAL client_min_messages = notice")
+    before = _inventory(conn, schema)
+    conn.exec_driver_sql("SET LOCAL client_min_messages = warning")   # no "does not exist, skipping"
     for label, statement in statements:
-        del dbapi.notices[:]
         error = _run(conn, statement)
         if error is not None:
             raise TargetError(f"could not drop {label} on the target: {error[1]}",
                               hint="drop it by hand, or choose an empty target database")
-        notices = "\n".join(dbapi.notices)
-        if "does not exist" not in notices:
-            dropped.append(label)
-        dropped += [m.group(1).strip() for m in _CASCADED.finditer(notices)
-                    if "other objects" not in m.group(1)]
-    conn.exec_driver_sql("RESET client_min_messages")
-    return dropped
+    conn.exec_driver_sql("SET LOCAL client_min_messages TO DEFAULT")
+    gone = before - _inventory(conn, schema)
+    return [label for _, label in sorted(gone)]
+
+
+def _inventory(conn: sa.Connection, schema: str) -> set[tuple[int, str]]:
+    """The schema's relations, functions and types, as (order, "kind name")."""
+    rows = conn.execute(sa.text("""
+        SELECT CASE c.relkind WHEN 'r' THEN 0 WHEN 'p' THEN 0 WHEN 'v' THEN 1 WHEN 'm' THEN 2
+                              WHEN 'f' THEN 0 ELSE 5 END,
+               CASE c.relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view '
+                              WHEN 'S' THEN 'sequence ' ELSE 'table ' END || c.relname
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+        UNION ALL
+        SELECT 3, CASE p.prokind WHEN 'a' THEN 'aggregate ' WHEN 'p' THEN 'procedure ' ELSE 'function ' END
+                  || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = :schema
+        UNION ALL
+        SELECT 4, CASE t.typtype WHEN 'd' THEN 'domain ' ELSE 'type ' END || t.typname
+        FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = :schema AND (t.typtype IN ('e', 'd', 'r', 'm')
+              OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c'))"""),
+        {"schema": schema})
+    return {(int(order), str(label)) for order, label in rows}
+
+
+_KIND_WORDS = ("materialized view", "view", "table", "function", "procedure", "aggregate", "type", "domain",
+               "sequence", "trigger", "constraint", "index", "event", "rule", "default value")
 
 
 def name_dropped(dropped: Iterable[str]) -> None:
-    """One warning that names every object a replace dropped, grouped by kind."""
+    """One warning that names every object a replace dropped, grouped by kind (labels as the
+    server words them: ``view open_tasks``, ``constraint fk on table t``)."""
     kinds: dict[str, list[str]] = defaultdict(list)
     for label in dict.fromkeys(dropped):
-        kind, _, name = label.rpartition(" ") if " " in label else ("object", "", label)
-        kinds[kind].append(name)
+        kind = next((k for k in _KIND_WORDS if label.startswith(k + " ")), "object")
+        kinds[kind].append(label[len(kind) + 1:] if kind != "object" else label)
     if kinds:
         listed = "; ".join(f"{len(names)} {kind}{'' if len(names) == 1 else 's'} ({', '.join(names)})"
                            for kind, names in kinds.items())
