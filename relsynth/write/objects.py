@@ -44,7 +44,9 @@ def runnable(schema: Schema, conn: sa.Connection) -> NativeSchema | None:
     if native is None:
         return None
     target = conn.dialect.name
-    lacking = _listed(o for o in native if o.kind not in _PORTABLE)
+    # indexes on plain columns (unique ones as unique constraints) are carried by the records too
+    carried = {i.name for t in schema for i in t.indexes} | {u.name for t in schema for u in t.unique}
+    lacking = _listed(o for o in native if o.kind not in _PORTABLE and not (o.kind == "INDEX" and o.name in carried))
     if _FAMILY.get(native.dialect, native.dialect) != _FAMILY.get(target, target):
         if lacking:
             warnings.warn(f"not carried to {target} (the source is {native.dialect}): {lacking}", Note, stacklevel=3)
