@@ -33,6 +33,8 @@ _PORTABLE = frozenset({"TABLE", "TABLE ATTACH", "CONSTRAINT", "FK CONSTRAINT", "
                        "DEFAULT", "INDEX ATTACH", "EXTENSION", "TYPE", "DOMAIN", "SCHEMA"})
 # "already there" SQLSTATEs: the target holds an object of the same name
 _DUPLICATE = frozenset({"42P07", "42710", "42723", "42P06", "42P16"})
+# "not there" SQLSTATEs: the object needs one that was left out (an excluded table): it goes too
+_UNDEFINED = frozenset({"42P01", "42704", "42883", "3F000"})
 _DROPPABLE = ("MATERIALIZED VIEW", "VIEW", "AGGREGATE", "PROCEDURE", "FUNCTION", "SEQUENCE", "DOMAIN", "TYPE")
 _FAMILY = {"mariadb": "mysql"}
 
@@ -73,7 +75,6 @@ def runnable(schema: Schema, conn: sa.Connection) -> NativeSchema | None:
 def create_objects(conn: sa.Connection, native: NativeSchema, section: str) -> list[str]:
     """Create the ``section`` objects in order; those left out, with the target's reason."""
     skipped: list[str] = []
-    failed: set[str] = set()
     with _dump_settings(conn):
         for obj in native.section(section):
             error = _run(conn, obj.sql)
@@ -84,11 +85,10 @@ def create_objects(conn: sa.Connection, native: NativeSchema, section: str) -> l
                 raise TargetError(f"the target already holds {obj.label}: {message}",
                                   hint="choose an empty target database, or pass --replace to drop the source's "
                                        "objects there first")
-            if obj.kind in _REQUIRED and not (obj.table and obj.table in failed):
+            if obj.kind in _REQUIRED and code not in _UNDEFINED:
                 raise TargetError(f"{conn.dialect.name} refused {obj.label}: {message}",
                                   hint="nothing was kept; the synthetic rows or the target break the source's "
                                        "definition; please report it with this message")
-            failed.add(obj.name)
             skipped.append(f"{obj.label} ({message})")
     if skipped:
         warnings.warn(f"not carried: {len(skipped)} objects the target refused: " + "; ".join(skipped), stacklevel=3)

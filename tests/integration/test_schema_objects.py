@@ -163,3 +163,21 @@ def test_another_dialect_lists_what_it_could_not_carry(team_source, tmp_path):
     said = " ".join(str(w.message) for w in caught)
     for name in ("open_tasks", "task_counts", "log_task()", "ix_tasks_open", "tasks_audit"):
         assert name in said, said
+
+
+@pytest.mark.postgres
+def test_an_excluded_table_takes_what_needs_it_along_and_says_so(team_source, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("exclude: [projects]\n")
+    with fresh_database(POSTGRES_URL_ENV) as target:
+        with pytest.warns(UserWarning, match="not carried") as caught:
+            result = api.clone(team_source, target, config=config)
+        assert result.passed
+        said = " ".join(str(w.message) for w in caught)
+        assert "view open_tasks" in said and "fk_tasks_project" in said
+        engine = sa.create_engine(target)
+        with engine.connect() as conn:
+            names = set(sa.inspect(conn).get_table_names()) | set(sa.inspect(conn).get_view_names())
+            assert names == {"tasks", "audit"}
+            assert conn.exec_driver_sql("SELECT COUNT(*) FROM task_counts").scalar() > 0
+        engine.dispose()
