@@ -10,6 +10,7 @@ from typing import Sequence
 
 import sqlalchemy as sa
 
+from relsynth.schema.native_mysql import read_mysql
 from relsynth.schema.objects import NativeSchema
 
 
@@ -19,5 +20,6 @@ def read_native(engine: sa.Engine, *, schema_name: str | None, tables: Sequence[
     objects of ``excluded`` tables (and what only they use) are left out."""
     dialect = engine.dialect.name
     if dialect in ("mysql", "mariadb"):
-        return None       # MariaDB/MySQL reader: relsynth.schema.native_mysql (in progress)
+        with engine.connect() as conn:
+            return read_mysql(conn, schema_name, tables)
     return None

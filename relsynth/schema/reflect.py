@@ -22,6 +22,7 @@ from relsynth.errors import ConfigError, Note, SchemaError, UnsafeExpression
 from relsynth.schema.expressions import parse_expression, render, safe_expression, safe_native_type
 from relsynth.schema.detect import MAX_LABELS, detect_kind, lookup_label
 from relsynth.schema.kinds import Kind
+from relsynth.schema.native import read_native
 from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Partitioning, Schema, Table, UniqueConstraint
 from relsynth.schema.partitions import partitioned_tables
 from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl, teach_dialect
@@ -70,7 +71,9 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
                                  kept=set(names), config=config, small=small, part_of=part_of,
                                  partitioning=partitioned.get(name), shared=shared.get(name, ())))
     tables = _lookup_labels(tables, small, config)
-    schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name)
+    schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name,
+                    native=read_native(engine, schema_name=schema_name, tables=[t.name for t in tables],
+                                       excluded=config.exclude))
     return _check_config(schema, config)
 
 
