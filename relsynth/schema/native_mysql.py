@@ -42,7 +42,15 @@ def read_mysql(conn: sa.Connection, schema_name: str | None, tables: Sequence[st
     version = conn.exec_driver_sql("SELECT VERSION()").scalar_one()
     if reader.left_out:
         warnings.warn(f"left out with the excluded tables: {', '.join(reader.left_out)}", Note, stacklevel=3)
-    return NativeSchema(dialect=conn.dialect.name, tool=f"SHOW CREATE ({version})", objects=tuple(objects))
+    if reader.unreadable:
+        warnings.warn(f"not cloned, the source's user may not read their definition: {', '.join(reader.unreadable)} "
+                      f"(SHOW_ROUTINE or SELECT on mysql.proc lets it)", Note, stacklevel=3)
+    return NativeSchema(dialect=flavor(conn.dialect), tool=f"SHOW CREATE ({version})", objects=tuple(objects))
+
+
+def flavor(dialect: sa.engine.Dialect) -> str:
+    """``mariadb`` or ``mysql``: SQLAlchemy names both ``mysql`` under a ``mysql://`` URL."""
+    return "mariadb" if getattr(dialect, "is_mariadb", False) else "mysql"
 
 
 def read_post_objects(conn: sa.Connection, schema_name: str | None, tables: Sequence[str]) -> list[SchemaObject]:
@@ -69,6 +77,7 @@ class _Reader:
         self.conn, self.database, self.kept = conn, database, list(tables)
         self.q = conn.dialect.identifier_preparer.quote
         self.left_out: list[str] = []
+        self.unreadable: list[str] = []
 
     def _names(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self.conn.execute(sa.text(sql), {"db": self.database})]
@@ -116,6 +125,9 @@ class _Reader:
                                       "WHERE ROUTINE_SCHEMA = :db AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') "
                                       "ORDER BY ROUTINE_TYPE, ROUTINE_NAME"):
             row = self._show(kind, name)
+            if row[f"create {kind.lower()}"] is None:       # only its definer (or a global privilege) sees it
+                self.unreadable.append(f"{kind.lower()} {name}")
+                continue
             out.append(self._post(kind, name, row, row[f"create {kind.lower()}"]))
         return out
 
@@ -184,25 +196,9 @@ class _Reader:
                 self.left_out.append(f"trigger {name}")
                 continue
             row = self._show("TRIGGER", name)
-            sql = self._trigger_unqualified(str(row["sql original statement"]))
+            sql = trigger_unqualified(str(row["sql original statement"]))
             out.append(self._post("TRIGGER", name, row, sql, table=table))
         return out
-
-    def _trigger_unqualified(self, sql: str) -> str:
-        """The trigger's own text, but its name and table never qualified by a database: created
-        as written, ``CREATE TRIGGER src.t ... ON src.x`` would go into the source's database."""
-        tokens = TOKEN.findall(sql)
-        words = [i for i, t in enumerate(tokens) if not t.isspace()]
-        upper = [tokens[i].upper() for i in words]
-        if "TRIGGER" not in upper or "ON" not in upper:
-            return sql
-        for at in (upper.index("TRIGGER") + 1, upper.index("ON") + 1):
-            if upper[at:at + 2] == ["IF", "NOT"]:
-                at += 3
-            if at + 2 < len(words) and tokens[words[at + 1]] == ".":
-                for i in range(words[at], words[at + 2]):
-                    tokens[i] = ""
-        return "".join(tokens)
 
     def events(self) -> list[SchemaObject]:
         out = []
@@ -252,6 +248,23 @@ def without_auto_increment(sql: str) -> str:
             blank = i - 1 if i > 0 and tokens[i - 1].isspace() else i
             return sql[:cut] + "".join(tokens[:blank] + tokens[i + 3:])
     return sql
+
+
+def trigger_unqualified(sql: str) -> str:
+    """A trigger's own text, but its name and table never qualified by a database: created as
+    written, ``CREATE TRIGGER src.t ... ON src.x`` would go into the source's database."""
+    tokens = TOKEN.findall(sql)
+    words = [i for i, t in enumerate(tokens) if not t.isspace()]
+    upper = [tokens[i].upper() for i in words]
+    if "TRIGGER" not in upper or "ON" not in upper:
+        return sql
+    for at in (upper.index("TRIGGER") + 1, upper.index("ON") + 1):
+        if upper[at:at + 2] == ["IF", "NOT"]:
+            at += 3
+        if at + 2 < len(words) and tokens[words[at + 1]] == ".":
+            for i in range(words[at], words[at + 2]):
+                tokens[i] = ""
+    return "".join(tokens)
 
 
 def unquote(word: str) -> str:

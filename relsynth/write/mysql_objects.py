@@ -40,10 +40,10 @@ Namer = Callable[[str, "str | None", str], "str | None"]           # (kind, sour
 
 
 def native_for(schema: Schema, dialect: str) -> NativeSchema | None:
-    """The schema's native record when the writer may run it on a ``dialect`` target."""
+    """The schema's native record when the writer may run it on a ``dialect`` target
+    (``flavor``: mysql or mariadb)."""
     native = schema.native
-    if native is None or not native.trusted or native.dialect not in ("mysql", "mariadb") \
-            or dialect not in ("mysql", "mariadb"):
+    if native is None or not native.trusted or native.dialect != dialect:   # MariaDB's SQL is not MySQL's
         return None
     tables = {o.table for o in native if o.kind == "TABLE"}
     return native if all(t.name in tables for t in schema) else None
@@ -89,7 +89,7 @@ class NativeWrite:
                 cursor.execute("SET SESSION sql_mode = %s, FOREIGN_KEY_CHECKS = 1", (mode,))
             # a deferred UPDATE must not move these to now(): it sets them to their own value
             cursor.execute("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
-                           "WHERE TABLE_SCHEMA = DATABASE() AND EXTRA LIKE '%%on update%%'")
+                           "WHERE TABLE_SCHEMA = DATABASE() AND EXTRA LIKE '%on update%'")
             for table, column in cursor.fetchall():
                 if table in md.tables and column in md.tables[table].c:
                     md.tables[table].c[column].server_onupdate = sa.FetchedValue(for_update=True)
@@ -102,13 +102,17 @@ class NativeWrite:
         """Drop the target's objects replaced, create the source's; on any failure put the
         target back as it was (``undo`` reverses the swap) and raise."""
         raw = engine.raw_connection()       # its session settings change per object: not pooled again
+        gone: list[SchemaObject] = []        # the target's, dropped
         created: list[SchemaObject] = []
         current: SchemaObject | None = None
+        what = "drop the target's"
         try:
             cursor = raw.cursor()
             for obj in self.dropped:
                 current = obj
                 cursor.execute(drop_sql(obj))
+                gone.append(obj)
+            what = "create"
             for obj in self.post:
                 current = obj
                 run_object(cursor, obj)
@@ -116,10 +120,9 @@ class NativeWrite:
         except BaseException as exc:
             raw.invalidate()
             conn.invalidate()       # a statement cut by Ctrl-C must not block the undo
-            self._undo(engine, created, undo)
-            if isinstance(exc, Exception) and current is not None:
-                what = f"create {current.label}" if current in self.post else f"drop the target's {current.label}"
-                raise TargetError(f"{engine.dialect.name} refused to {what}: {_one_line(exc)}",
+            self._undo(engine, created, gone, undo)
+            if isinstance(exc, (sa.exc.DBAPIError, engine.dialect.loaded_dbapi.Error)) and current is not None:
+                raise TargetError(f"{engine.dialect.name} refused to {what} {current.label}: {_one_line(exc)}",
                                   hint="nothing was kept: the target is as it was; the object's SQL is the "
                                        "source's own (SHOW CREATE), check it runs on this server") from exc
             raise
@@ -127,7 +130,8 @@ class NativeWrite:
         if self.dropped:
             warnings.warn(f"replacing: dropped {described(self.dropped)}", stacklevel=4)
 
-    def _undo(self, engine: sa.Engine, created: Sequence[SchemaObject], undo: Callable[[sa.Connection], None]) -> None:
+    def _undo(self, engine: sa.Engine, created: Sequence[SchemaObject], gone: Sequence[SchemaObject],
+              undo: Callable[[sa.Connection], None]) -> None:
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
@@ -135,7 +139,7 @@ class NativeWrite:
                 cursor.execute(drop_sql(obj))
             with engine.connect() as conn:
                 undo(conn)
-            for obj in self.dropped:
+            for obj in gone:          # the target's, as they were (triggers on the old tables again)
                 run_object(cursor, obj)
         except Exception as exc:
             raise TargetError(f"the write failed and could not be undone whole: {_one_line(exc)}",

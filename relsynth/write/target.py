@@ -72,6 +72,7 @@ from relsynth.schema.model import ForeignKey, Schema
 from relsynth.schema.safety import check_schema
 from relsynth.write.ddl import create_tables, drop_tables, partition_names, target_metadata
 from relsynth.write.load import advance_identities, load_table, update_columns
+from relsynth.schema.native_mysql import flavor
 from relsynth.write.mysql_objects import NativeWrite, native_for
 
 Progress = Callable[[str, int], None]
@@ -311,7 +312,7 @@ def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> di
             _refuse_outside_references(conn, url, existing, names)
         swap = _Swap(names, existing, present)
         md = target_metadata(run.schema, conn.dialect, table_names=swap.staged)
-        native_ddl = native_for(run.schema, conn.dialect.name)    # None: tables from the portable records
+        native_ddl = native_for(run.schema, flavor(conn.dialect))    # None: tables from the portable records
         objects = None if native_ddl is None else NativeWrite(native_ddl, run.schema, replace)
         if objects is not None:
             objects.prepare(conn, safe_url(url), existing)       # refused before anything is created
