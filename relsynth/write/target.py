@@ -23,6 +23,10 @@ AUTO_INCREMENT move went in does one ``RENAME TABLE old TO backup, ..., staging 
 AUTO_INCREMENT counters move with the tables. With ``replace=True`` the backups (the old
 tables, under ``_rs<other 6 hex>_<name>``) are then dropped.
 
+With the source's own DDL (a schema read from a MariaDB/MySQL source of the target's flavor,
+see :mod:`relsynth.write.mysql_objects`), the staging tables are created from it, and the views,
+routines, triggers and events after the swap; one the target refuses undoes the swap.
+
 Guaranteed there: a run that fails before the swap (any exception, Ctrl-C included) drops its
 staging tables and leaves the old tables, their rows and constraints as they were; a refused
 RENAME changes nothing. The real names never hold half-loaded tables, even after a SIGKILL or
