@@ -18,7 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from relsynth import api
-from relsynth.errors import TargetError
+from relsynth.config import Config
+from relsynth.errors import Note, TargetError
 from relsynth.synthesizer import Synthesizer
 from tests.conftest import MARIADB_URL_ENV, execute, fresh_database, query
 
@@ -167,3 +168,18 @@ def test_an_object_the_target_refuses_undoes_the_whole_replace(synth, target) ->
     assert counts(target)["triggers"] == 1 and counts(target)["views"] == 1    # the dropped ones made again
     execute(target, "INSERT INTO person (dept_id, name, salary) VALUES (1, 'new', 1.00)")
     assert query(target, "SELECT COUNT(*) FROM audit")[0][0] == 1
+
+
+def test_an_excluded_table_leaves_out_what_needs_it(synth, target) -> None:
+    source, _ = synth
+    with pytest.warns(Note) as caught:
+        model = api.train(source, config=Config(exclude=["dept"]), seed=1)
+    notes = [str(w.message) for w in caught if "excluded tables" in str(w.message)]
+    assert notes == ["left out with the excluded tables: foreign key person_dept of person, view big_depts, "
+                     "view dept_people"]
+    assert api.generate(model, target, seed=1).passed
+    person = query(target, "SHOW CREATE TABLE person")[0][1]
+    assert "CONSTRAINT `person_dept`" not in person and "KEY `person_dept` (`dept_id`)" in person  # its index stays
+    assert "CONSTRAINT `person_manager` FOREIGN KEY (`manager_id`) REFERENCES `person` (`id`) ON DELETE SET NULL" in person
+    got = counts(target)
+    assert (got["tables"], got["views"], got["triggers"], got["functions"], got["procedures"]) == (2, 0, 1, 1, 1)
