@@ -35,16 +35,24 @@ _DEFINER = re.compile(rf"\bDEFINER\s*=\s*(?:CURRENT_USER(?:\s*\(\s*\))?|CURRENT_
 _SETTINGS = ("sql_mode", "time_zone", "character_set_client", "collation_connection")
 
 
-def read_mysql(conn: sa.Connection, schema_name: str | None, tables: Sequence[str]) -> NativeSchema:
-    """The DDL of ``tables`` and of the views, routines, triggers and events of the database."""
+def read_mysql(conn: sa.Connection, schema_name: str | None, tables: Sequence[str]) -> NativeSchema | None:
+    """The DDL of ``tables`` and of the views, routines, triggers and events of the database;
+    None (with a Note) when the source's user may not read a table's."""
     with _rendering(conn, schema_name, tables) as reader:
-        objects = reader.tables() + reader.post()
+        created = reader.tables()
+        objects = created + reader.post() if len(created) == len(tables) else []
     version = conn.exec_driver_sql("SELECT VERSION()").scalar_one()
+    unread = ", ".join(reader.unreadable)
+    if len(created) < len(tables):
+        warnings.warn(f"the source's user may not read the definition of {unread}: the clone's tables are built "
+                      f"from the reflected columns and keys (no views, routines, triggers or events)",
+                      Note, stacklevel=3)
+        return None
     if reader.left_out:
         warnings.warn(f"left out with the excluded tables: {', '.join(reader.left_out)}", Note, stacklevel=3)
     if reader.unreadable:
-        warnings.warn(f"not cloned, the source's user may not read their definition: {', '.join(reader.unreadable)} "
-                      f"(SHOW_ROUTINE or SELECT on mysql.proc lets it)", Note, stacklevel=3)
+        warnings.warn(f"not cloned, the source's user may not read their definition: {unread} (grant it "
+                      f"SHOW VIEW, TRIGGER, EVENT or SHOW CREATE ROUTINE as needed)", Note, stacklevel=3)
     return NativeSchema(dialect=flavor(conn.dialect), tool=f"SHOW CREATE ({version})", objects=tuple(objects))
 
 
@@ -82,14 +90,25 @@ class _Reader:
     def _names(self, sql: str) -> list[tuple]:
         return [tuple(r) for r in self.conn.execute(sa.text(sql), {"db": self.database})]
 
-    def _show(self, kind: str, name: str) -> dict[str, object]:
-        row = self.conn.exec_driver_sql(f"SHOW CREATE {kind} {self.q(self.database)}.{self.q(name)}").mappings().one()
-        return {k.lower(): v for k, v in row.items()}
+    def _show(self, kind: str, name: str, column: str) -> dict[str, object] | None:
+        """SHOW CREATE's row (keys lower-cased); None, noted, when the user may not read ``column``."""
+        try:
+            row = self.conn.exec_driver_sql(f"SHOW CREATE {kind} {self.q(self.database)}.{self.q(name)}").mappings().one()
+        except sa.exc.DBAPIError:          # e.g. SHOW VIEW or TRIGGER not granted
+            row = None
+        found = None if row is None else {k.lower(): v for k, v in row.items()}
+        if found is None or found.get(column) is None:    # a routine: shown to its definer (or a privilege) only
+            self.unreadable.append(f"{kind.lower()} {name}")
+            return None
+        return found
 
     def tables(self) -> list[SchemaObject]:
         out = []
         for name in self.kept:
-            sql = without_auto_increment(str(self._show("TABLE", name)["create table"]))
+            row = self._show("TABLE", name, "create table")
+            if row is None:
+                continue
+            sql = without_auto_increment(str(row["create table"]))
             sql = self._without_foreign_keys_to_excluded(name, sql)
             out.append(SchemaObject("TABLE", name, sql + ";", PRE, table=name))
         return out
@@ -124,21 +143,21 @@ class _Reader:
         for kind, name in self._names("SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES "
                                       "WHERE ROUTINE_SCHEMA = :db AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') "
                                       "ORDER BY ROUTINE_TYPE, ROUTINE_NAME"):
-            row = self._show(kind, name)
-            if row[f"create {kind.lower()}"] is None:       # only its definer (or a global privilege) sees it
-                self.unreadable.append(f"{kind.lower()} {name}")
-                continue
-            out.append(self._post(kind, name, row, row[f"create {kind.lower()}"]))
+            row = self._show(kind, name, f"create {kind.lower()}")
+            if row is not None:
+                out.append(self._post(kind, name, row, row[f"create {kind.lower()}"]))
         return out
 
     def views(self) -> list[SchemaObject]:
         names = [n for (n,) in self._names("SELECT TABLE_NAME FROM information_schema.VIEWS "
                                            "WHERE TABLE_SCHEMA = :db ORDER BY TABLE_NAME")]
-        rows = {n: self._show("VIEW", n) for n in names}
+        rows = {n: self._show("VIEW", n, "create view") for n in names}
+        unread = {n for n in names if rows[n] is None}
+        names = [n for n in names if n not in unread]
         sql = {n: self._unqualified(str(rows[n]["create view"])) for n in names}
         uses = {n: set(self._selected_from(sql[n])) for n in names}
         excluded = self._all_tables() - set(self.kept) - set(names)
-        dropped = {n for n in names if uses[n] & excluded}
+        dropped = {n for n in names if uses[n] & (excluded | unread)}
         while True:           # and the views selecting from those
             more = {n for n in names if n not in dropped and uses[n] & dropped}
             if not more:
@@ -195,7 +214,9 @@ class _Reader:
             if table not in self.kept:
                 self.left_out.append(f"trigger {name}")
                 continue
-            row = self._show("TRIGGER", name)
+            row = self._show("TRIGGER", name, "sql original statement")
+            if row is None:
+                continue
             sql = trigger_unqualified(str(row["sql original statement"]))
             out.append(self._post("TRIGGER", name, row, sql, table=table))
         return out
@@ -204,8 +225,9 @@ class _Reader:
         out = []
         for (name,) in self._names("SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = :db "
                                    "ORDER BY EVENT_NAME"):
-            row = self._show("EVENT", name)
-            out.append(self._post("EVENT", name, row, row["create event"]))
+            row = self._show("EVENT", name, "create event")
+            if row is not None:
+                out.append(self._post("EVENT", name, row, row["create event"]))
         return out
 
     def _post(self, kind: str, name: str, row: dict[str, object], create: object,

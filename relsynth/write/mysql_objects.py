@@ -1,7 +1,7 @@
 """A MariaDB/MySQL clone built from the source's own DDL (see :mod:`relsynth.schema.native_mysql`).
 
 Used by the MariaDB/MySQL writer (:mod:`relsynth.write.target`) when the schema carries a
-trusted native record of the same dialect. Each staging table is created from its source's
+trusted native record of the target's flavor (MariaDB or MySQL). Each staging table is created from its source's
 ``CREATE TABLE`` with the table names (its own and every ``REFERENCES``) changed to the staging
 names, so indexes, foreign-key actions, ``ON UPDATE CURRENT_TIMESTAMP``, comments and table
 options come along. Foreign key names are the source's unless a table still on the target
@@ -12,7 +12,9 @@ trigger fires on the synthetic rows. Each is created in the session it was creat
 source (its ``SET SESSION`` line) and sent as one statement (no DELIMITER). All or nothing: when
 one is refused (or the run is interrupted), the objects created are dropped, the swap is undone
 (the old tables back under their names, the new ones dropped) and the target's objects this run
-dropped are created again; then a TargetError names the object and the server's reason.
+dropped are created again; then a TargetError names the object and the server's reason. An
+undo that fails itself (the server gone, a second Ctrl-C) says so: the old tables may then be
+left under their ``_rs??????_`` backup names.
 
 With ``replace=True``, the target's views, routines, triggers and events that the source also
 has (by name), and the triggers of the tables replaced, are dropped (after the swap) and named
@@ -40,8 +42,8 @@ Namer = Callable[[str, "str | None", str], "str | None"]           # (kind, sour
 
 
 def native_for(schema: Schema, dialect: str) -> NativeSchema | None:
-    """The schema's native record when the writer may run it on a ``dialect`` target
-    (``flavor``: mysql or mariadb)."""
+    """The schema's native record when the writer may run it on a target of ``dialect``
+    (``mysql`` or ``mariadb``: :func:`relsynth.schema.native_mysql.flavor`)."""
     native = schema.native
     if native is None or not native.trusted or native.dialect != dialect:   # MariaDB's SQL is not MySQL's
         return None
@@ -83,7 +85,7 @@ class NativeWrite:
             (mode,) = cursor.fetchone()
             cursor.execute(f"SET SESSION sql_mode = '{_TABLE_MODE}', FOREIGN_KEY_CHECKS = 0")
             try:
-                for table, created in staged.items():
+                for table in staged:
                     cursor.execute(staged_sql(self.tables[table].sql, staged, name, table).encode("utf-8"))
             finally:
                 cursor.execute("SET SESSION sql_mode = %s, FOREIGN_KEY_CHECKS = 1", (mode,))
