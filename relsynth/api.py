@@ -69,18 +69,26 @@ def train(source: str | sa.URL, *, config: Config | str | Path | None = None, sc
 def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, seed: int | None = 0,
              replace: bool = False, source: str | sa.URL | None = None,
              reporter: Reporter | None = None, conditions: Conditions | None = None,
-             rows: Mapping[str, int] | None = None, allow_shrink: bool = False) -> CloneResult:
+             rows: Mapping[str, int] | None = None, allow_shrink: bool = False,
+             trust_ddl: bool = False) -> CloneResult:
     """Sample from a fitted synthesizer and write the result into ``target`` (all or nothing);
     every row meets ``conditions`` (and those of the synthesizer's config). ``rows`` sets the
     count of some tables. A table that comes out empty or more than 2% short of its count is a
-    :class:`~relsynth.relational.rows.ShrinkError` before anything is written, unless ``allow_shrink``."""
+    :class:`~relsynth.relational.rows.ShrinkError` before anything is written, unless ``allow_shrink``.
+
+    A synthesizer loaded from a model directory holds the source's SQL for its views,
+    functions, triggers and indexes; ``trust_ddl=True`` runs it on the target (only for a
+    directory you made: that SQL runs as written)."""
     reporter = reporter or Reporter()
     url = target_url(_url(target), source=_url(source) if source is not None else None)
     ledger = RowLedger()
     frames = synth.sample(scale=scale, seed=seed, reporter=reporter, rows=rows, ledger=ledger,
                           conditions=conditions_of(synth.config, conditions))
     ledger.check({t: len(f) for t, f in frames.items()}, allow_shrink=allow_shrink)
-    result = _write(synth.schema, synth.plan, frames, url, replace=replace, reporter=reporter)
+    schema = synth.schema
+    if trust_ddl and schema.native is not None:
+        schema = with_fields(schema, native=schema.native.trust())
+    result = _write(schema, synth.plan, frames, url, replace=replace, reporter=reporter)
     return with_fields(result, expected=dict(ledger.expected), dropped={t: ledger.causes(t) for t in ledger.dropped})
 
 

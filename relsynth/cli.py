@@ -154,7 +154,11 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
              scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE,
              where: Optional[list[str]] = WHERE, rebalance: Optional[list[str]] = REBALANCE,
              seed_rows: Optional[list[str]] = SEED_ROWS, rows: Optional[list[str]] = ROWS,
-             allow_shrink: bool = ALLOW_SHRINK, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+             allow_shrink: bool = ALLOW_SHRINK,
+             trust_ddl: bool = typer.Option(False, "--trust-ddl", help="Create the views, functions, triggers "
+                                            "and indexes the model holds as the source's SQL (it runs on TARGET as "
+                                            "written: only for a model directory you made)."),
+             quiet: bool = QUIET, debug: bool = DEBUG) -> None:
     """Write a synthetic database into TARGET from a trained model."""
     from relsynth import api
     from relsynth.synthesizer import Synthesizer
@@ -162,7 +166,8 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
     with _reporter(quiet) as reporter, _errors(debug):
         conditions = _conditions(None, where, rebalance, seed_rows)
         result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
-                              reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink)
+                              reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink,
+                              trust_ddl=trust_ddl)
     _summary(result)
 
 

@@ -10,7 +10,6 @@ from typing import Sequence
 
 import sqlalchemy as sa
 
-from relsynth.schema.native_mysql import read_mysql
 from relsynth.schema.objects import NativeSchema
 
 
@@ -19,7 +18,17 @@ def read_native(engine: sa.Engine, *, schema_name: str | None, tables: Sequence[
     """The DDL of ``tables`` and of every other object of the schema, in creation order;
     objects of ``excluded`` tables (and what only they use) are left out."""
     dialect = engine.dialect.name
+    if dialect == "postgresql":
+        from relsynth.schema.native_postgres import read_postgres
+
+        return read_postgres(engine, schema_name=schema_name, excluded=excluded)
+    if dialect == "sqlite":
+        from relsynth.schema.native_sqlite import read_sqlite
+
+        return read_sqlite(engine, excluded=excluded)
     if dialect in ("mysql", "mariadb"):
+        from relsynth.schema.native_mysql import read_mysql
+
         with engine.connect() as conn:
             return read_mysql(conn, schema_name, tables)
     return None

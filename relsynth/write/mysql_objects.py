@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Callable, Mapping, Sequence
 
 import sqlalchemy as sa
 
-from relsynth.errors import TargetError
+from relsynth.errors import Note, TargetError
 from relsynth.schema.model import Schema
-from relsynth.schema.native_mysql import TOKEN, read_post_objects, unquote
-from relsynth.schema.objects import POST, NativeSchema, SchemaObject
+from relsynth.schema.native_mysql import TOKEN, flavor, read_post_objects, unquote
+from relsynth.schema.objects import POST, NativeSchema, SchemaObject, summary
+from relsynth.write.objects import runnable
 
 _PLURAL = {"VIEW": "views", "FUNCTION": "functions", "PROCEDURE": "procedures", "TRIGGER": "triggers",
            "EVENT": "events"}
@@ -41,11 +42,17 @@ _TABLE_MODE = "NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION"     # as mysqldump 
 Namer = Callable[[str, "str | None", str], "str | None"]           # (kind, source name, table) -> name
 
 
-def native_for(schema: Schema, dialect: str) -> NativeSchema | None:
-    """The schema's native record when the writer may run it on a target of ``dialect``
-    (``mysql`` or ``mariadb``: :func:`relsynth.schema.native_mysql.flavor`)."""
-    native = schema.native
-    if native is None or not native.trusted or native.dialect != dialect:   # MariaDB's SQL is not MySQL's
+def native_for(schema: Schema, conn: sa.Connection) -> NativeSchema | None:
+    """The schema's native record when the writer may run it on ``conn``'s database: trusted,
+    and read from a server of the target's flavor (MariaDB's SQL is not MySQL's); None, with a
+    note saying what the target will lack, otherwise."""
+    native = runnable(schema, conn)
+    if native is None:
+        return None
+    if native.dialect != flavor(conn.dialect):
+        warnings.warn(f"not carried to {flavor(conn.dialect)} (the source is {native.dialect}): the tables come "
+                      f"from the reflected columns and keys, without "
+                      f"{summary(Counter(o.kind for o in native if o.kind != 'TABLE'))}", Note, stacklevel=3)
         return None
     tables = {o.table for o in native if o.kind == "TABLE"}
     return native if all(t.name in tables for t in schema) else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import subprocess
 from typing import Iterator
 
 import pytest
@@ -23,6 +22,7 @@ from relsynth.config import Config
 from relsynth.errors import Note, TargetError
 from relsynth.synthesizer import Synthesizer
 from tests.conftest import MARIADB_URL_ENV, execute, fresh_database, query
+from tests.schema_dumps import mysql_objects, mysql_schema
 
 pytestmark = pytest.mark.mariadb
 
@@ -68,35 +68,6 @@ def load_source(url: str) -> None:
     execute(url, "SET SESSION sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES'", *OBJECTS)
 
 
-def normalized_dump(url: str) -> list[str]:
-    """``mysqldump --no-data`` of every object, without what differs by run: AUTO_INCREMENT
-    counters, definers, comments and blank lines."""
-    u = sa.make_url(url)
-    command = ["mysqldump", "-h", u.host or "127.0.0.1", "-P", str(u.port or 3306), "-u", u.username or "root",
-               "--no-data", "--routines", "--triggers", "--events", "--skip-dump-date", "--skip-comments",
-               u.database]
-    if u.password:
-        command.insert(1, f"-p{u.password}")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
-    text = re.sub(r" AUTO_INCREMENT=\d+", "", done.stdout)
-    text = re.sub(r"/\*!50017 DEFINER=`[^`]*`@`[^`]*`\s*\*/ ?", "", text)
-    text = re.sub(r"DEFINER=`[^`]*`@`[^`]*` ?", "", text)
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("--")]
-
-
-def counts(url: str) -> dict[str, int]:
-    return {kind: n for kind, n in query(url, """
-        SELECT 'tables', COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
-        UNION ALL SELECT 'views', COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
-        UNION ALL SELECT 'procedures', COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'
-        UNION ALL SELECT 'functions', COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION'
-        UNION ALL SELECT 'triggers', COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
-        UNION ALL SELECT 'events', COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()
-        UNION ALL SELECT 'indexes', COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
-        UNION ALL SELECT 'foreign keys', COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
-    """)}
-
-
 @pytest.fixture(scope="module")
 def synth() -> Iterator[tuple[str, Synthesizer]]:
     with fresh_database(MARIADB_URL_ENV, prefix=PREFIX) as source:
@@ -114,8 +85,8 @@ def test_every_object_comes_along_and_no_trigger_fires_on_the_synthetic_rows(syn
     source, model = synth
     result = api.generate(model, target, seed=1)
     assert result.passed
-    assert normalized_dump(target) == normalized_dump(source)
-    assert counts(target) == counts(source)
+    assert mysql_schema(target) == mysql_schema(source)
+    assert mysql_objects(target) == mysql_objects(source)
     assert query(target, "SELECT COUNT(*) FROM person")[0][0] == 120
     assert query(target, "SELECT COUNT(*) FROM audit")[0][0] == 0            # the trigger came after the rows
     # a deferred UPDATE (the self-reference) kept each ON UPDATE CURRENT_TIMESTAMP value
@@ -143,7 +114,7 @@ def test_a_replace_names_the_objects_it_drops(synth, target) -> None:
                        "2 views (dept_people, big_depts), 1 trigger (person_audit), 1 event (nightly)"]
     assert query(target, "SELECT COUNT(*) FROM mine")[0][0] >= 0               # still resolves
     execute(target, "DROP VIEW mine")
-    assert counts(target) == counts(source)
+    assert mysql_objects(target) == mysql_objects(source)
     assert query(target, "SELECT COUNT(*) FROM audit")[0][0] == 0
 
 
@@ -166,7 +137,7 @@ def test_an_object_the_target_refuses_undoes_the_whole_replace(synth, target) ->
     assert "_rs" not in str(info.value)
     assert query(target, "SELECT id, name, salary, changed FROM person ORDER BY id") == before
     assert not [t for (t,) in query(target, "SHOW TABLES") if t.startswith("_rs")]
-    assert counts(target)["triggers"] == 1 and counts(target)["views"] == 1    # the dropped ones made again
+    assert mysql_objects(target)["triggers"] == 1 and mysql_objects(target)["views"] == 1    # the dropped ones made again
     execute(target, "INSERT INTO person (dept_id, name, salary) VALUES (1, 'new', 1.00)")
     assert query(target, "SELECT COUNT(*) FROM audit")[0][0] == 1
 
@@ -182,7 +153,7 @@ def test_an_excluded_table_leaves_out_what_needs_it(synth, target) -> None:
     person = query(target, "SHOW CREATE TABLE person")[0][1]
     assert "CONSTRAINT `person_dept`" not in person and "KEY `person_dept` (`dept_id`)" in person  # its index stays
     assert "CONSTRAINT `person_manager` FOREIGN KEY (`manager_id`) REFERENCES `person` (`id`) ON DELETE SET NULL" in person
-    got = counts(target)
+    got = mysql_objects(target)
     assert (got["tables"], got["views"], got["triggers"], got["functions"], got["procedures"]) == (2, 0, 1, 1, 1)
 
 
@@ -200,4 +171,17 @@ def test_a_source_user_without_show_view_gets_the_tables_and_a_note(synth, targe
     for table in ("dept", "person", "audit"):      # the tables are still the source's own
         shown = [re.sub(r" AUTO_INCREMENT=\d+", "", query(u, f"SHOW CREATE TABLE {table}")[0][1]) for u in (source, target)]
         assert shown[0] == shown[1]
-    assert counts(target)["views"] == 0
+    assert mysql_objects(target)["views"] == 0
+
+
+def test_a_model_directory_runs_its_sql_only_when_trusted(synth, tmp_path) -> None:
+    source, model = synth
+    model.save(tmp_path / "model")
+    loaded = Synthesizer.load(tmp_path / "model")
+    with fresh_database(MARIADB_URL_ENV, prefix=PREFIX) as plain:
+        with pytest.warns(Note, match="--trust-ddl"):
+            assert api.generate(loaded, plain, seed=1).passed
+        assert (mysql_objects(plain)["views"], mysql_objects(plain)["triggers"]) == (0, 0)
+    with fresh_database(MARIADB_URL_ENV, prefix=PREFIX) as trusted:
+        assert api.generate(loaded, trusted, seed=1, trust_ddl=True).passed
+        assert mysql_schema(trusted) == mysql_schema(source)
