@@ -12,7 +12,10 @@ DELIMITER: the writer sends it whole).
 
 Left out: tables the config excludes, their triggers, foreign keys pointing at them and views
 that select from them (a Note names these); a routine that uses one is kept (its body is only
-resolved when called).
+resolved when called). Also left out, named in a Note: an object the source's user may not
+read (SHOW VIEW, TRIGGER, EVENT privileges; a routine shows its body to its definer or to
+SHOW CREATE ROUTINE only); a table it may not read means no record at all. Routines and
+triggers a user may not see are not even listed to it: those go unnoticed.
 """
 
 from __future__ import annotations
