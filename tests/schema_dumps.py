@@ -6,10 +6,13 @@ are random) are left out; everything else (every object and its definition) must
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 
 import sqlalchemy as sa
+
+from tests.conftest import query
 
 
 def postgres_schema(url: str) -> list[str]:
@@ -47,3 +50,34 @@ def postgres_objects(url: str) -> dict[str, int]:
                 ) o WHERE kind IS NOT NULL GROUP BY kind""").all())
     finally:
         engine.dispose()
+
+
+def mysql_schema(url: str) -> list[str]:
+    """``mysqldump --no-data`` of every object, without what differs by run: AUTO_INCREMENT
+    counters, definers, comments and blank lines."""
+    u = sa.make_url(url)
+    command = ["mysqldump", "-h", u.host or "127.0.0.1", "-P", str(u.port or 3306), "-u", u.username or "root",
+               "--no-data", "--routines", "--triggers", "--events", "--skip-dump-date", "--skip-comments",
+               u.database]
+    if u.password:
+        command.insert(1, f"-p{u.password}")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    text = re.sub(r" AUTO_INCREMENT=\d+", "", done.stdout)
+    text = re.sub(r"/\*!50017 DEFINER=`[^`]*`@`[^`]*`\s*\*/ ?", "", text)
+    text = re.sub(r"DEFINER=`[^`]*`@`[^`]*` ?", "", text)
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("--")]
+
+
+def mysql_objects(url: str) -> dict[str, int]:
+    """Objects per kind in the URL's database."""
+    return {kind: n for kind, n in query(url, """
+        SELECT 'tables', COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'
+        UNION ALL SELECT 'views', COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
+        UNION ALL SELECT 'procedures', COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE'
+        UNION ALL SELECT 'functions', COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'FUNCTION'
+        UNION ALL SELECT 'triggers', COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+        UNION ALL SELECT 'events', COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()
+        UNION ALL SELECT 'indexes', COUNT(DISTINCT TABLE_NAME, INDEX_NAME) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()
+        UNION ALL SELECT 'foreign keys', COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()
+    """)}
+

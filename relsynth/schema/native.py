@@ -27,5 +27,8 @@ def read_native(engine: sa.Engine, *, schema_name: str | None, tables: Sequence[
 
         return read_sqlite(engine, excluded=excluded)
     if dialect in ("mysql", "mariadb"):
-        return None       # MariaDB/MySQL reader: relsynth.schema.native_mysql (in progress)
+        from relsynth.schema.native_mysql import read_mysql
+
+        with engine.connect() as conn:
+            return read_mysql(conn, schema_name, tables)
     return None

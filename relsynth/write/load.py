@@ -241,7 +241,10 @@ def _update_through_temp(conn: sa.Connection, table: sa.Table, spec: Table, rows
         load(conn, tmp_table, names, data, len(part))
     match = " AND ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in key)
     if mysql:
-        sets = ", ".join(f"t.{q.quote(c)} = s.{q.quote(c)}" for c in columns)
+        sets = ", ".join([f"t.{q.quote(c)} = s.{q.quote(c)}" for c in columns]
+                         # an ON UPDATE CURRENT_TIMESTAMP column keeps its value when set to it
+                         + [f"t.{q.quote(c.name)} = t.{q.quote(c.name)}" for c in table.columns
+                            if c.server_onupdate is not None and c.name not in columns])
         conn.exec_driver_sql(f"UPDATE {target} AS t JOIN {tmp} AS s ON {match} SET {sets}")
         conn.exec_driver_sql(f"DROP TEMPORARY TABLE {tmp}")
     else:

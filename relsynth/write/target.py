@@ -23,6 +23,10 @@ AUTO_INCREMENT move went in does one ``RENAME TABLE old TO backup, ..., staging 
 AUTO_INCREMENT counters move with the tables. With ``replace=True`` the backups (the old
 tables, under ``_rs<other 6 hex>_<name>``) are then dropped.
 
+With the source's own DDL (a schema read from a MariaDB/MySQL source of the target's flavor,
+see :mod:`relsynth.write.mysql_objects`), the staging tables are created from it, and the views,
+routines, triggers and events after the swap; one the target refuses undoes the swap.
+
 Guaranteed there: a run that fails before the swap (any exception, Ctrl-C included) drops its
 staging tables and leaves the old tables, their rows and constraints as they were; a refused
 RENAME changes nothing. The real names never hold half-loaded tables, even after a SIGKILL or
@@ -73,6 +77,7 @@ from relsynth.schema.objects import POST, PRE, NativeSchema
 from relsynth.schema.safety import check_schema
 from relsynth.write.ddl import create_tables, drop_tables, partition_names, target_metadata
 from relsynth.write.load import advance_identities, load_table, update_columns
+from relsynth.write.mysql_objects import NativeWrite, native_for
 from relsynth.write.objects import (advance_sequences, create_objects, drop_objects, name_dropped,
                                     refresh_materialized_views, runnable)
 
@@ -324,11 +329,19 @@ def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> di
             _refuse_outside_references(conn, url, existing, names)
         swap = _Swap(names, existing, present)
         md = target_metadata(run.schema, conn.dialect, table_names=swap.staged)
-        _name_staged_constraints(conn, md, swap)
+        native_ddl = native_for(run.schema, conn)    # None: tables from the portable records
+        objects = None if native_ddl is None else NativeWrite(native_ddl, run.schema, replace)
+        if objects is not None:
+            objects.prepare(conn, safe_url(url), existing)       # refused before anything is created
+        else:
+            _name_staged_constraints(conn, md, swap)
         conn.rollback()
         try:
             with conn.begin(), _refused(conn, aliases=swap.aliases):
-                create_tables(conn, run.schema, md)
+                if objects is not None:
+                    objects.create_tables(conn, swap.staged, _constraint_namer(conn, swap), md)
+                else:
+                    create_tables(conn, run.schema, md)
             # an explicit transaction: the rows go in through the raw DBAPI cursor
             with conn.begin():
                 counts = run.load(conn, {n: md.tables[swap.staged[n]] for n in names}, swap.aliases)
@@ -342,6 +355,8 @@ def _write_mysql(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) -> di
             # DROPs wait for it; of staging and backup tables only one set exists
             _drop_after_failure(engine, [*swap.staged.values(), *swap.backup.values()])
             raise
+        if objects is not None:
+            objects.finish(conn, engine, swap.undo)     # views, routines, triggers, events; undone on failure
         swap.drop_backups(conn)
         return counts
     finally:
@@ -371,6 +386,14 @@ class _Swap:
             raise TargetError(f"{conn.dialect.name} refused to put the new tables in place: "
                               f"{_shown(exc.orig, self.aliases)}",
                               hint="nothing was kept and the old tables are unchanged") from exc
+
+    def undo(self, conn: sa.Connection) -> None:
+        """Put the old tables back under their names and drop the new ones (after ``rename``)."""
+        q = conn.dialect.identifier_preparer.quote
+        pairs = [*((n, s) for n, s in self.staged.items()), *((b, n) for n, b in self.backup.items())]
+        conn.exec_driver_sql("RENAME TABLE " + ", ".join(f"{q(a)} TO {q(b)}" for a, b in pairs))
+        drop_tables(conn, self.staged.values())
+        conn.commit()
 
     def drop_backups(self, conn: sa.Connection) -> None:
         if not self.backup:
@@ -439,7 +462,21 @@ def _refuse_outside_references(conn: sa.Connection, url: sa.URL, existing: Seque
 
 
 def _name_staged_constraints(conn: sa.Connection, md: sa.MetaData, swap: _Swap) -> None:
-    """Constraint names for the staging tables that clash with no other table's.
+    """Constraint names for the staging tables that clash with no other table's (see
+    ``_constraint_namer``)."""
+    name = _constraint_namer(conn, swap)
+    for table in md.tables.values():
+        real = table.info.get("relsynth_table", table.name)
+        for constraint in sorted(table.constraints, key=lambda c: (type(c).__name__, str(c.name or ""))):
+            if isinstance(constraint, sa.ForeignKeyConstraint):
+                constraint.name = name("FOREIGN KEY", constraint.name, real)
+            elif isinstance(constraint, sa.CheckConstraint):
+                constraint.name = name("CHECK", constraint.name, real)
+
+
+def _constraint_namer(conn: sa.Connection, swap: _Swap) -> Callable[[str, str | None, str], str | None]:
+    """``name(kind, source name, table)``: a name for a constraint of a staging table that clashes
+    with no other table's.
 
     Foreign key names are per database (and so are CHECK names on MySQL; per table on
     MariaDB). A source name is kept when it is free. Else the server names the constraint
@@ -457,16 +494,14 @@ def _name_staged_constraints(conn: sa.Connection, md: sa.MetaData, swap: _Swap) 
     taken: dict[str, dict[str, str | None]] = {kind: {} for kind in kinds}
     for name, table, kind in rows:
         taken[kind][name.lower()] = table
-    for table in md.tables.values():
-        real = table.info.get("relsynth_table", table.name)
-        for constraint in sorted(table.constraints, key=lambda c: (type(c).__name__, str(c.name or ""))):
-            if isinstance(constraint, sa.ForeignKeyConstraint):
-                kind, infix = "FOREIGN KEY", "_ibfk_"
-            elif isinstance(constraint, sa.CheckConstraint) and "CHECK" in taken:
-                kind, infix = "CHECK", "_chk_"
-            else:
-                continue
-            constraint.name = _free_name(constraint.name, real, table.name, infix, taken[kind], swap)
+
+    def name(kind: str, constraint: str | None, real: str) -> str | None:
+        if kind not in taken:         # a CHECK on MariaDB: named per table
+            return constraint
+        infix = "_ibfk_" if kind == "FOREIGN KEY" else "_chk_"
+        return _free_name(constraint, real, swap.staged[real], infix, taken[kind], swap)
+
+    return name
 
 
 def _free_name(name: str | None, real: str, staged: str, infix: str, taken: dict[str, str | None],
