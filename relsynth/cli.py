@@ -216,6 +216,7 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
             config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, debug: bool = DEBUG) -> None:
     """Show tables, keys, each column's kind and personal data, the generation plan and the locale."""
     from relsynth.config import config_from_schema, dump_config, load_config
+    from relsynth.copied import copied_tables
     from relsynth.graph import plan as make_plan
     from relsynth.privacy.locales import source_locale
     from relsynth.schema.reflect import reflect, reflect_metadata
@@ -230,10 +231,11 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
             cfg = cfg.model_copy(update={"schema_name": schema})
         engine = source_engine(url)
         reflected = reflect(engine, config=cfg)
-        the_plan = make_plan(reflected, contexts=cfg.contexts())
+        copied = copied_tables(cfg, reflected)
+        the_plan = make_plan(reflected, contexts=cfg.contexts(), copied=copied)
         metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
         locale = source_locale(engine, reflected, metadata, cfg)
-        _show_schema(reflected, the_plan, _personal_data(engine, reflected, metadata))
+        _show_schema(reflected, the_plan, _personal_data(engine, reflected, metadata), copied)
         typer.echo(f"\nlocale: {locale.describe()}")
         if output:
             written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale)
@@ -293,6 +295,9 @@ def _show_holdings(synth, held) -> None:
         grid.add_row(name, table.family if table.model is not None else "-", ", ".join(table.modeled),
                      ", ".join(table.formats), retained)
     Console().print(grid)
+    if synth.copied:  # real rows kept whole, on purpose (docs/security.md)
+        typer.echo("copied (real rows, written as they are): "
+                   + ", ".join(f"{name} ({len(rows):,} rows)" for name, rows in synth.copied.items()))
     size = sum(n for _, n in held.files)
     typer.echo(f"{len(held.files)} files, {size / 1e6:.1f} MB: {len(held.strings)} strings, "
                f"{held.number_count} numbers, {held.digests.size} keyed digests "
@@ -372,7 +377,7 @@ def _personal_data(engine, schema, metadata) -> dict[str, dict[str, str]]:
     return out
 
 
-def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = None) -> None:
+def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = None, copied=frozenset()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -380,7 +385,8 @@ def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = 
     personal = personal or {}
     for step in the_plan.steps:
         table = schema[step.table]
-        grid = Table(title=f"{table.name}  ({table.row_count} rows)", title_justify="left", show_edge=False)
+        how = ", copied" if table.name in copied else ""
+        grid = Table(title=f"{table.name}  ({table.row_count} rows{how})", title_justify="left", show_edge=False)
         for header in ("column", "type", "kind", "null", "role", "personal data"):
             grid.add_column(header)
         for col in table.columns:
@@ -396,6 +402,9 @@ def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = 
             console.print(f"  check {check.name or ''}: {check.sqltext}")
     console.print("\n[bold]Plan[/bold] (tables in generation order)")
     for i, step in enumerate(the_plan.steps, 1):
+        if step.table in copied:
+            console.print(f"  {i:>2}. {step.table}: copied (the source's rows, as they are, at any scale)")
+            continue
         parts = [f"per row of {step.context.parent} {step.context.label}" if step.context else "root"]
         parts += [f"then {fk.label}" for fk in step.others]
         parts += [f"after insert {fk.label}" for fk in step.deferred]

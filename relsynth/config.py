@@ -10,6 +10,7 @@ user sees the whole picture while editing, and are ignored on load:
       orders:
         context: customers            # the parent whose rows condition this table ("none": no parent)
         model: trees                  # the model family for this table
+        copy: true                    # written row for row from the source (default for alembic_version ...)
         columns:
           note: {kind: text}          # override a column's logical kind
           name: {locale: ja_JP}       # this column's fakes from another locale
@@ -64,6 +65,8 @@ class ForeignKeyConfig(_Strict):
 class TableConfig(_Strict):
     context: str | None = None
     model: str | None = None
+    # copied row for row, never scaled (relsynth.copied); None: only migration bookkeeping tables are
+    copy_rows: bool | None = Field(default=None, alias="copy")   # `copy` itself is a pydantic method
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     foreign_keys: list[ForeignKeyConfig] = Field(default_factory=list)
     rows: int | None = None           # informational

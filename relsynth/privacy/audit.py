@@ -185,6 +185,8 @@ def audit_model(directory: str | Path, engine: sa.Engine, *, k: int = 5) -> Audi
     for table in schema:
         frame = frames[table.name]
         retained = _retained(directory, entries, table.name, order.index(table.name)) if table.name in order else set()
+        if table.name in (manifest.get("copied") or ()):   # copied whole on purpose: named, not scanned
+            retained = set(table.column_names)
         for column in columns[table.name]:
             if column.name in retained:
                 continue
