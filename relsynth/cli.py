@@ -331,6 +331,82 @@ def report(real: str = typer.Argument(..., help="The real database (URL or SQLit
         typer.echo(f"written: {path}")
 
 
+@app.command()
+def rehearse(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="The database to rehearse on (only read)."),
+             alembic_ini: Path = typer.Option(Path("alembic.ini"), "--alembic-ini", help="The project's alembic.ini."),
+             to: str = typer.Option("head", "--to", help="The revision to migrate to."),
+             keep: bool = typer.Option(False, "--keep", help="Keep the scratch database and print its URL."),
+             scale: float = SCALE,
+             target: Optional[str] = typer.Option(None, "--target", help="An empty database to clone into "
+                                                                       "(default: a scratch one, dropped after)."),
+             downgrade: bool = typer.Option(False, "--downgrade", help="Then downgrade step by step back to the start."),
+             json_file: Optional[Path] = typer.Option(None, "--json", help="Write the measurements as JSON (for CI)."),
+             seed: int = SEED, config: Optional[Path] = CONFIG, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Run the Alembic migrations on a synthetic clone of SOURCE first, one revision at a time:
+    time, statements, tables rewritten, rows changed, locks and constraint checks per revision."""
+    import json
+
+    from relsynth import api
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        if json_file:
+            check_output_file(json_file, what="JSON report")
+        result = api.rehearse(source, alembic_ini=alembic_ini, to=to, keep=keep, scale=scale, target=target,
+                              downgrade=downgrade, seed=seed, config=config, reporter=reporter)
+        if json_file:
+            json_file.write_text(json.dumps(result.to_dict(), indent=1))
+    _rehearsal_summary(result)
+    if json_file:
+        typer.echo(f"written: {json_file}")
+    failed = result.failed
+    if failed is not None:
+        typer.secho(f"error: revision {failed.revision} ({failed.message or 'no message'}) failed on "
+                    f"{failed.direction}: {failed.error}", err=True, fg="red")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _rehearsal_summary(result) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    grid = Table(show_edge=False, title=f"rehearsal on {result.database} (clone of {result.source}): "
+                                        f"{result.start or 'base'} -> {result.target}", title_justify="left")
+    for name, justify in (("revision", "left"), ("message", "left"), ("", "left"), ("time", "right"),
+                          ("statements", "right"), ("rewritten", "left"), ("rows before -> after", "left"),
+                          ("locks", "left"), ("checks", "left")):
+        grid.add_column(name, justify=justify)
+    for step in result.steps:
+        rows = ", ".join(f"{t} {'-' if a is None else f'{a:,}'} -> {'-' if b is None else f'{b:,}'}"
+                         for t, (a, b) in step.rows.items())
+        locks = "n/a" if step.locks is None else ", ".join(f"{t} {m}" for t, m in step.locks.items())
+        checks = "" if step.error else (f"{step.checks_passed} passed" + (f", [red]{len(step.checks_failed)} failed[/red]"
+                                                                         if step.checks_failed else ""))
+        grid.add_row(step.revision, escape(step.message), "down" if step.direction == "downgrade" else "up",
+                     f"{step.seconds:.2f}s", str(step.statements),
+                     "n/a" if step.rewritten is None else ", ".join(step.rewritten), rows, locks,
+                     "[red]failed[/red]" if step.error else checks)
+    console.print(grid)
+    if not result.locks_measured:
+        console.print(f"locks: not measured on {result.dialect} (PostgreSQL only)")
+    for step in result.steps:
+        for warning in step.warnings:
+            console.print(f"[yellow]{step.revision}: {warning}[/yellow]")
+        for check in step.checks_failed:
+            console.print(f"[red]{step.revision}: check failed: {check}[/red]")
+    if result.round_trip is not None:
+        if result.round_trip:
+            console.print("[red]after the downgrade the schema differs from the start:[/red]")
+            for line in result.round_trip:
+                console.print(f"[red]  {line}[/red]")
+        else:
+            console.print("after the downgrade the schema is as at the start")
+    if result.kept:
+        console.print(f"scratch database kept: {result.database}")
+
+
 def _report_summary(result) -> None:
     from rich.console import Console
     from rich.table import Table
