@@ -379,7 +379,7 @@ def _rehearsal_summary(result) -> None:
                           ("locks", "left"), ("checks", "left")):
         grid.add_column(name, justify=justify)
     for step in result.steps:
-        rows = ", ".join(f"{t} {'-' if a is None else f'{a:,}'} -> {'-' if b is None else f'{b:,}'}"
+        rows = ", ".join(f"{t} {'(none)' if a is None else f'{a:,}'} -> {'(none)' if b is None else f'{b:,}'}"
                          for t, (a, b) in step.rows.items())
         locks = "n/a" if step.locks is None else ", ".join(f"{t} {m}" for t, m in step.locks.items())
         checks = "" if step.error else (f"{step.checks_passed} passed" + (f", [red]{len(step.checks_failed)} failed[/red]"

@@ -277,3 +277,46 @@ def test_a_source_without_alembic_version_is_refused(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 1
     assert "has no alembic_version table" in out.stderr and "hint:" in out.stderr
+
+
+def sqlite_source(tmp_path: Path, ini: Path) -> Path:
+    source = tmp_path / "source.sqlite"
+    source_at_revision_1(f"sqlite:///{source}", ini)
+    return source
+
+
+def test_on_sqlite_a_revision_sqlite_cannot_run_is_found_on_the_clone(tmp_path):
+    ini = alembic_project(tmp_path)
+    source = sqlite_source(tmp_path, ini)
+    before = source.read_bytes()
+    result = api.rehearse(str(source), alembic_ini=ini)
+    assert result.failed.revision == "b2c0ffee0002"   # SQLite has no ALTER COLUMN ... SET NOT NULL
+    assert result.failed.error.startswith("OperationalError: ") and not result.ok
+    assert source.read_bytes() == before
+    assert not Path(result.database.removeprefix("sqlite:///")).parent.exists()   # the scratch file is gone
+
+
+ENV_ELSEWHERE = '''
+import os
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+engine = create_engine(os.environ["APP_DATABASE_URL"], poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+'''
+
+
+def test_an_env_py_that_connects_elsewhere_is_refused_before_its_first_statement(tmp_path):
+    ini = alembic_project(tmp_path, env=ENV_WITH_CONNECTION)
+    source = sqlite_source(tmp_path, ini)
+    (tmp_path / "migrations" / "env.py").write_text(ENV_ELSEWHERE)   # the project's own database URL
+    before = source.read_bytes()
+    out = subprocess.run([sys.executable, "-m", "relsynth.cli", "rehearse", str(source), "--alembic-ini", str(ini)],
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "APP_DATABASE_URL": f"sqlite:///{source}"})
+    assert out.returncode == 1
+    assert "not to the scratch database: refused" in out.stderr and "hint:" in out.stderr
+    assert source.read_bytes() == before
