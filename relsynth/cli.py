@@ -238,7 +238,7 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
         _show_schema(reflected, the_plan, _personal_data(engine, reflected, metadata), copied)
         typer.echo(f"\nlocale: {locale.describe()}")
         if output:
-            written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale)
+            written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale, copied=copied)
             output.write_text(dump_config(written))
             typer.echo(f"config written to {output}")
 
@@ -297,7 +297,8 @@ def _show_holdings(synth, held) -> None:
     Console().print(grid)
     if synth.copied:  # real rows kept whole, on purpose (docs/security.md)
         typer.echo("copied (real rows, written as they are): "
-                   + ", ".join(f"{name} ({len(rows):,} rows)" for name, rows in synth.copied.items()))
+                   + ", ".join(f"{name} ({len(rows):,} row{'' if len(rows) == 1 else 's'})"
+                             for name, rows in synth.copied.items()))
     size = sum(n for _, n in held.files)
     typer.echo(f"{len(held.files)} files, {size / 1e6:.1f} MB: {len(held.strings)} strings, "
                f"{held.number_count} numbers, {held.digests.size} keyed digests "

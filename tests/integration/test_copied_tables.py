@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from sqlalchemy.pool import NullPool
 
 from relsynth import api
 from relsynth.conditions import Conditions
-from relsynth.config import Config, TableConfig
+from relsynth.config import Config, TableConfig, load_config
 from relsynth.errors import ConfigError
 from relsynth.synthesizer import Synthesizer
 from tests.conftest import query
@@ -42,6 +43,13 @@ def build_source(url: str) -> None:
              sa.Column("customer_id", sa.ForeignKey("customers.id"), nullable=False),
              sa.Column("currency", sa.ForeignKey("currencies.code"), nullable=False),
              sa.Column("total", sa.Numeric(10, 2), nullable=False))
+    # copied like its parent: a copied table's real foreign keys need their real parents
+    sa.Table("rates", md, sa.Column("currency", sa.ForeignKey("currencies.code"), primary_key=True),
+             sa.Column("per_euro", sa.Float, nullable=False))
+    # synthesized, its only parent copied: generated rows pick among the real currencies
+    sa.Table("prices", md, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("currency", sa.ForeignKey("currencies.code"), nullable=False),
+             sa.Column("amount", sa.Float, nullable=False))
     md.create_all(engine)
     with engine.begin() as conn:
         conn.execute(md.tables["alembic_version"].insert(), [{"version_num": REVISION}])
@@ -51,6 +59,10 @@ def build_source(url: str) -> None:
         conn.execute(md.tables["orders"].insert(),
                      [{"id": i, "customer_id": 1 + i % 120, "currency": CURRENCIES[i % 5][0],
                        "total": 10 + (i * 7) % 300} for i in range(1, 401)])
+        conn.execute(md.tables["rates"].insert(), [{"currency": c, "per_euro": 1.0 + i} for i, (c, _) in
+                                                   enumerate(CURRENCIES)])
+        conn.execute(md.tables["prices"].insert(), [{"id": i, "currency": CURRENCIES[i % 5][0], "amount": 2.5 * i}
+                                                    for i in range(1, 51)])
     engine.dispose()
 
 
@@ -58,7 +70,8 @@ def rows(url: str, sql: str) -> list[tuple]:
     return sorted(query(url, sql))
 
 
-COPY_CURRENCIES = Config(tables={"currencies": TableConfig(copy=True)})
+COPY_CURRENCIES = Config(tables={"currencies": TableConfig(copy=True), "rates": TableConfig(copy=True)})
+RATES = [(c, 1.0 + i) for i, (c, _) in enumerate(CURRENCIES)]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -93,10 +106,13 @@ def test_alembic_version_and_a_marked_table_are_copied_at_any_scale(source, scal
     assert result.passed
     assert rows(out, "SELECT version_num FROM alembic_version") == [(REVISION,)]
     assert rows(out, "SELECT code, name FROM currencies") == sorted(CURRENCIES)
+    assert rows(out, "SELECT currency, per_euro FROM rates") == sorted(RATES)
+    assert query(out, "SELECT COUNT(*) FROM prices")[0][0] == pytest.approx(50 * scale, rel=0.1)
     customers = query(out, "SELECT COUNT(*) FROM customers")[0][0]
     assert customers == pytest.approx(120 * scale, rel=0.1)   # the synthesized tables do scale
-    # the foreign key into the copied table points at its real rows
-    assert {c for (c,) in query(out, "SELECT DISTINCT currency FROM orders")} <= {c for c, _ in CURRENCIES}
+    # foreign keys into the copied table point at its real rows
+    for table in ("orders", "prices"):
+        assert {c for (c,) in query(out, f"SELECT DISTINCT currency FROM {table}")} <= {c for c, _ in CURRENCIES}
 
 
 def test_copy_false_synthesizes_a_bookkeeping_table(tmp_path):
@@ -116,20 +132,21 @@ def test_a_marked_table_whose_parent_is_synthesized_is_a_config_error(tmp_path):
 def test_train_then_generate_writes_the_copied_rows(source, tmp_path):
     url, target = source
     config = tmp_path / "config.yaml"
-    config.write_text("tables:\n  currencies:\n    copy: true\n")
+    config.write_text("tables:\n  currencies:\n    copy: true\n  rates:\n    copy: true\n")
     model = tmp_path / "model"
     trained = relsynth("train", url, "-o", str(model), "--config", str(config), "-q")
     assert trained.returncode == 0, trained.stderr
     manifest = json.loads((model / "relsynth.json").read_text())
-    assert manifest["copied"] == ["alembic_version", "currencies"]
+    assert manifest["copied"] == ["alembic_version", "currencies", "rates"]
     out = target("generated")
     generated = relsynth("generate", str(model), out, "--scale", "3", "-q")
     assert generated.returncode == 0, generated.stderr
     assert rows(out, "SELECT version_num FROM alembic_version") == [(REVISION,)]
     assert rows(out, "SELECT code, name FROM currencies") == sorted(CURRENCIES)
+    assert rows(out, "SELECT currency, per_euro FROM rates") == sorted(RATES)
     shown = relsynth("inspect-model", str(model), "--source", url)
     assert shown.returncode == 0, shown.stdout + shown.stderr   # copied rows are not a leak: they are named
-    assert "copied (real rows, written as they are): alembic_version (1 rows), currencies (5 rows)" in shown.stdout
+    assert "copied (real rows, written as they are): alembic_version (1 row), currencies (5 rows), rates (5 rows)" in shown.stdout
 
 
 def test_rows_naming_a_copied_table_is_a_config_error_with_a_hint(tmp_path):
@@ -148,6 +165,12 @@ def test_inspect_shows_copied_tables(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "alembic_version  (1 rows, copied)" in out.stdout
     assert "alembic_version: copied" in out.stdout
+    written = relsynth("inspect", url, "-o", str(tmp_path / "config.yaml"))
+    assert written.returncode == 0, written.stderr
+    config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+    assert config["tables"]["alembic_version"]["copy"] is True and "copy" not in config["tables"]["orders"]
+    # the file loads back: copy is a steering field
+    assert load_config(tmp_path / "config.yaml").tables["alembic_version"].copy_rows is True
 
 
 def test_retained_columns_survive_train_and_generate(source, tmp_path):
