@@ -378,7 +378,8 @@ def _rehearsal_summary(result) -> None:
     for name, justify in (("revision", "left"), ("message", "left"), ("", "left"), ("time", "right"),
                           ("statements", "right"), ("rewritten", "left"), ("rows before -> after", "left"),
                           ("locks", "left"), ("checks", "left")):
-        grid.add_column(name, justify=justify)
+        # ids and numbers whole, however narrow the CI log: the text columns wrap instead
+        grid.add_column(name, justify=justify, no_wrap=name in ("revision", "", "time", "statements"))
     for step in result.steps:
         rows = ", ".join(f"{t} {'(none)' if a is None else f'{a:,}'} -> {'(none)' if b is None else f'{b:,}'}"
                          for t, (a, b) in step.rows.items())

@@ -117,13 +117,13 @@ def rehearse(source: str | sa.URL, *, alembic_ini: str | Path = "alembic.ini", t
     ini = Path(alembic_ini)
     if not ini.is_file():
         raise ConfigError(f"Alembic config {ini} not found", hint="pass --alembic-ini PATH (the project's alembic.ini)")
-    source_rows = _source_rows(source_url)
+    _check_source(source_url)
     given = target_url(target if isinstance(target, sa.URL) else resolve_url(target), source=source_url) \
         if target is not None else None
     with _scratch(source_url, given, keep=keep) as (url, created):
         report = Rehearsal(source=shown(source_url), database=shown(url), dialect=url.get_backend_name(),
                            created=created, kept=keep and created, start=None, target=None)
-        api.clone(source_url, url, scale=scale, seed=seed, config=config, reporter=reporter)
+        source_rows = api.clone(source_url, url, scale=scale, seed=seed, config=config, reporter=reporter).source_rows
         cfg = AlembicConfig(str(ini))
         cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
         script = ScriptDirectory.from_config(cfg)
@@ -213,18 +213,17 @@ def _refuse_non_empty(url: sa.URL) -> None:
                           hint="give an empty database, or leave --target out for a scratch database")
 
 
-def _source_rows(url: sa.URL) -> dict[str, int]:
-    """Rows per table of the source (only read: a write-blocking lock on a big table is flagged)."""
+def _check_source(url: sa.URL) -> None:
+    """The source is at an Alembic revision (checked before the long clone)."""
     engine = source_engine(url)
     try:
         with engine.connect() as conn:
-            names = sa.inspect(conn).get_table_names()
-            if VERSION_TABLE not in names:
-                raise RehearsalError(f"{shown(url)} has no {VERSION_TABLE} table: Alembic does not manage it",
-                                     hint="run `alembic stamp REVISION` on it once, or rehearse another database")
-            return _counts(conn, names)
+            found = VERSION_TABLE in sa.inspect(conn).get_table_names()
     finally:
         engine.dispose()
+    if not found:
+        raise RehearsalError(f"{shown(url)} has no {VERSION_TABLE} table: Alembic does not manage it",
+                             hint="run `alembic stamp REVISION` on it once, or rehearse another database")
 
 
 def _counts(conn: sa.Connection, names: list[str]) -> dict[str, int]:

@@ -320,3 +320,20 @@ def test_an_env_py_that_connects_elsewhere_is_refused_before_its_first_statement
     assert out.returncode == 1
     assert "not to the scratch database: refused" in out.stderr and "hint:" in out.stderr
     assert source.read_bytes() == before
+
+
+def test_a_target_that_is_not_empty_is_refused(tmp_path):
+    ini = alembic_project(tmp_path)
+    source = sqlite_source(tmp_path, ini)
+    busy = tmp_path / "busy.sqlite"
+    engine = sa.create_engine(f"sqlite:///{busy}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE mine (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    from relsynth.errors import TargetError
+
+    with pytest.raises(TargetError, match="is not empty"):
+        api.rehearse(str(source), alembic_ini=ini, target=str(busy))
+    with pytest.raises(TargetError, match="is the source database"):
+        api.rehearse(str(source), alembic_ini=ini, target=str(source))
+    assert query(f"sqlite:///{busy}", "SELECT COUNT(*) FROM mine") == [(0,)]
