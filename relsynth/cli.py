@@ -390,7 +390,10 @@ def _rehearsal_summary(result) -> None:
                      f"{step.seconds:.2f}s", str(step.statements),
                      "n/a" if step.rewritten is None else ", ".join(step.rewritten), rows, locks,
                      "[red]failed[/red]" if step.error else checks)
-    console.print(grid)
+    if result.steps:
+        console.print(grid)
+    else:
+        console.print(f"the clone is at {result.target} already: no revision to rehearse")
     if not result.locks_measured:
         console.print(f"locks: not measured on {result.dialect} (PostgreSQL only)")
     for step in result.steps:

@@ -245,13 +245,14 @@ def _current(engine: sa.Engine) -> str | None:
 
 
 def _resolve(script: Any, to: str) -> str:
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
     try:
         if to in ("head", "heads"):
             return script.get_current_head()
         return script.get_revision(to).revision
-    except (CommandError, AttributeError) as exc:
+    except (CommandError, RevisionError, AttributeError) as exc:
         problem = "it has several heads" if to in ("head", "heads") else f"it has no revision {to!r}"
         raise RehearsalError(f"--to {to}: {problem} ({str(exc).splitlines()[0]})",
                              hint="pass --to REVISION, a revision id of the project") from None
@@ -259,11 +260,12 @@ def _resolve(script: Any, to: str) -> str:
 
 def _path(script: Any, start: str | None, end: str) -> list[Any]:
     """The revisions from after ``start`` up to ``end``, oldest first."""
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
     try:
         revisions = list(script.iterate_revisions(end, start or "base"))
-    except CommandError as exc:
+    except (CommandError, RevisionError) as exc:
         raise RehearsalError(f"cannot go from revision {start or 'base'} to {end}: {str(exc).splitlines()[0]}",
                              hint="--to must be the clone's revision or one after it") from None
     revisions.reverse()

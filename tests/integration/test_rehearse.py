@@ -337,3 +337,15 @@ def test_a_target_that_is_not_empty_is_refused(tmp_path):
     with pytest.raises(TargetError, match="is the source database"):
         api.rehearse(str(source), alembic_ini=ini, target=str(source))
     assert query(f"sqlite:///{busy}", "SELECT COUNT(*) FROM mine") == [(0,)]
+
+
+def test_to_the_current_revision_runs_nothing_and_an_unknown_one_is_an_error(tmp_path):
+    ini = alembic_project(tmp_path)
+    source = sqlite_source(tmp_path, ini)
+    for to, message in (("a1c0ffee0001", None), ("nope", "--to nope: it has no revision 'nope'")):
+        out = subprocess.run([sys.executable, "-m", "relsynth.cli", "rehearse", str(source), "--alembic-ini",
+                              str(ini), "--to", to, "-q"], capture_output=True, text=True, timeout=300)
+        if message is None:   # already there: nothing to run, nothing wrong
+            assert out.returncode == 0 and "at a1c0ffee0001 already" in out.stdout, out.stdout + out.stderr
+        else:
+            assert out.returncode == 1 and message in out.stderr and "hint:" in out.stderr
