@@ -137,9 +137,8 @@ class Synthesizer:
                                        column_locales=self.config.column_locales(table.name), digest_key=key,
                                        dialect=self.schema.dialect)
                 self.tables[table.name] = synth
-                if synth.retained is not None:
-                    self.retain[table.name] = tuple(conditions.retain[table.name])
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
+                    self.retain[table.name] = tuple(conditions.retain[table.name])
                     synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
@@ -278,10 +277,11 @@ class Synthesizer:
         for i, name in enumerate(self.plan.order):
             if name in self.copied:  # real rows, on purpose (docs/security.md)
                 workspace.write_rows(self.copied[name], directory / workspace.file_name(i, "copied", "json"))
-        manifest = {"copied": sorted(self.copied), "retain": {t: list(c) for t, c in self.retain.items()},"relsynth": __version__, "format": workspace.FORMAT, "schema": self.schema.to_dict(),
+        manifest = {"relsynth": __version__, "format": workspace.FORMAT, "schema": self.schema.to_dict(),
                     "digests": fingerprint(key) if kept else None,
                     "plan": self.plan.to_dict(), "tables": tables,
-                    "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None}
+                    "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None,
+                    "copied": sorted(self.copied), "retain": {t: list(c) for t, c in self.retain.items()}}
         (directory / workspace.MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
         return directory
 
@@ -309,9 +309,12 @@ class Synthesizer:
             tables = {step.table: TableSynth.load(manifest["tables"][step.table], schema[step.table], step,
                                                   directory, i)
                       for i, step in enumerate(plan.steps)}
-            copied = {name: workspace.read_rows(directory / workspace.file_name(plan.order.index(name), "copied", "json"),
-                                                name, schema[name].column_names)
+            copied = {name: workspace.read_rows(directory / workspace.file_name(plan.order.index(name), "copied",
+                                                                                "json"), name, schema[name].column_names)
                       for name in _names(manifest.get("copied", []), plan.order, "copied")}
+            short = [name for name, rows in copied.items() if len(rows.columns) != len(schema[name].column_names)]
+            if short:
+                raise ValueError(f"the copied rows of {short[0]!r} lack some of its columns")
             retain = _retained_columns(manifest.get("retain", {}), tables)
             locale = manifest.get("locale")  # informational: each format holds its own locale
             detection = Detection(str(locale["locale"]), str(locale["evidence"]), {}) if locale else None

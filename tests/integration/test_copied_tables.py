@@ -3,6 +3,7 @@ the source, at any scale and through train/generate; retained columns survive tr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -45,7 +46,8 @@ def build_source(url: str) -> None:
              sa.Column("total", sa.Numeric(10, 2), nullable=False))
     # copied like its parent: a copied table's real foreign keys need their real parents
     sa.Table("rates", md, sa.Column("currency", sa.ForeignKey("currencies.code"), primary_key=True),
-             sa.Column("per_euro", sa.Float, nullable=False))
+             sa.Column("per_euro", sa.Float, nullable=False), sa.Column("as_of", sa.Date),
+             sa.Column("updated", sa.DateTime))
     # synthesized, its only parent copied: generated rows pick among the real currencies
     sa.Table("prices", md, sa.Column("id", sa.Integer, primary_key=True),
              sa.Column("currency", sa.ForeignKey("currencies.code"), nullable=False),
@@ -59,8 +61,8 @@ def build_source(url: str) -> None:
         conn.execute(md.tables["orders"].insert(),
                      [{"id": i, "customer_id": 1 + i % 120, "currency": CURRENCIES[i % 5][0],
                        "total": 10 + (i * 7) % 300} for i in range(1, 401)])
-        conn.execute(md.tables["rates"].insert(), [{"currency": c, "per_euro": 1.0 + i} for i, (c, _) in
-                                                   enumerate(CURRENCIES)])
+        conn.execute(md.tables["rates"].insert(), [dict(zip(("currency", "per_euro", "as_of", "updated"), r))
+                                                   for r in RATES])
         conn.execute(md.tables["prices"].insert(), [{"id": i, "currency": CURRENCIES[i % 5][0], "amount": 2.5 * i}
                                                     for i in range(1, 51)])
     engine.dispose()
@@ -71,7 +73,9 @@ def rows(url: str, sql: str) -> list[tuple]:
 
 
 COPY_CURRENCIES = Config(tables={"currencies": TableConfig(copy=True), "rates": TableConfig(copy=True)})
-RATES = [(c, 1.0 + i) for i, (c, _) in enumerate(CURRENCIES)]
+RATES_SQL = "SELECT currency, per_euro, as_of, updated FROM rates"
+RATES = [(c, 1.0 + i, dt.date(2024, 1, 1 + i) if i else None, dt.datetime(2024, 2, 1, 12, 30, i))
+         for i, (c, _) in enumerate(CURRENCIES)]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -106,7 +110,7 @@ def test_alembic_version_and_a_marked_table_are_copied_at_any_scale(source, scal
     assert result.passed
     assert rows(out, "SELECT version_num FROM alembic_version") == [(REVISION,)]
     assert rows(out, "SELECT code, name FROM currencies") == sorted(CURRENCIES)
-    assert rows(out, "SELECT currency, per_euro FROM rates") == sorted(RATES)
+    assert rows(out, RATES_SQL) == rows(url, RATES_SQL)
     assert query(out, "SELECT COUNT(*) FROM prices")[0][0] == pytest.approx(50 * scale, rel=0.1)
     customers = query(out, "SELECT COUNT(*) FROM customers")[0][0]
     assert customers == pytest.approx(120 * scale, rel=0.1)   # the synthesized tables do scale
@@ -143,7 +147,7 @@ def test_train_then_generate_writes_the_copied_rows(source, tmp_path):
     assert generated.returncode == 0, generated.stderr
     assert rows(out, "SELECT version_num FROM alembic_version") == [(REVISION,)]
     assert rows(out, "SELECT code, name FROM currencies") == sorted(CURRENCIES)
-    assert rows(out, "SELECT currency, per_euro FROM rates") == sorted(RATES)
+    assert rows(out, RATES_SQL) == rows(url, RATES_SQL)
     shown = relsynth("inspect-model", str(model), "--source", url)
     assert shown.returncode == 0, shown.stdout + shown.stderr   # copied rows are not a leak: they are named
     assert "copied (real rows, written as they are): alembic_version (1 row), currencies (5 rows), rates (5 rows)" in shown.stdout
