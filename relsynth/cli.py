@@ -372,7 +372,7 @@ def _rehearsal_summary(result) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 200)   # a CI log: one line per revision
     grid = Table(show_edge=False, title=f"rehearsal on {result.database} (clone of {result.source}): "
                                         f"{result.start or 'base'} -> {result.target}", title_justify="left")
     for name, justify in (("revision", "left"), ("message", "left"), ("", "left"), ("time", "right"),
