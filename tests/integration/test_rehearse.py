@@ -86,13 +86,13 @@ def upgrade():
         sa.Column("total", sa.Numeric(10, 2), nullable=False),
         sa.CheckConstraint("total >= 0", name="ck_orders_total"),
     )
-    op.create_index("ix_orders_customer_id", "orders", ["customer_id"])
+    op.create_index("ix_orders_status", "orders", ["status"])
     op.execute("CREATE VIEW paid_orders AS SELECT id, total FROM orders WHERE status = 'paid'")
 
 
 def downgrade():
     op.execute("DROP VIEW paid_orders")
-    op.drop_index("ix_orders_customer_id", table_name="orders")
+    op.drop_index("ix_orders_status", table_name="orders")
     op.drop_table("orders")
     op.drop_table("customers")
     STATUS.drop(op.get_bind(), checkfirst=True)
@@ -112,8 +112,8 @@ def upgrade():
     op.alter_column("orders", "warehouse_id", existing_type=sa.Integer, nullable=False)
     op.create_foreign_key("fk_orders_warehouse", "orders", "warehouses", ["warehouse_id"], ["id"])
     op.alter_column("orders", "quantity", existing_type=sa.Integer, type_=sa.BigInteger, existing_nullable=False)
-    op.drop_index("ix_orders_customer_id", table_name="orders")
-    op.create_index("ix_orders_customer_id", "orders", ["customer_id", "status"])
+    op.drop_index("ix_orders_status", table_name="orders")
+    op.create_index("ix_orders_status", "orders", ["status", "total"])
     op.execute("DROP VIEW paid_orders")
     op.execute("CREATE VIEW paid_orders AS SELECT id, total, warehouse_id FROM orders WHERE status = 'paid'")
 
@@ -121,8 +121,8 @@ def upgrade():
 def downgrade():
     op.execute("DROP VIEW paid_orders")
     op.execute("CREATE VIEW paid_orders AS SELECT id, total FROM orders WHERE status = 'paid'")
-    op.drop_index("ix_orders_customer_id", table_name="orders")
-    op.create_index("ix_orders_customer_id", "orders", ["customer_id"])
+    op.drop_index("ix_orders_status", table_name="orders")
+    op.create_index("ix_orders_status", "orders", ["status"])
     op.alter_column("orders", "quantity", existing_type=sa.BigInteger, type_=sa.Integer, existing_nullable=False)
     op.drop_constraint("fk_orders_warehouse", "orders", type_="foreignkey")
     op.drop_column("orders", "warehouse_id")
