@@ -78,21 +78,24 @@ RATES = [(c, 1.0 + i, dt.date(2024, 1, 1 + i) if i else None, dt.datetime(2024, 
          for i, (c, _) in enumerate(CURRENCIES)]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def source(request, tmp_path):
+    """The source's URL, and a function giving a fresh empty target database per name."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'source.sqlite'}"
         build_source(url)
         yield url, lambda name: f"sqlite:///{tmp_path / name}.sqlite"
         return
-    from tests.conftest import POSTGRES_URL_ENV, fresh_database
+    from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database
 
-    with fresh_database(POSTGRES_URL_ENV, prefix="rs_rh_") as url:
+    server = POSTGRES_URL_ENV if request.param == "postgres" else MARIADB_URL_ENV
+    with fresh_database(server, prefix="rs_rh_") as url:
         build_source(url)
         targets = []
 
         def target(_name: str) -> str:
-            targets.append(fresh_database(POSTGRES_URL_ENV, prefix="rs_rh_"))
+            targets.append(fresh_database(server, prefix="rs_rh_"))
             return targets[-1].__enter__()
 
         try:
