@@ -1,4 +1,4 @@
-"""The public functions behind the CLI: clone, train, generate, mask."""
+"""The public functions behind the CLI: clone, train, generate, mask, rehearse."""
 
 from __future__ import annotations
 
@@ -162,3 +162,11 @@ def mask(source: str | sa.URL, target: str | sa.URL, *, config: Config | str | P
 
 def _url(value: str | sa.URL) -> sa.URL:
     return value if isinstance(value, sa.URL) else resolve_url(value)
+
+
+def rehearse(source: str | sa.URL, **options):
+    """Clone ``source`` into a scratch database and run the project's Alembic migrations on it
+    revision by revision, measuring each one: see :func:`relsynth.rehearse.rehearse` for the options."""
+    from relsynth.rehearse import rehearse as run
+
+    return run(source, **options)

@@ -221,6 +221,7 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
             config: Optional[Path] = CONFIG, schema: Optional[str] = SCHEMA, debug: bool = DEBUG) -> None:
     """Show tables, keys, each column's kind and personal data, the generation plan and the locale."""
     from relsynth.config import config_from_schema, dump_config, load_config
+    from relsynth.copied import copied_tables
     from relsynth.graph import plan as make_plan
     from relsynth.privacy.locales import source_locale
     from relsynth.schema.reflect import reflect, reflect_metadata
@@ -235,13 +236,14 @@ def inspect(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="Database 
             cfg = cfg.model_copy(update={"schema_name": schema})
         engine = source_engine(url)
         reflected = reflect(engine, config=cfg)
-        the_plan = make_plan(reflected, contexts=cfg.contexts())
+        copied = copied_tables(cfg, reflected)
+        the_plan = make_plan(reflected, contexts=cfg.contexts(), copied=copied)
         metadata = reflect_metadata(engine, schema_name=reflected.name, only=list(the_plan.order))
         locale = source_locale(engine, reflected, metadata, cfg)
-        _show_schema(reflected, the_plan, _personal_data(engine, reflected, metadata))
+        _show_schema(reflected, the_plan, _personal_data(engine, reflected, metadata), copied)
         typer.echo(f"\nlocale: {locale.describe()}")
         if output:
-            written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale)
+            written = config_from_schema(reflected, the_plan, source=shown(url), locale=locale.locale, copied=copied)
             output.write_text(dump_config(written))
             typer.echo(f"config written to {output}")
 
@@ -298,6 +300,10 @@ def _show_holdings(synth, held) -> None:
         grid.add_row(name, table.family if table.model is not None else "-", ", ".join(table.modeled),
                      ", ".join(table.formats), retained)
     Console().print(grid)
+    if synth.copied:  # real rows kept whole, on purpose (docs/security.md)
+        typer.echo("copied (real rows, written as they are): "
+                   + ", ".join(f"{name} ({len(rows):,} row{'' if len(rows) == 1 else 's'})"
+                             for name, rows in synth.copied.items()))
     size = sum(n for _, n in held.files)
     typer.echo(f"{len(held.files)} files, {size / 1e6:.1f} MB: {len(held.strings)} strings, "
                f"{held.number_count} numbers, {held.digests.size} keyed digests "
@@ -329,6 +335,86 @@ def report(real: str = typer.Argument(..., help="The real database (URL or SQLit
     _report_summary(result)
     for path in filter(None, (output, json_file)):
         typer.echo(f"written: {path}")
+
+
+@app.command()
+def rehearse(source: str = typer.Argument(..., envvar=SOURCE_ENV, help="The database to rehearse on (only read)."),
+             alembic_ini: Path = typer.Option(Path("alembic.ini"), "--alembic-ini", help="The project's alembic.ini."),
+             to: str = typer.Option("head", "--to", help="The revision to migrate to."),
+             keep: bool = typer.Option(False, "--keep", help="Keep the scratch database and print its URL."),
+             scale: float = SCALE,
+             target: Optional[str] = typer.Option(None, "--target", help="An empty database to clone into "
+                                                                       "(default: a scratch one, dropped after)."),
+             downgrade: bool = typer.Option(False, "--downgrade", help="Then downgrade step by step back to the start."),
+             json_file: Optional[Path] = typer.Option(None, "--json", help="Write the measurements as JSON (for CI)."),
+             seed: int = SEED, config: Optional[Path] = CONFIG, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Run the Alembic migrations on a synthetic clone of SOURCE first, one revision at a time:
+    time, statements, tables rewritten, rows changed, locks and constraint checks per revision."""
+    import json
+
+    from relsynth import api
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        if json_file:
+            check_output_file(json_file, what="JSON report")
+        result = api.rehearse(source, alembic_ini=alembic_ini, to=to, keep=keep, scale=scale, target=target,
+                              downgrade=downgrade, seed=seed, config=config, reporter=reporter)
+        if json_file:
+            json_file.write_text(json.dumps(result.to_dict(), indent=1))
+    _rehearsal_summary(result)
+    if json_file:
+        typer.echo(f"written: {json_file}")
+    failed = result.failed
+    if failed is not None:
+        typer.secho(f"error: revision {failed.revision} ({failed.message or 'no message'}) failed on "
+                    f"{failed.direction}: {failed.error}", err=True, fg="red")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _rehearsal_summary(result) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 200)   # a CI log: one line per revision
+    grid = Table(show_edge=False, title=f"rehearsal on {result.database} (clone of {result.source}): "
+                                        f"{result.start or 'base'} -> {result.target}", title_justify="left")
+    for name, justify in (("revision", "left"), ("message", "left"), ("", "left"), ("time", "right"),
+                          ("statements", "right"), ("rewritten", "left"), ("rows before -> after", "left"),
+                          ("locks", "left"), ("checks", "left")):
+        # ids and numbers whole, however narrow the CI log: the text columns wrap instead
+        grid.add_column(name, justify=justify, no_wrap=name in ("revision", "", "time", "statements"))
+    for step in result.steps:
+        rows = ", ".join(f"{t} {'(none)' if a is None else f'{a:,}'} -> {'(none)' if b is None else f'{b:,}'}"
+                         for t, (a, b) in step.rows.items())
+        locks = "n/a" if step.locks is None else ", ".join(f"{t} {m}" for t, m in step.locks.items())
+        checks = "" if step.error else (f"{step.checks_passed} passed" + (f", [red]{len(step.checks_failed)} failed[/red]"
+                                                                         if step.checks_failed else ""))
+        grid.add_row(step.revision, escape(step.message), "down" if step.direction == "downgrade" else "up",
+                     f"{step.seconds:.2f}s", str(step.statements),
+                     "n/a" if step.rewritten is None else ", ".join(step.rewritten), rows, locks,
+                     "[red]failed[/red]" if step.error else checks)
+    if result.steps:
+        console.print(grid)
+    else:
+        console.print(f"the clone is at {result.target} already: no revision to rehearse")
+    if not result.locks_measured:
+        console.print(f"locks: not measured on {result.dialect} (PostgreSQL only)")
+    for step in result.steps:
+        for warning in step.warnings:
+            console.print(f"[yellow]{step.revision}: {warning}[/yellow]")
+        for check in step.checks_failed:
+            console.print(f"[red]{step.revision}: check failed: {check}[/red]")
+    if result.round_trip is not None:
+        if result.round_trip:
+            console.print("[red]after the downgrade the schema differs from the start:[/red]")
+            for line in result.round_trip:
+                console.print(f"[red]  {line}[/red]")
+        else:
+            console.print("after the downgrade the schema is as at the start")
+    if result.kept:
+        console.print(f"scratch database kept: {result.database}")
 
 
 def _report_summary(result) -> None:
@@ -377,7 +463,7 @@ def _personal_data(engine, schema, metadata) -> dict[str, dict[str, str]]:
     return out
 
 
-def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = None) -> None:
+def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = None, copied=frozenset()) -> None:
     from collections import Counter
 
     from rich.console import Console
@@ -389,7 +475,8 @@ def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = 
     personal = personal or {}
     for step in the_plan.steps:
         table = schema[step.table]
-        grid = Table(title=f"{table.name}  ({table.row_count} rows)", title_justify="left", show_edge=False)
+        how = ", copied" if table.name in copied else ""
+        grid = Table(title=f"{table.name}  ({table.row_count} rows{how})", title_justify="left", show_edge=False)
         for header in ("column", "type", "kind", "null", "role", "personal data"):
             grid.add_column(header)
         for col in table.columns:
@@ -409,6 +496,9 @@ def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = 
                       f"{summary(others) or 'none beside the tables'}")
     console.print("\n[bold]Plan[/bold] (tables in generation order)")
     for i, step in enumerate(the_plan.steps, 1):
+        if step.table in copied:
+            console.print(f"  {i:>2}. {step.table}: copied (the source's rows, as they are, at any scale)")
+            continue
         parts = [f"per row of {step.context.parent} {step.context.label}" if step.context else "root"]
         parts += [f"then {fk.label}" for fk in step.others]
         parts += [f"after insert {fk.label}" for fk in step.deferred]

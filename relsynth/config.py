@@ -10,6 +10,7 @@ user sees the whole picture while editing, and are ignored on load:
       orders:
         context: customers            # the parent whose rows condition this table ("none": no parent)
         model: trees                  # the model family for this table
+        copy: true                    # written row for row from the source (default for alembic_version ...)
         columns:
           note: {kind: text}          # override a column's logical kind
           name: {locale: ja_JP}       # this column's fakes from another locale
@@ -64,6 +65,8 @@ class ForeignKeyConfig(_Strict):
 class TableConfig(_Strict):
     context: str | None = None
     model: str | None = None
+    # copied row for row, never scaled (relsynth.copied); None: only migration bookkeeping tables are
+    copy_rows: bool | None = Field(default=None, alias="copy")   # `copy` itself is a pydantic method
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     foreign_keys: list[ForeignKeyConfig] = Field(default_factory=list)
     rows: int | None = None           # informational
@@ -168,9 +171,11 @@ def load_config(path: str | Path | None) -> Config:
         raise ConfigError(f"config file {path}: {where}: {err['msg']}") from None
 
 
-def config_from_schema(schema, plan, *, source: str | None = None, locale: str | None = None) -> dict[str, Any]:
+def config_from_schema(schema, plan, *, source: str | None = None, locale: str | None = None,
+                       copied: Any = ()) -> dict[str, Any]:
     """The whole reflected picture in config form: edit it, pass it back with --config.
-    ``locale``: the one chosen for generated names and places, written so the user sees it."""
+    ``locale``: the one chosen for generated names and places, written so the user sees it;
+    ``copied``: the tables copied row for row (written ``copy: true``)."""
     tables: dict[str, Any] = {}
     for step in plan.steps:
         table = schema[step.table]
@@ -178,6 +183,8 @@ def config_from_schema(schema, plan, *, source: str | None = None, locale: str |
                                  "context": step.context.parent if step.context else "none", "model": "trees",
                                  "columns": {c.name: {"kind": c.kind.value, "type": c.type.get("native"),
                                                       "nullable": c.nullable} for c in table.columns}}
+        if table.name in copied:
+            entry["copy"] = True
         if table.foreign_keys:
             entry["foreign_keys"] = [{**fk.to_dict(), "declared": fk.declared} for fk in table.foreign_keys]
         tables[table.name] = entry
@@ -189,8 +196,9 @@ def config_from_schema(schema, plan, *, source: str | None = None, locale: str |
 
 def dump_config(data: dict[str, Any]) -> str:
     header = ("# relsynth config: edit, then pass back with --config FILE.\n"
-              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.columns.C.kind (and .locale),\n"
-              "# tables.T.foreign_keys entries the database does not declare, and privacy. The rest is for reading.\n")
+              "# Steering fields: exclude, tables.T.context, tables.T.model, tables.T.copy, tables.T.columns.C.kind\n"
+              "# (and .locale), tables.T.foreign_keys entries the database does not declare, and privacy.\n"
+              "# The rest is for reading.\n")
     data = json.loads(json.dumps(data, default=str))  # plain values only: names may be str subclasses
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120,
                                    default_flow_style=None)  # one line per column

@@ -8,7 +8,7 @@ included) are broken at a nullable foreign key, which is written as NULL and fil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import networkx as nx
 
@@ -87,8 +87,10 @@ def fk_graph(schema: Schema) -> nx.MultiDiGraph:
     return graph
 
 
-def plan(schema: Schema, *, contexts: Mapping[str, str | None] | None = None) -> Plan:
-    """``contexts`` maps a table to the parent chosen as its context (None: no context)."""
+def plan(schema: Schema, *, contexts: Mapping[str, str | None] | None = None,
+         copied: Collection[str] = ()) -> Plan:
+    """``contexts`` maps a table to the parent chosen as its context (None: no context).
+    ``copied`` tables are never a context: their rows are the source's, not drawn per child."""
     graph = fk_graph(schema)
     deferred = _break_cycles(graph, schema)
     position = {t.name: i for i, t in enumerate(schema)}
@@ -96,7 +98,7 @@ def plan(schema: Schema, *, contexts: Mapping[str, str | None] | None = None) ->
     steps = []
     for name in order:
         fks = [fk for fk in schema[name].foreign_keys if (name, fk) not in deferred]
-        context = _context(name, fks, schema, contexts or {})
+        context = _context(name, fks, schema, contexts or {}, frozenset(copied))
         steps.append(PlanStep(table=name, context=context,
                               others=tuple(fk for fk in fks if fk is not context),
                               deferred=tuple(fk for fk in schema[name].foreign_keys if (name, fk) in deferred)))
@@ -128,18 +130,22 @@ def _break_cycles(graph: nx.MultiDiGraph, schema: Schema) -> set[tuple[str, Fore
 
 
 def _context(name: str, fks: list[ForeignKey], schema: Schema,
-             contexts: Mapping[str, str | None]) -> ForeignKey | None:
+             contexts: Mapping[str, str | None], copied: frozenset[str]) -> ForeignKey | None:
     if name in contexts:
         wanted = contexts[name]
         if wanted is None:
             return None
+        if wanted in copied and name not in copied:
+            raise ConfigError(f"context of {name} is {wanted!r}, which is copied from the source",
+                              hint=f"a copied table is never a context: choose another parent of {name}, or none")
         chosen = [fk for fk in fks if fk.parent == wanted]
         if not chosen:
             raise ConfigError(f"context of {name} is {wanted!r}, which is not one of its parents",
                               hint="parents are: " + (", ".join(sorted({f.parent for f in fks})) or "(none)"))
         return chosen[0]
     # an empty parent holds none of the rows: as a context it would leave the table empty
-    candidates = [fk for fk in fks if fk.parent != name and schema[fk.parent].row_count]
+    candidates = [fk for fk in fks if fk.parent != name and schema[fk.parent].row_count
+                  and (fk.parent not in copied or name in copied)]
     if not candidates:
         return None
     # The owning parent: a required relation first, then the parent with the most rows

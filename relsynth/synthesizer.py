@@ -6,6 +6,7 @@ train` writes it, `relsynth generate` reads it back without the source database.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from relsynth import __version__, workspace
 from relsynth.conditions import ConditionError, Conditions
 from relsynth.config import Config, check_strict
+from relsynth.copied import check_rows, copied_tables
 from relsynth.errors import ArtifactError, ConfigError, RelsynthError
 from relsynth.extract import read_table
 from relsynth.graph import Plan, plan as make_plan
@@ -53,6 +55,8 @@ class Synthesizer:
     tables: dict[str, TableSynth] = field(default_factory=dict)
     locale: Detection | None = None   # of generated names and places (also kept in each column's format)
     salted: bool = False   # the digest key comes from the user's salt (and can be derived again)
+    copied: dict[str, pd.DataFrame] = field(default_factory=dict)   # real rows written as they are (copied.py)
+    retain: dict[str, tuple[str, ...]] = field(default_factory=dict)  # columns kept real at training (--retain)
 
     # ------------------------------------------------------------------ fit
 
@@ -75,7 +79,10 @@ class Synthesizer:
         if conditions:
             conditions.validate(self.schema)
         check_strict(self.config, self.schema)
-        self.plan = make_plan(self.schema, contexts=self.config.contexts())
+        copied = copied_tables(self.config, self.schema)
+        if conditions:
+            _no_conditions_on(copied, conditions)
+        self.plan = make_plan(self.schema, contexts=self.config.contexts(), copied=copied)
         families = {name: t.model for name, t in self.config.tables.items() if t.model}
         default_family = self.config.model or DEFAULT_FAMILY
         for family in set(families.values()) | {default_family}:
@@ -118,6 +125,8 @@ class Synthesizer:
                 table = self.schema[step.table]
                 sa_table = metadata.tables[f"{self.schema.name}.{table.name}" if self.schema.name else table.name]
                 frame = read_table(engine, sa_table)
+                if table.name in copied:
+                    self.copied[table.name] = frame[list(table.column_names)].copy()
                 for col in table.columns:
                     names.add(col.kind, frame[col.name])
                 synth = TableSynth.fit(table, step, frame, family=families.get(table.name, default_family),
@@ -129,6 +138,7 @@ class Synthesizer:
                                        dialect=self.schema.dialect)
                 self.tables[table.name] = synth
                 if synth.retained is not None:  # a retained e-mail is kept as an identity, not a value
+                    self.retain[table.name] = tuple(conditions.retain[table.name])
                     synth.retained = mask_frame(table, synth.retained, pseudonyms, identities, names)
                 if conditions:  # a value the table never holds fails now, not after all the training
                     conditioned.request(table, conditions, modeled=synth.modeled, metas=synth.column_metas,
@@ -181,6 +191,9 @@ class Synthesizer:
                 for name in [n for n in waiting if ready(n)]:
                     data, positions, groups = waiting.pop(name)
                     parent = parent_of[name]
+                    if name in self.copied:  # never sampled: no model to learn
+                        advance(1)
+                        continue
                     self.tables[name].fit_model(
                         data, rng=rng, summaries=summaries.get(name), positions=positions, groups=groups,
                         parent=protected.get(parent), parent_modeled=self.tables[parent].learned if parent else None,
@@ -206,7 +219,10 @@ class Synthesizer:
         Rows dropped (near a rare real row, or breaking a constraint) are counted in ``ledger``;
         without one, each table's drops are a warning."""
         self._require_fitted()
+        conditions = self._with_retained(conditions)
+        check_rows(set(self.copied), rows)
         if conditions:
+            _no_conditions_on(set(self.copied), conditions)
             conditions.validate(self.schema)
             unkept = [t for t in conditions.retain if self.tables[t].retained is None]
             if unkept:
@@ -222,6 +238,12 @@ class Synthesizer:
         with reporter.task("generating tables", total=len(self.plan.steps)) as advance:
             for step in self.plan.steps:
                 table = self.schema[step.table]
+                if table.name in self.copied:   # the source's rows, whatever the scale
+                    frames[table.name] = self.copied[table.name].copy()
+                    ledger.expected[table.name] = len(frames[table.name])
+                    ledger.exempt.add(table.name)
+                    advance(1)
+                    continue
                 parent = self.schema[step.context.parent] if step.context is not None else None
                 if parent is None:
                     want = ledger.expected[table.name] = counts.count(table)
@@ -236,7 +258,7 @@ class Synthesizer:
                 if summary.shape[1]:
                     summaries[step.table] = summary
                 advance(1)
-        for table in dict.fromkeys(table for table, _fk in self.plan.deferred):  # once per table
+        for table in dict.fromkeys(table for table, _fk in self.plan.deferred if table not in self.copied):
             frames[table] = self.tables[table].fill_deferred(frames[table], frames, rng)
         if own_ledger:
             for table in ledger.dropped:
@@ -252,10 +274,14 @@ class Synthesizer:
         key = next((t.digest_key for t in self.tables.values() if t.digest_key), None)
         kept = self.salted and key is not None  # digests under a key nobody can derive again are useless
         tables = {name: self.tables[name].save(directory, i, digests=kept) for i, name in enumerate(self.plan.order)}
+        for i, name in enumerate(self.plan.order):
+            if name in self.copied:  # real rows, on purpose (docs/security.md)
+                workspace.write_rows(self.copied[name], directory / workspace.file_name(i, "copied", "json"))
         manifest = {"relsynth": __version__, "format": workspace.FORMAT, "schema": self.schema.to_dict(),
                     "digests": fingerprint(key) if kept else None,
                     "plan": self.plan.to_dict(), "tables": tables,
-                    "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None}
+                    "locale": {"locale": self.locale.locale, "evidence": self.locale.evidence} if self.locale else None,
+                    "copied": sorted(self.copied), "retain": {t: list(c) for t, c in self.retain.items()}}
         (directory / workspace.MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
         return directory
 
@@ -283,6 +309,13 @@ class Synthesizer:
             tables = {step.table: TableSynth.load(manifest["tables"][step.table], schema[step.table], step,
                                                   directory, i)
                       for i, step in enumerate(plan.steps)}
+            copied = {name: workspace.read_rows(directory / workspace.file_name(plan.order.index(name), "copied",
+                                                                                "json"), name, schema[name].column_names)
+                      for name in _names(manifest.get("copied", []), plan.order, "copied")}
+            short = [name for name, rows in copied.items() if len(rows.columns) != len(schema[name].column_names)]
+            if short:
+                raise ValueError(f"the copied rows of {short[0]!r} lack some of its columns")
+            retain = _retained_columns(manifest.get("retain", {}), tables)
             locale = manifest.get("locale")  # informational: each format holds its own locale
             detection = Detection(str(locale["locale"]), str(locale["evidence"]), {}) if locale else None
         except workspace.DamagedModel:
@@ -290,9 +323,17 @@ class Synthesizer:
         except (RelsynthError, KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
             problem = exc.args[0] if isinstance(exc, (RelsynthError, ValueError)) and exc.args else repr(exc)
             raise workspace.DamagedModel(directory, str(problem)) from None
-        synth = cls(schema=schema, plan=plan, tables=tables, locale=detection)
+        synth = cls(schema=schema, plan=plan, tables=tables, locale=detection, copied=copied, retain=retain)
         synth._unlock(manifest.get("digests"))
         return synth
+
+    def _with_retained(self, conditions: Conditions | None) -> Conditions | None:
+        """``conditions`` with the columns retained at training: a loaded model keeps writing them
+        (its retained rows are what it was trained to keep; generate has no --retain of its own)."""
+        if not self.retain:
+            return conditions
+        conditions = conditions or Conditions()
+        return dataclasses.replace(conditions, retain={**self.retain, **conditions.retain})
 
     def _unlock(self, expected: object) -> None:
         """Derive the digest key from the salt in the environment when it is the training run's."""
@@ -312,6 +353,35 @@ class Synthesizer:
     def _require_fitted(self) -> None:
         if self.schema is None or self.plan is None:
             raise ArtifactError("this synthesizer has not been fitted", hint="call fit(SOURCE_URL) first")
+
+
+def _names(value: object, order: tuple[str, ...], what: str) -> list[str]:
+    """A manifest's list of table names, each a table of the plan."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in order for v in value):
+        raise ValueError(f"its {what} tables are not tables of the plan")
+    return list(value)
+
+
+def _retained_columns(value: object, tables: Mapping[str, TableSynth]) -> dict[str, tuple[str, ...]]:
+    """The manifest's retained columns: each one of the table's stored retained rows."""
+    if not isinstance(value, dict):
+        raise ValueError("its retained columns are not a mapping")
+    out = {}
+    for name, columns in value.items():
+        held = tables[name].retained if name in tables else None
+        if held is None or not isinstance(columns, list) or not set(columns) <= set(held.columns):
+            raise ValueError(f"retained columns of {name!r} are not among its stored rows")
+        out[name] = tuple(columns)
+    return out
+
+
+def _no_conditions_on(copied: set[str] | frozenset[str], conditions: Conditions) -> None:
+    """A copied table is written as the source holds it: nothing can be asked of its rows."""
+    named = sorted(set(copied) & {*conditions.retain, *conditions.seeds,
+                                  *(c.table for c in (*conditions.where, *conditions.rebalance))})
+    if named:
+        raise ConditionError(f"conditions name {', '.join(named)}, which is copied row for row from the source",
+                             hint="drop those conditions, or set copy: false for the table in the config")
 
 
 def _referenced(schema: Schema, name: str) -> set[str]:

@@ -10,20 +10,22 @@ and inflated size are checked, and never with pickle. Everything wrong with a di
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from relsynth.errors import ArtifactError
 
 MANIFEST = "relsynth.json"
 FORMAT = 2                           # bumped whenever a saved field changes meaning
-PARTS = ("exclusions", "retained", "model", "cardinality")
+PARTS = ("exclusions", "retained", "model", "cardinality", "copied")
 
 MAX_JSON_BYTES = 256 * 2**20
 MAX_ARRAY_BYTES = int(os.environ.get("RELSYNTH_MAX_MODEL_BYTES", 2 * 2**30))  # inflated, per .npz file
@@ -79,6 +81,20 @@ def _no_constant(name: str) -> float:
     if name == "NaN":  # pandas writes NaN for a missing retained value; infinities are never saved
         return float("nan")
     raise ValueError(f"{name} is not a JSON value")
+
+
+def write_rows(frame: pd.DataFrame, path: Path) -> None:
+    """Real rows the model keeps on purpose (retained columns, copied tables) as JSON."""
+    frame.to_json(path, orient="split", index=False, date_format="iso", date_unit="us")
+
+
+def read_rows(path: Path, table: str, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows written by :func:`write_rows`, refused unless every column is one of ``columns``."""
+    document = read_json(path)   # size-capped and parsed before pandas sees it
+    if not (isinstance(document, dict) and isinstance(document.get("columns"), list)
+            and isinstance(document.get("data"), list) and set(document["columns"]) <= set(columns)):
+        raise DamagedModel(path.parent, f"{path.name} does not hold rows of table {table!r}")
+    return pd.read_json(io.StringIO(json.dumps(document)), orient="split", convert_dates=False)
 
 
 def read_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -161,5 +177,5 @@ def expect_count(value: Any, what: str, *, high: int = MAX_ROWS) -> int:
     return value
 
 
-__all__ = ["MANIFEST", "FORMAT", "DamagedModel", "stem", "file_name", "read_json", "read_arrays", "expect",
+__all__ = ["MANIFEST", "FORMAT", "DamagedModel", "stem", "file_name", "read_json", "read_arrays", "write_rows", "read_rows", "expect",
            "expect_indices", "expect_count"]

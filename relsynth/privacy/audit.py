@@ -47,7 +47,7 @@ from relsynth.schema.model import Schema, Table
 from relsynth.schema.reflect import reflect_metadata
 
 _NUMBERS = frozenset({Kind.INTEGER, Kind.FLOAT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE, Kind.TIME})
-_STRUCTURE = frozenset({"schema", "plan"})   # manifest sections that describe the database, not its rows
+_STRUCTURE = frozenset({"schema", "plan", "copied", "retain"})   # manifest sections naming tables and columns, not rows
 _ZERO_KEY = "0" * 16
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]*")   # a JSON key spelled like this is a field, not a value
 # a tree's split points (strictly between two neighbouring training values, never one) and its
@@ -185,6 +185,8 @@ def audit_model(directory: str | Path, engine: sa.Engine, *, k: int = 5) -> Audi
     for table in schema:
         frame = frames[table.name]
         retained = _retained(directory, entries, table.name, order.index(table.name)) if table.name in order else set()
+        if table.name in (manifest.get("copied") or ()):   # copied whole on purpose: named, not scanned
+            retained = set(table.column_names)
         for column in columns[table.name]:
             if column.name in retained:
                 continue

@@ -11,8 +11,6 @@ A table's columns fall in three groups:
 from __future__ import annotations
 
 import inspect
-import io
-import json
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -933,8 +931,7 @@ class TableSynth:
         np.savez_compressed(directory / workspace.file_name(position, "exclusions", "npz"),
                             **(self.exclusions if digests else {}))
         if self.retained is not None:  # the user asked to keep these real values: they are stored
-            self.retained.to_json(directory / workspace.file_name(position, "retained", "json"), orient="split",
-                                  index=False, date_format="iso", date_unit="us")
+            workspace.write_rows(self.retained, directory / workspace.file_name(position, "retained", "json"))
         if self.model is not None:
             save_model(self.model, directory, workspace.stem(position, "model"))
         if self.cardinality is not None:
@@ -968,13 +965,8 @@ class TableSynth:
         if not 0 <= synth.orphan_ratio <= workspace.MAX_ROWS:
             raise ValueError(f"table {table.name!r}: orphan ratio {synth.orphan_ratio!r} out of range")
         if parts["retained"]:
-            path = directory / workspace.file_name(position, "retained", "json")
-            document = workspace.read_json(path)   # size-capped and parsed before pandas sees it
-            if not (isinstance(document, dict) and isinstance(document.get("columns"), list)
-                    and isinstance(document.get("data"), list)
-                    and set(document["columns"]) <= set(table.column_names)):
-                raise workspace.DamagedModel(directory, f"{path.name} does not hold rows of table {table.name!r}")
-            synth.retained = pd.read_json(io.StringIO(json.dumps(document)), orient="split", convert_dates=False)
+            synth.retained = workspace.read_rows(directory / workspace.file_name(position, "retained", "json"),
+                                                 table.name, table.column_names)
         exclusions = workspace.read_arrays(directory / workspace.file_name(position, "exclusions", "npz"))
         for name in exclusions:   # digests of real values (per column, and protect's rows and cells)
             workspace.expect(exclusions, name, kinds="u")
