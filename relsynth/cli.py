@@ -11,7 +11,7 @@ import typer
 
 from relsynth.errors import RelsynthError
 from relsynth.outputs import check_model_dir, check_output_file
-from relsynth.urls import SOURCE_ENV, TARGET_ENV
+from relsynth.envvars import SOURCE_ENV, TARGET_ENV
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   pretty_exceptions_enable=False,
