@@ -154,7 +154,10 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
              scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE,
              where: Optional[list[str]] = WHERE, rebalance: Optional[list[str]] = REBALANCE,
              seed_rows: Optional[list[str]] = SEED_ROWS, rows: Optional[list[str]] = ROWS,
-             allow_shrink: bool = ALLOW_SHRINK, quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+             allow_shrink: bool = ALLOW_SHRINK, quiet: bool = QUIET, debug: bool = DEBUG,
+             schema: Optional[str] = typer.Option(None, "--schema", help="Write into this schema of TARGET "
+                                                  "(PostgreSQL: a schema; MariaDB/MySQL: a database), created "
+                                                  "when missing.")) -> None:
     """Write a synthetic database into TARGET from a trained model."""
     from relsynth import api
     from relsynth.synthesizer import Synthesizer
@@ -162,7 +165,8 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
     with _reporter(quiet) as reporter, _errors(debug):
         conditions = _conditions(None, where, rebalance, seed_rows)
         result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
-                              reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink)
+                              reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink,
+                              schema=schema)
     _summary(result)
 
 
