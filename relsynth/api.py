@@ -87,10 +87,16 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
                           conditions=conditions_of(synth.config, conditions))
     ledger.check({t: len(f) for t, f in frames.items()}, allow_shrink=allow_shrink)
     result = _write(synth.schema, synth.plan, frames, url, replace=replace, reporter=reporter)
-    on_postgres = schema and url.get_backend_name() == "postgresql"   # else the URL names the database
-    shown_as = f"{shown(url.difference_update_query(['options']))} schema {schema}" if on_postgres else result.target
-    return with_fields(result, target=shown_as, expected=dict(ledger.expected),
+    return with_fields(result, target=shown_in(url, schema, result.target), expected=dict(ledger.expected),
                        dropped={t: ledger.causes(t) for t in ledger.dropped})
+
+
+def shown_in(url: sa.URL, schema: str | None, written: str) -> str:
+    """How a result names its target: a PostgreSQL schema after the URL (whose options, which
+    set the search_path, are left out); elsewhere the URL names the database already."""
+    if schema and url.get_backend_name() == "postgresql":
+        return f"{shown(url.difference_update_query(['options']))} schema {schema}"
+    return written
 
 
 def _write(schema: Schema, plan: Plan, frames: dict[str, pd.DataFrame], url: sa.URL, *, replace: bool,
