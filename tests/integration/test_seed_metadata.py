@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,54 +14,8 @@ import pytest
 from relsynth import seeding
 from relsynth.seeding import MetadataError
 from tests.conftest import POSTGRES_URL_ENV, fresh_database, query
+from tests.seed_models import MODELS
 
-MODELS = textwrap.dedent('''
-    import enum
-    from datetime import date, datetime
-    from decimal import Decimal
-
-    from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, Text
-    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-    class Status(enum.Enum):
-        new = "new"
-        paid = "paid"
-        shipped = "shipped"
-
-
-    class Base(DeclarativeBase):
-        pass
-
-
-    class Customer(Base):
-        __tablename__ = "customers"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        email: Mapped[str] = mapped_column(String(120), unique=True)
-        full_name: Mapped[str] = mapped_column(String(80))
-        phone: Mapped[str | None] = mapped_column(String(30))
-        city: Mapped[str | None] = mapped_column(String(60))
-        birth_date: Mapped[date | None]
-        signed_up_at: Mapped[datetime]
-
-
-    class Order(Base):
-        __tablename__ = "orders"
-        __table_args__ = (CheckConstraint("total >= 1", name="positive_total"),)
-        id: Mapped[int] = mapped_column(primary_key=True)
-        customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-        status: Mapped[Status] = mapped_column(Enum(Status, name="order_status"))
-        total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-        note: Mapped[str | None] = mapped_column(Text)
-
-
-    class OrderItem(Base):
-        __tablename__ = "order_items"
-        order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
-        line_no: Mapped[int] = mapped_column(primary_key=True)
-        sku: Mapped[str] = mapped_column(String(12))
-        quantity: Mapped[int]
-''')
 EMAIL = re.compile(r"^[a-z0-9._+-]+@([a-z0-9-]+\.)*example\.(com|net|org)$")
 
 
