@@ -102,9 +102,10 @@ def _table_frame(table: Table, n: int, frames: Mapping[str, pd.DataFrame], rng: 
     n = _rows_parents_allow(table, n, frames)
     out: dict[str, object] = {}
     keyed = {c for fk in table.foreign_keys for c in fk.columns}
-    for column in table.columns:       # own keys first: a self-reference draws from them
-        if column.name in table.primary_key and column.name not in keyed:
-            out[column.name] = _own_key(table, column, n, rng)
+    own = [c for c in table.primary_key if c not in keyed]
+    for name in own:       # own keys first: a self-reference draws from them
+        # a composite key is unique by its last own column; the others take a few values each
+        out[name] = _own_key(table, table.column(name), n, rng, unique=name == own[-1])
     for fk in table.foreign_keys:
         parent = pd.DataFrame(out) if fk.parent == table.name else frames.get(fk.parent)
         out.update(_references(table, fk, parent, n, rng))
@@ -129,16 +130,23 @@ def _rows_parents_allow(table: Table, n: int, frames: Mapping[str, pd.DataFrame]
     return n
 
 
-def _own_key(table: Table, column: Column, n: int, rng: np.random.Generator) -> object:
+def _own_key(table: Table, column: Column, n: int, rng: np.random.Generator, *, unique: bool) -> object:
+    """Keys 1, 2, 3 ... (``unique``), else from a few values (a composite key's leading columns);
+    a string key as digits, or letters and digits where its length holds too few numbers."""
     generic = column.type.get("generic")
+    numbers = np.arange(1, n + 1, dtype=np.int64) if unique else rng.integers(1, max(int(np.sqrt(n)), 2) + 1, n)
     if generic in ("integer", "bigint", "smallint", "decimal"):
-        return np.arange(1, n + 1, dtype=np.int64)
+        return numbers
     if generic == "uuid":
         return _values(table, column, n, rng, unique=True, kind=Kind.UUID)
-    from relsynth.privacy import fakes
-
-    fmt = fakes.learn_key_format(pd.Series([], dtype=object), max_length=column.type.get("length"))
-    return fakes.generate_keys(fmt, n, rng).to_numpy(object)
+    length = column.type.get("length")
+    if length is None or n < 10 ** min(int(length), 18):
+        return numbers.astype(str).astype(object)
+    width, out, rest = int(length), np.full(n, "", dtype=object), numbers.copy()
+    for _ in range(width):              # base 36, most significant digit first
+        out = np.asarray(list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), dtype=object)[rest % 36] + out
+        rest //= 36
+    return out
 
 
 def _references(table: Table, fk: ForeignKey, parent: pd.DataFrame | None, n: int,
@@ -198,8 +206,9 @@ def _meet_checks(table: Table, frame: pd.DataFrame, rng: np.random.Generator, lo
         rows = np.flatnonzero(bad)
         for column in free:
             fresh = _values(table, column, len(rows), rng, unique=column.name in unique, locale=locale)
-            frame[column.name] = frame[column.name].astype(object)
-            frame.loc[frame.index[rows], column.name] = pd.Series(fresh, dtype=object).to_numpy(object)
+            values = frame[column.name].to_numpy(dtype=object, copy=True)
+            values[rows] = pd.Series(list(fresh), dtype=object).to_numpy()   # JSON lists stay whole
+            frame[column.name] = pd.Series(values, index=frame.index, dtype=object).infer_objects()
     else:
         if table.checks and bad.any():
             warnings.warn(f"{table.name}: {int(bad.sum())} rows left out: no draw met its check constraints",

@@ -14,7 +14,7 @@ import pytest
 from relsynth import seeding
 from relsynth.seeding import MetadataError
 from tests.conftest import POSTGRES_URL_ENV, fresh_database, query
-from tests.seed_models import MODELS
+from tests.seed_models import MODELS, SHAPES
 
 EMAIL = re.compile(r"^[a-z0-9._+-]+@([a-z0-9-]+\.)*example\.(com|net|org)$")
 
@@ -84,3 +84,20 @@ def test_seed_postgres_schema(project):
         # the enum is PostgreSQL's own type, made in the schema
         assert query(url, "SELECT n.nspname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
                           "WHERE t.typname = 'order_status'") == [("app",)]
+
+
+def test_self_reference_one_to_one_composite_keys_and_checks(tmp_path, monkeypatch):
+    (tmp_path / "shapemodels.py").write_text(SHAPES)
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "shapes.sqlite"
+    with pytest.warns(UserWarning, match="unique foreign key"):
+        result = seeding.seed("shapemodels:Base", str(target), rows={"*": 60, "profiles": 80, "regions": 400})
+    assert result.passed
+    url = f"sqlite:///{target}"
+    # one profile per employee at most: 60, not the 80 asked
+    assert result.rows == {"employees": 60, "profiles": 60, "regions": 400, "offices": 60}
+    assert query(url, "SELECT count(*) FROM employees WHERE age < 18 OR age > 70") == [(0,)]
+    assert query(url, "SELECT count(*) FROM employees WHERE manager_id IS NOT NULL")[0][0] > 30
+    assert query(url, "SELECT max(length(country)) FROM regions") == [(2,)]
+    assert query(url, "SELECT count(*) FROM offices o JOIN regions r ON r.country = o.country "
+                      "AND r.code = o.region_code") == [(60,)]
