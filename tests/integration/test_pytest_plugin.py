@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import relsynth
-from tests.conftest import POSTGRES_URL_ENV, fresh_database, query, server_url
+from tests.conftest import MARIADB_URL_ENV, POSTGRES_URL_ENV, fresh_database, query, server_url
 from tests.seed_models import MODELS
 
 pytest_plugins = ["pytester"]
@@ -134,3 +134,28 @@ def test_each_worker_has_its_schema(relsynth_db, worker_id, i):
         assert seen == {"rs_test_gw0", "rs_test_gw1"}
         assert query(url, "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'rs_test_%%'") \
             == [(0,)]
+
+
+def test_a_source_is_learned_at_the_start_of_the_session(pytester):
+    project(pytester, {"relsynth_source": str(FIXTURES / "company.sqlite"), "relsynth_rows": "employees=20"}, """
+        def test_rows(relsynth_db):
+            assert relsynth_db.exec_driver_sql("SELECT count(*) FROM employees").scalar() == 20
+        """)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.mariadb
+def test_mariadb_database_from_models_dropped_after(pytester, tmp_path):
+    (tmp_path / "shopmodels.py").write_text(MODELS)
+    pytester._monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    server = server_url(MARIADB_URL_ENV).render_as_string(hide_password=False)
+    prefix = f"rs_sd_{secrets.token_hex(3)}_"
+    project(pytester, {"relsynth_metadata": "shopmodels:Base", "relsynth_url": server, "relsynth_prefix": prefix,
+                       "relsynth_rows": "15 orders=40"}, f"""
+        def test_rows(relsynth_db):
+            assert relsynth_db.exec_driver_sql("SELECT DATABASE()").scalar() == "{prefix}main"
+            assert relsynth_db.exec_driver_sql("SELECT count(*) FROM orders").scalar() == 40
+            assert relsynth_db.exec_driver_sql("SELECT count(*) FROM customers").scalar() == 15
+        """)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert query(server, f"SHOW DATABASES LIKE '{prefix}%%'") == []
