@@ -71,13 +71,17 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
              replace: bool = False, source: str | sa.URL | None = None,
              reporter: Reporter | None = None, conditions: Conditions | None = None,
              rows: Mapping[str, int] | None = None, allow_shrink: bool = False,
-             schema: str | None = None) -> CloneResult:
+             trust_ddl: bool = False, schema: str | None = None) -> CloneResult:
     """Sample from a fitted synthesizer and write the result into ``target`` (all or nothing);
     every row meets ``conditions`` (and those of the synthesizer's config). ``rows`` sets the
     count of some tables. A table that comes out empty or more than 2% short of its count is a
     :class:`~relsynth.relational.rows.ShrinkError` before anything is written, unless ``allow_shrink``.
     ``schema``: write into that schema of the target (a PostgreSQL schema, a MariaDB/MySQL
-    database), created when missing."""
+    database), created when missing.
+
+    A synthesizer loaded from a model directory holds the source's SQL for its views,
+    functions, triggers and indexes; ``trust_ddl=True`` runs it on the target (only for a
+    directory you made: that SQL runs as written)."""
     reporter = reporter or Reporter()
     url = target_url(_url(target), source=_url(source) if source is not None else None)
     if schema:
@@ -86,7 +90,10 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
     frames = synth.sample(scale=scale, seed=seed, reporter=reporter, rows=rows, ledger=ledger,
                           conditions=conditions_of(synth.config, conditions))
     ledger.check({t: len(f) for t, f in frames.items()}, allow_shrink=allow_shrink)
-    result = _write(synth.schema, synth.plan, frames, url, replace=replace, reporter=reporter)
+    written = synth.schema
+    if trust_ddl and written.native is not None:
+        written = with_fields(written, native=written.native.trust())
+    result = _write(written, synth.plan, frames, url, replace=replace, reporter=reporter)
     return with_fields(result, target=shown_in(url, schema, result.target), expected=dict(ledger.expected),
                        dropped={t: ledger.causes(t) for t in ledger.dropped})
 

@@ -154,7 +154,11 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
              scale: float = SCALE, seed: int = SEED, replace: bool = REPLACE,
              where: Optional[list[str]] = WHERE, rebalance: Optional[list[str]] = REBALANCE,
              seed_rows: Optional[list[str]] = SEED_ROWS, rows: Optional[list[str]] = ROWS,
-             allow_shrink: bool = ALLOW_SHRINK, quiet: bool = QUIET, debug: bool = DEBUG,
+             allow_shrink: bool = ALLOW_SHRINK,
+             trust_ddl: bool = typer.Option(False, "--trust-ddl", help="Create the views, functions, triggers "
+                                            "and indexes the model holds as the source's SQL (it runs on TARGET as "
+                                            "written: only for a model directory you made)."),
+             quiet: bool = QUIET, debug: bool = DEBUG,
              schema: Optional[str] = typer.Option(None, "--schema", help="Write into this schema of TARGET "
                                                   "(PostgreSQL: a schema; MariaDB/MySQL: a database), created "
                                                   "when missing.")) -> None:
@@ -166,7 +170,7 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
         conditions = _conditions(None, where, rebalance, seed_rows)
         result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
                               reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink,
-                              schema=schema)
+                              trust_ddl=trust_ddl, schema=schema)
     _summary(result)
 
 

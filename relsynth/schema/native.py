@@ -18,6 +18,14 @@ def read_native(engine: sa.Engine, *, schema_name: str | None, tables: Sequence[
     """The DDL of ``tables`` and of every other object of the schema, in creation order;
     objects of ``excluded`` tables (and what only they use) are left out."""
     dialect = engine.dialect.name
+    if dialect == "postgresql":
+        from relsynth.schema.native_postgres import read_postgres
+
+        return read_postgres(engine, schema_name=schema_name, excluded=excluded)
+    if dialect == "sqlite":
+        from relsynth.schema.native_sqlite import read_sqlite
+
+        return read_sqlite(engine, excluded=excluded)
     if dialect in ("mysql", "mariadb"):
         return None       # MariaDB/MySQL reader: relsynth.schema.native_mysql (in progress)
     return None

@@ -54,7 +54,7 @@ class NativeSchema:
     dialect: str
     tool: str                                  # what produced the SQL, e.g. "pg_dump 15.20"
     objects: tuple[SchemaObject, ...]
-    sequences: dict[str, int] = field(default_factory=dict)   # standalone sequence -> the source's last value
+    sequences: dict[str, int] = field(default_factory=dict)   # sequence -> where it stands in the source
     trusted: bool = field(default=True, compare=False)        # False once read back from a file
 
     def __iter__(self) -> Iterator[SchemaObject]:

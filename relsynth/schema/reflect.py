@@ -24,6 +24,7 @@ from relsynth.schema.detect import MAX_LABELS, detect_kind, lookup_label
 from relsynth.schema.kinds import Kind
 from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Partitioning, Schema, Table, UniqueConstraint
 from relsynth.schema.partitions import partitioned_tables
+from relsynth.schema.native import read_native
 from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl, teach_dialect
 
 SAMPLE_ROWS = 10_000
@@ -70,7 +71,8 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
                                  kept=set(names), config=config, small=small, part_of=part_of,
                                  partitioning=partitioned.get(name), shared=shared.get(name, ())))
     tables = _lookup_labels(tables, small, config)
-    schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name)
+    native = read_native(engine, schema_name=schema_name, tables=names, excluded=config.exclude)
+    schema = Schema(dialect=engine.dialect.name, tables=tuple(tables), name=schema_name, native=native)
     return _check_config(schema, config)
 
 
@@ -308,8 +310,8 @@ def _generated(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[s
 
 def _default(col: sa.Column, dialect: sa.Dialect, table: str, columns: tuple[str, ...],
              enums: tuple[str, ...]) -> str | None:
-    if col.server_default is None or col.computed is not None:
-        return None
+    if col.server_default is None or col.computed is not None or isinstance(col.server_default, sa.Identity):
+        return None          # an identity column numbers itself: the writer makes it one
     text = str(getattr(col.server_default, "arg", col.server_default))
     if "nextval(" in text.lower():
         return None

@@ -69,9 +69,12 @@ import sqlalchemy as sa
 
 from relsynth.errors import ConfigError, ConnectionFailed, TargetError
 from relsynth.schema.model import ForeignKey, Schema
+from relsynth.schema.objects import POST, PRE, NativeSchema
 from relsynth.schema.safety import check_schema
 from relsynth.write.ddl import create_tables, drop_tables, partition_names, target_metadata
 from relsynth.write.load import advance_identities, load_table, update_columns
+from relsynth.write.objects import (advance_sequences, create_objects, drop_objects, name_dropped,
+                                    refresh_materialized_views, runnable)
 
 Progress = Callable[[str, int], None]
 
@@ -295,16 +298,27 @@ def _write_postgres(engine: sa.Engine, url: sa.URL, run: _Run, replace: bool) ->
     with connect(engine) as conn:
         with conn.begin():                       # rolled back on any exception, Ctrl-C included
             conn.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")   # naive datetimes are UTC
+            native = runnable(run.schema, conn)
             existing = existing_tables(conn, [t.name for t in run.schema] + partition_names(run.schema))
             if existing and not replace:
                 _refuse_non_empty(url, existing)
-            if existing:
-                drop_tables(conn, existing)
-                _drop_enum_types(conn, run.schema)
-            with _refused(conn):
-                md = create_tables(conn, run.schema)
-            counts = run.load(conn, md.tables)
-            advance_identities(conn, md)
+            if replace:
+                name_dropped(drop_objects(conn, native, existing))
+                if native is None:
+                    _drop_enum_types(conn, run.schema)
+            if native is None:
+                with _refused(conn):
+                    md = create_tables(conn, run.schema)
+                counts = run.load(conn, md.tables)
+                advance_identities(conn, md)
+                return counts
+            # the source's own DDL: types, tables ... before the rows; keys, indexes, triggers after
+            create_objects(conn, native, PRE)
+            counts = run.load(conn, target_metadata(run.schema, conn.dialect).tables)
+            create_objects(conn, native, POST)
+            schema_name = run.schema.name or "public"
+            refresh_materialized_views(conn, native, schema_name)
+            advance_sequences(conn, schema_name, native.sequences)
     return counts
 
 
@@ -563,9 +577,18 @@ def _write_sqlite(url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
                         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")   # drop parents before children
                         drop_tables(conn, existing)
                         conn.exec_driver_sql("PRAGMA defer_foreign_keys = OFF")  # our rows checked as they go in
-                    with _refused(conn):
-                        md = create_tables(conn, run.schema)
+                    native = runnable(run.schema, conn)
+                    if native is None:
+                        with _refused(conn):
+                            md = create_tables(conn, run.schema)
+                    else:
+                        if replace:
+                            _drop_views(conn, native)
+                        create_objects(conn, native, PRE)
+                        md = target_metadata(run.schema, conn.dialect)
                     counts = run.load(conn, md.tables)
+                    if native is not None:
+                        create_objects(conn, native, POST)
                     advance_identities(conn, md)
             return counts
         except BaseException:
@@ -577,6 +600,16 @@ def _write_sqlite(url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
             raise
         finally:
             engine.dispose()
+
+
+def _drop_views(conn: sa.Connection, native: NativeSchema) -> None:
+    """A replace on SQLite: dropping a table took its indexes and triggers; its views stay."""
+    q = conn.dialect.identifier_preparer.quote
+    present = {name for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    views = [o.name for o in native if o.kind == "VIEW" and o.name in present]
+    for name in views:
+        conn.exec_driver_sql(f"DROP VIEW {q(name)}")
+    name_dropped(f"view {v}" for v in views)
 
 
 _LOCK_SUFFIX = ".relsynth-lock"
