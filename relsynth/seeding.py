@@ -110,6 +110,12 @@ def _table_frame(table: Table, n: int, frames: Mapping[str, pd.DataFrame], rng: 
         parent = pd.DataFrame(out) if fk.parent == table.name else frames.get(fk.parent)
         out.update(_references(table, fk, parent, n, rng))
     unique = {u[0] for u in table.unique_sets() if len(u) == 1}
+    formats = {c.name: _format(c, c.name in unique, locale) for c in table.columns
+               if c.name not in out and _format(c, False, locale) is not None}
+    if formats:       # one fake person and one place per row: its name, e-mail and city agree
+        from relsynth.privacy.personas import generate_columns
+
+        out.update(generate_columns(formats, n, rng, unique=table.unique_sets()))
     for column in table.columns:
         if column.name not in out:
             out[column.name] = _values(table, column, n, rng, unique=column.name in unique, locale=locale)
@@ -193,7 +199,8 @@ def _meet_checks(table: Table, frame: pd.DataFrame, rng: np.random.Generator, lo
     are dropped; as are rows that repeat a unique column set."""
     from relsynth.relational.checks import violations
 
-    free = [c for c in table.columns if c.name not in table.key_columns]
+    named = " ".join(c.sqltext for c in table.checks)    # only the columns a check names are drawn again
+    free = [c for c in table.columns if c.name not in table.key_columns and c.name in named]
     unique = {u[0] for u in table.unique_sets() if len(u) == 1}
     for _ in range(CHECK_ROUNDS if table.checks else 0):
         bad = np.zeros(len(frame), dtype=bool)
@@ -216,7 +223,25 @@ def _meet_checks(table: Table, frame: pd.DataFrame, rng: np.random.Generator, lo
             frame = frame[~bad]
     for columns in table.unique_sets():
         frame = frame[~(frame[list(columns)].duplicated(keep="first") & frame[list(columns)].notna().all(axis=1))]
-    return frame.reset_index(drop=True)
+    return _self_references_kept(table, frame.reset_index(drop=True), rng)
+
+
+def _self_references_kept(table: Table, frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A row left out above may be another row's parent in the same table (``manager_id``):
+    such a reference points at a remaining row instead (NULL if none remains)."""
+    for fk in (f for f in table.foreign_keys if f.parent == table.name):
+        keys = frame[list(fk.parent_columns)]
+        refs = frame[list(fk.columns)]
+        present = pd.MultiIndex.from_frame(keys.astype(object))
+        dangling = refs.notna().all(axis=1).to_numpy() & ~pd.MultiIndex.from_frame(refs.astype(object)).isin(present)
+        if not dangling.any():
+            continue
+        picks = rng.integers(0, len(frame), int(dangling.sum())) if len(frame) else np.zeros(0, dtype=np.int64)
+        for child, key in zip(fk.columns, fk.parent_columns):
+            values = frame[child].to_numpy(dtype=object, copy=True)
+            values[dangling] = keys[key].to_numpy(dtype=object)[picks]
+            frame[child] = values
+    return frame
 
 
 # --------------------------------------------------------------------------- one column
@@ -244,19 +269,34 @@ def _values(table: Table, column: Column, n: int, rng: np.random.Generator, *, u
     kind = kind or column.kind
     spec = column.type
     nulls = column.nullable and not unique
-    if kind not in (Kind.KEY, Kind.LABEL) and kind.identifying:
+    if kind is Kind.TEXT and (spec.get("length") or 255) <= 24:     # a short string: a code
+        return _codes(n, int(spec.get("length") or 12), rng, nulls, unique)
+    fmt = _format(column, unique, locale, kind)
+    if fmt is not None:
         from relsynth.privacy import fakes
 
-        if kind is Kind.TEXT and (spec.get("length") or 255) <= 24:     # a short string: a code
-            return _codes(n, int(spec.get("length") or 12), rng, nulls, unique)
-        fmt = fakes.learn_format(kind, pd.Series([], dtype=object), max_length=spec.get("length"), spec=spec)
-        if nulls:
-            fmt["null_share"] = NULL_SHARE
-        return fakes.generate(fmt, n, rng, unique=unique, locale=locale).to_numpy(object)
+        return fakes.generate(fmt, n, rng, unique=unique).to_numpy(object)
     values = _typed(column, n, rng, unique)
     if nulls and n:
         values = pd.Series(values).astype(object).where(rng.random(n) >= NULL_SHARE, None).to_numpy(object)
     return values
+
+
+def _format(column: Column, unique: bool, locale: str | None, kind: Kind | None = None) -> dict | None:
+    """The format the fakes generate an identifying column in (as if learned from no rows), or
+    None for a column of another kind (or a short code, made by :func:`_codes`)."""
+    kind = kind or column.kind
+    spec = column.type
+    if kind in (Kind.KEY, Kind.LABEL) or not kind.identifying or (kind is Kind.TEXT and (spec.get("length") or 255) <= 24):
+        return None
+    from relsynth.privacy import fakes
+
+    fmt = fakes.learn_format(kind, pd.Series([], dtype=object), max_length=spec.get("length"), spec=spec)
+    if column.nullable and not unique:
+        fmt["null_share"] = NULL_SHARE
+    if locale:
+        fmt["locale"] = locale
+    return fmt
 
 
 def _typed(column: Column, n: int, rng: np.random.Generator, unique: bool) -> object:

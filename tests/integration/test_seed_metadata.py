@@ -50,6 +50,10 @@ def check_database(url: str, customers: int, orders: int, items: int, prefix: st
     assert one(f"SELECT min(total) FROM {prefix}orders") >= 1
     names = [r[0] for r in query(url, f"SELECT full_name FROM {prefix}customers")]
     assert all(" " in n and n.strip() == n for n in names)   # "First Last", not a word salad
+    # one fake person per row: the e-mail is made of the row's own name
+    pairs = query(url, f"SELECT full_name, email FROM {prefix}customers")
+    agree = sum(name.split()[-1].lower().replace("'", "") in email for name, email in pairs)
+    assert agree >= 0.8 * customers, pairs[:5]
     assert one(f"SELECT count(*) FROM {prefix}customers WHERE signed_up_at IS NULL") == 0
 
 
