@@ -74,10 +74,13 @@ class Settings:
             value = config.getoption(name, default=None) or config.getini(name)
             return str(value).strip() if value else None
 
-        model = get("relsynth_model")
+        model, seed = get("relsynth_model"), get("relsynth_seed") or "0"
+        if not seed.isdigit():
+            raise pytest.UsageError(f"relsynth_seed must be a whole number, not {seed!r} "
+                                    "(an ini file takes no comment at the end of a line)")
         settings = cls(model=(config.rootpath / model) if model else None, source=get("relsynth_source"),
                        metadata=get("relsynth_metadata"), url=get("relsynth_url"),
-                       rows=parse_rows(get("relsynth_rows") or ""), seed=int(get("relsynth_seed") or 0),
+                       rows=parse_rows(get("relsynth_rows") or ""), seed=int(seed),
                        isolate=get("relsynth_isolate") or "database", prefix=get("relsynth_prefix") or "rs_test_")
         given = [n for n in ("model", "source", "metadata") if getattr(settings, n)]
         if len(given) != 1:
