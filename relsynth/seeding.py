@@ -368,13 +368,14 @@ def seed(metadata: str | sa.MetaData | object, target: str | sa.URL, *, rows: in
 
     reporter = reporter or Reporter()
     url = target_url(_url(target))
-    dialect = open_engine(url).dialect     # no connection: the types are described for the target's dialect
-    built = schema_from_metadata(load_metadata(metadata), dialect)
+    engine = open_engine(url)     # never connected: the types are described for the target's dialect
+    engine.dispose()
+    built = schema_from_metadata(load_metadata(metadata), engine.dialect)
     the_plan = make_plan(built)
     counts = row_counts(built, rows)
     if schema:
         url = in_schema(url, schema)
-    with reporter.task("generating rows", total=len(the_plan.order)):
+    with reporter.task("generating rows"):
         frames = seed_frames(built, list(the_plan.order), counts, seed=seed, locale=locale)
     result = _write(built, the_plan, frames, url, replace=replace, reporter=reporter)
     return with_fields(result, target=shown_in(url, schema, result.target), source_rows={}, expected=dict(counts))
