@@ -405,8 +405,12 @@ def _personal_data(engine, schema, metadata) -> dict[str, dict[str, str]]:
 
 
 def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = None) -> None:
+    from collections import Counter
+
     from rich.console import Console
     from rich.table import Table
+
+    from relsynth.schema.objects import summary
 
     console = Console()
     personal = personal or {}
@@ -426,6 +430,10 @@ def _show_schema(schema, the_plan, personal: dict[str, dict[str, str]] | None = 
         console.print(grid)
         for check in table.checks:
             console.print(f"  check {check.name or ''}: {check.sqltext}")
+    if schema.native is not None:
+        others = Counter({k: n for k, n in schema.native.counts().items() if k not in ("TABLE", "TABLE ATTACH")})
+        console.print(f"\n[bold]Objects[/bold] carried into a {schema.dialect} target ({schema.native.tool}): "
+                      f"{summary(others) or 'none beside the tables'}")
     console.print("\n[bold]Plan[/bold] (tables in generation order)")
     for i, step in enumerate(the_plan.steps, 1):
         parts = [f"per row of {step.context.parent} {step.context.label}" if step.context else "root"]

@@ -49,6 +49,19 @@ class Column:
                    persisted=None if d.get("persisted") is None else bool(d["persisted"]))
 
 
+FK_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"})
+
+
+def fk_action(value: object) -> str | None:
+    """An ON DELETE / ON UPDATE action, one of FK_ACTIONS (a model directory is untrusted)."""
+    if value is None:
+        return None
+    action = " ".join(str(value).upper().split())
+    if action not in FK_ACTIONS:
+        raise ValueError(f"unknown foreign-key action {value!r}")
+    return None if action == "NO ACTION" else action
+
+
 @dataclass(frozen=True)
 class ForeignKey:
     columns: tuple[str, ...]
@@ -57,6 +70,8 @@ class ForeignKey:
     nullable: bool = False               # True when every column may be NULL
     name: str | None = None
     declared: bool = True                # False for a foreign key declared only in the config
+    on_delete: str | None = None         # CASCADE, SET NULL, SET DEFAULT or RESTRICT (None: NO ACTION)
+    on_update: str | None = None
 
     @property
     def label(self) -> str:
@@ -69,13 +84,32 @@ class ForeignKey:
             out["name"] = self.name
         if not self.declared:
             out["declared"] = False
+        for key, action in (("on_delete", self.on_delete), ("on_update", self.on_update)):
+            if action:
+                out[key] = action
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ForeignKey":
         return cls(columns=tuple(d["columns"]), parent=d["parent"],
                    parent_columns=tuple(d["parent_columns"]), nullable=bool(d.get("nullable", False)),
-                   name=d.get("name"), declared=bool(d.get("declared", True)))
+                   name=d.get("name"), declared=bool(d.get("declared", True)),
+                   on_delete=fk_action(d.get("on_delete")), on_update=fk_action(d.get("on_update")))
+
+
+@dataclass(frozen=True)
+class Index:
+    """A non-unique index on plain columns: what every dialect can create (a partial or
+    expression index exists only in the source's own DDL, ``Schema.native``)."""
+    columns: tuple[str, ...]
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), **({"name": self.name} if self.name else {})}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Index":
+        return cls(columns=tuple(str(c) for c in d["columns"]), name=None if d.get("name") is None else str(d["name"]))
 
 
 @dataclass(frozen=True)
@@ -154,6 +188,7 @@ class Table:
     checks: tuple[CheckConstraint, ...] = ()
     row_count: int = 0
     partitioning: Partitioning | None = None   # a PostgreSQL partitioned table (its rows: all partitions')
+    indexes: tuple[Index, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -186,7 +221,8 @@ class Table:
                 "foreign_keys": [f.to_dict() for f in self.foreign_keys],
                 "unique": [u.to_dict() for u in self.unique],
                 "checks": [c.to_dict() for c in self.checks],
-                **({"partitioning": self.partitioning.to_dict()} if self.partitioning else {})}
+                **({"partitioning": self.partitioning.to_dict()} if self.partitioning else {}),
+                **({"indexes": [i.to_dict() for i in self.indexes]} if self.indexes else {})}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Table":
@@ -196,7 +232,8 @@ class Table:
                    unique=tuple(UniqueConstraint.from_dict(u) for u in d.get("unique", [])),
                    checks=tuple(CheckConstraint.from_dict(c) for c in d.get("checks", [])),
                    row_count=d.get("row_count", 0),
-                   partitioning=Partitioning.from_dict(d["partitioning"]) if d.get("partitioning") else None)
+                   partitioning=Partitioning.from_dict(d["partitioning"]) if d.get("partitioning") else None,
+                   indexes=tuple(Index.from_dict(i) for i in d.get("indexes", [])))
 
 
 @dataclass(frozen=True)

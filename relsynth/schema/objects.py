@@ -83,10 +83,13 @@ class NativeSchema:
                    trusted=False)
 
 
+def plural(word: str, n: int) -> str:
+    """``1 view``, ``7 views``, ``34 indexes``."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word}" + ("es" if word.endswith(("x", "s", "ch", "sh")) else "s")
+
+
 def summary(counts: Counter[str]) -> str:
     """``7 views, 1 materialized view, 15 triggers``: kinds in a stable order."""
-    parts = []
-    for kind, n in sorted(counts.items()):
-        word = kind.lower()
-        parts.append(f"{n} {word}" + ("" if n == 1 else "s"))
-    return ", ".join(parts)
+    return ", ".join(plural(kind.lower(), n) for kind, n in sorted(counts.items()))

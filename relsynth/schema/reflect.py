@@ -22,7 +22,8 @@ from relsynth.errors import ConfigError, Note, SchemaError, UnsafeExpression
 from relsynth.schema.expressions import parse_expression, render, safe_expression, safe_native_type
 from relsynth.schema.detect import MAX_LABELS, detect_kind, lookup_label
 from relsynth.schema.kinds import Kind
-from relsynth.schema.model import CheckConstraint, Column, ForeignKey, Partitioning, Schema, Table, UniqueConstraint
+from relsynth.schema.model import (CheckConstraint, Column, ForeignKey, Index, Partitioning, Schema, Table,
+                                   UniqueConstraint, fk_action)
 from relsynth.schema.partitions import partitioned_tables
 from relsynth.schema.native import read_native
 from relsynth.schema.sqltypes import INTEGER_GENERICS, describe, native_ddl, teach_dialect
@@ -214,7 +215,7 @@ def _table(sa_table: sa.Table, conn: sa.Connection | None, dialect: sa.Dialect, 
         ))
     return Table(name=name, columns=tuple(columns), primary_key=primary_key,
                  foreign_keys=tuple(foreign_keys), unique=unique, checks=checks, row_count=int(row_count),
-                 partitioning=partitioning)
+                 partitioning=partitioning, indexes=_indexes(sa_table, unique, primary_key))
 
 
 def _name(name: object) -> str | None:
@@ -233,7 +234,30 @@ def _foreign_key(fk: sa.ForeignKeyConstraint, sa_table: sa.Table) -> ForeignKey:
         parent = str(tokens[0][1])
         parent_columns = tuple(str(t[2]) for t in tokens)
     return ForeignKey(columns=columns, parent=parent, parent_columns=parent_columns,
-                      nullable=all(sa_table.c[c].nullable for c in columns), name=_name(fk.name))
+                      nullable=all(sa_table.c[c].nullable for c in columns), name=_name(fk.name),
+                      on_delete=_fk_action(fk.ondelete), on_update=_fk_action(fk.onupdate))
+
+
+def _fk_action(action: str | None) -> str | None:
+    try:
+        return fk_action(action)
+    except ValueError:      # a dialect's own word: the native DDL keeps it
+        return None
+
+
+def _indexes(sa_table: sa.Table, unique: tuple[UniqueConstraint, ...],
+             primary_key: tuple[str, ...]) -> tuple[Index, ...]:
+    """Non-unique indexes on plain columns (partial ones excluded): any dialect creates them."""
+    keys = {u.columns for u in unique} | {primary_key}
+    found = []
+    for index in sorted(sa_table.indexes, key=lambda i: str(i.name)):
+        partial = any(v for k, v in index.dialect_kwargs.items() if k.endswith("_where"))
+        if index.unique or partial or not all(isinstance(e, sa.Column) for e in index.expressions):
+            continue
+        columns = tuple(str(c.name) for c in index.columns)
+        if columns and columns not in keys:
+            found.append(Index(columns=columns, name=_name(index.name)))
+    return tuple(found)
 
 
 def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...],
@@ -327,7 +351,9 @@ def _allowed(text: str, dialect: sa.Dialect, where: str, columns: tuple[str, ...
     except UnsafeExpression as exc:
         what = "dropped" if kind == "check" else "the column is a plain one, its values modeled" \
             if kind == "generated column" else "the column is kept without it"
-        warnings.warn(f"{exc.args[0]}; {what}", stacklevel=3)
+        # a same-dialect clone runs the source's own DDL and keeps it; models and other dialects do not
+        warnings.warn(f"{exc.args[0]}; {what} (except in a clone into {dialect.name}, which keeps the source's DDL)",
+                      stacklevel=3)
         return False
     return True
 

@@ -34,6 +34,7 @@ from relsynth.schema.sqltypes import build
 
 _INTEGERS = ("integer", "smallint", "bigint")
 _TRANSLATED = "relsynth_translated"          # info key on checks that come from another dialect
+_INDEXES = "relsynth_indexes"                 # info key on tables: their indexes, created after the tables
 
 
 def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
@@ -68,10 +69,23 @@ def target_metadata(schema: Schema, dialect: sa.engine.Dialect, *,
             target.append_constraint(sa.ForeignKeyConstraint(
                 list(fk.columns), [parent.c[c] for c in fk.parent_columns], name=names.take(fk.name),
                 use_alter=(table.name, fk) in cyclic,
+                ondelete=_action_on(fk.on_delete, dialect), onupdate=_action_on(fk.on_update, dialect),
                 # a cycle may be closed by NOT NULL keys only: checked at COMMIT, once every row is in
                 **({"deferrable": True, "initially": "DEFERRED"}
                    if dialect.name == "postgresql" and (table.name, fk) in cyclic else {})))
+    for table in schema:
+        target = created[table.name]
+        for index in table.indexes:
+            if all(c in target.c for c in index.columns):
+                # kept out of create_all: created one by one, a target that refuses one (MySQL on a
+                # TEXT column) loses that index only, with a warning
+                target.info.setdefault(_INDEXES, []).append((names.take(index.name), index.columns))
     return md
+
+
+def _action_on(action: str | None, dialect: sa.engine.Dialect) -> str | None:
+    # InnoDB parses SET DEFAULT and refuses the table: the rows keep their keys, the action is lost
+    return None if action == "SET DEFAULT" and dialect.name in ("mysql", "mariadb") else action
 
 
 def _table(md: sa.MetaData, table: Table, dialect: sa.engine.Dialect, source: str,
@@ -243,6 +257,7 @@ def create_tables(conn: sa.Connection, schema: Schema, md: sa.MetaData | None = 
         for column in [c for c in table.columns if c.computed is not None and c.info.get(_TRANSLATED)]:
             _generated_accepted(conn, table, column)
     md.create_all(conn)
+    _create_indexes(conn, md)
     if conn.dialect.name == "postgresql":
         for created in md.tables.values():
             name = created.info.get("relsynth_table", created.name)
@@ -256,6 +271,22 @@ def create_tables(conn: sa.Connection, schema: Schema, md: sa.MetaData | None = 
             table.append_constraint(check)
         md.create_all(conn)
     return md
+
+
+def _create_indexes(conn: sa.Connection, md: sa.MetaData) -> None:
+    """The tables' portable indexes, each on its own: one the target refuses (MySQL cannot index
+    a TEXT column whole) is left out with a warning."""
+    transactional = conn.dialect.name not in ("mysql", "mariadb")
+    for table in md.tables.values():
+        for name, columns in table.info.get(_INDEXES, []):
+            index = sa.Index(name, *[table.c[c] for c in columns])     # attached to the table from now on
+            try:
+                with conn.begin_nested() if transactional else nullcontext():
+                    index.create(conn)
+            except sa.exc.DBAPIError as exc:
+                table.indexes.discard(index)
+                warnings.warn(f"{table.info.get('relsynth_table', table.name)}: index {name} "
+                              f"({', '.join(columns)}) not carried: {_first_line(exc)}", stacklevel=3)
 
 
 def _accepted(conn: sa.Connection, table: sa.Table, check: sa.CheckConstraint) -> bool:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from relsynth.errors import Note, TargetError
 from relsynth.schema.model import Schema
-from relsynth.schema.objects import PRE, NativeSchema, SchemaObject
+from relsynth.schema.objects import PRE, NativeSchema, SchemaObject, plural
 
 # objects the rows cannot go in without (pre), or whose refusal means our rows break a
 # constraint (post): their failure stops the write
@@ -44,7 +44,12 @@ def runnable(schema: Schema, conn: sa.Connection) -> NativeSchema | None:
     if native is None:
         return None
     target = conn.dialect.name
-    lacking = _listed(o for o in native if o.kind not in _PORTABLE)
+    # indexes on plain columns (unique ones as unique constraints) are carried by the records too
+    carried = {i.name for t in schema for i in t.indexes} | {u.name for t in schema for u in t.unique}
+    # a partition's own objects go with it (a note says partitioned tables are plain elsewhere)
+    partitions = {p.name for t in schema if t.partitioning is not None for p in t.partitioning.partitions}
+    lacking = _listed(o for o in native if o.kind not in _PORTABLE and o.table not in partitions
+                      and not (o.kind == "INDEX" and o.name in carried))
     if _FAMILY.get(native.dialect, native.dialect) != _FAMILY.get(target, target):
         if lacking:
             warnings.warn(f"not carried to {target} (the source is {native.dialect}): {lacking}", Note, stacklevel=3)
@@ -156,8 +161,7 @@ def name_dropped(dropped: Iterable[str]) -> None:
         kind = next((k for k in _KIND_WORDS if label.startswith(k + " ")), "object")
         kinds[kind].append(label[len(kind) + 1:] if kind != "object" else label)
     if kinds:
-        listed = "; ".join(f"{len(names)} {kind}{'' if len(names) == 1 else 's'} ({', '.join(names)})"
-                           for kind, names in kinds.items())
+        listed = "; ".join(f"{plural(kind, len(names))} ({', '.join(names)})" for kind, names in kinds.items())
         warnings.warn(f"replacing: dropped {listed}", stacklevel=3)
 
 
@@ -238,5 +242,5 @@ def _listed(objects: Iterable[SchemaObject], most: int = 4) -> str:
     parts = []
     for kind, names in sorted(kinds.items()):
         shown = ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
-        parts.append(f"{len(names)} {kind}{'' if len(names) == 1 else 's'} ({shown})")
+        parts.append(f"{plural(kind, len(names))} ({shown})")
     return "; ".join(parts)

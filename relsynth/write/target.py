@@ -577,6 +577,7 @@ def _write_sqlite(url: sa.URL, run: _Run, replace: bool) -> dict[str, int]:
                         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")   # drop parents before children
                         drop_tables(conn, existing)
                         conn.exec_driver_sql("PRAGMA defer_foreign_keys = OFF")  # our rows checked as they go in
+                        name_dropped(f"table {t}" for t in existing)
                     native = runnable(run.schema, conn)
                     if native is None:
                         with _refused(conn):

@@ -177,21 +177,31 @@ def test_names_with_quotes_and_semicolons_are_created_as_names(tmp_path: Path) -
         assert con.execute("SELECT COUNT(*) FROM y").fetchone()[0] > 0
 
 
-def test_a_genuine_check_outside_the_list_is_dropped_with_a_warning_and_the_clone_goes_on(tmp_path: Path) -> None:
+def test_a_genuine_check_outside_the_list_is_dropped_from_a_model_and_kept_by_a_clone(tmp_path: Path) -> None:
+    """A model directory is untrusted: its checks and defaults must be allowed expressions. A
+    clone runs the source's own DDL (the source is the user's), verbatim."""
     source = tmp_path / "source.db"
     with sqlite3.connect(source) as con:
         con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT CHECK (typeof(code) = 'text'), "
                     "n INTEGER DEFAULT (random()) CHECK (n >= 0))")
         con.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, f"c{i % 5}", i % 9) for i in range(1, 101)])
-    target = tmp_path / "synthetic.db"
-    run = relsynth("clone", str(source), str(target), "--quiet")
+    model, target = tmp_path / "model", tmp_path / "synthetic.db"
+    trained = relsynth("train", str(source), "-o", str(model), "--quiet")
+    assert trained.returncode == 0
+    assert "t: check \"typeof(code) = 'text'\" is refused" in trained.stderr and "dropped" in trained.stderr
+    assert "t.n: default 'random()' is refused" in trained.stderr and "kept without it" in trained.stderr
+    run = relsynth("generate", str(model), str(target), "--quiet")
     assert run.returncode == 0, run.stderr
-    assert "t: check \"typeof(code) = 'text'\" is refused" in run.stderr and "dropped" in run.stderr
-    assert "t.n: default 'random()' is refused" in run.stderr and "kept without it" in run.stderr
     with sqlite3.connect(target) as con:
         ddl = con.execute("SELECT sql FROM sqlite_master WHERE name = 't'").fetchone()[0]
         assert "typeof" not in ddl and "random" not in ddl and "n >= 0" in ddl
         assert con.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 100
+    cloned = tmp_path / "clone.db"
+    assert relsynth("clone", str(source), str(cloned), "--quiet").returncode == 0
+    with sqlite3.connect(cloned) as con, sqlite3.connect(source) as real:
+        query = "SELECT sql FROM sqlite_master WHERE name = 't'"
+        assert con.execute(query).fetchone() == real.execute(query).fetchone()
+        assert con.execute("SELECT COUNT(*) FROM t WHERE typeof(code) = 'text'").fetchone()[0] == 100
 
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("*.sqlite")))
