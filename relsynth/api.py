@@ -24,6 +24,7 @@ from relsynth.schema.reflect import reflect, reflect_metadata
 from relsynth.synthesizer import Synthesizer
 from relsynth.urls import resolve_url, shown, source_engine, target_url
 from relsynth.write import verify_database, write_database
+from relsynth.write.target import in_schema
 from relsynth.write.verify import Check
 
 
@@ -70,26 +71,39 @@ def generate(synth: Synthesizer, target: str | sa.URL, *, scale: float = 1.0, se
              replace: bool = False, source: str | sa.URL | None = None,
              reporter: Reporter | None = None, conditions: Conditions | None = None,
              rows: Mapping[str, int] | None = None, allow_shrink: bool = False,
-             trust_ddl: bool = False) -> CloneResult:
+             trust_ddl: bool = False, schema: str | None = None) -> CloneResult:
     """Sample from a fitted synthesizer and write the result into ``target`` (all or nothing);
     every row meets ``conditions`` (and those of the synthesizer's config). ``rows`` sets the
     count of some tables. A table that comes out empty or more than 2% short of its count is a
     :class:`~relsynth.relational.rows.ShrinkError` before anything is written, unless ``allow_shrink``.
+    ``schema``: write into that schema of the target (a PostgreSQL schema, a MariaDB/MySQL
+    database), created when missing.
 
     A synthesizer loaded from a model directory holds the source's SQL for its views,
     functions, triggers and indexes; ``trust_ddl=True`` runs it on the target (only for a
     directory you made: that SQL runs as written)."""
     reporter = reporter or Reporter()
     url = target_url(_url(target), source=_url(source) if source is not None else None)
+    if schema:
+        url = in_schema(url, schema)       # before sampling: a bad name fails fast
     ledger = RowLedger()
     frames = synth.sample(scale=scale, seed=seed, reporter=reporter, rows=rows, ledger=ledger,
                           conditions=conditions_of(synth.config, conditions))
     ledger.check({t: len(f) for t, f in frames.items()}, allow_shrink=allow_shrink)
-    schema = synth.schema
-    if trust_ddl and schema.native is not None:
-        schema = with_fields(schema, native=schema.native.trust())
-    result = _write(schema, synth.plan, frames, url, replace=replace, reporter=reporter)
-    return with_fields(result, expected=dict(ledger.expected), dropped={t: ledger.causes(t) for t in ledger.dropped})
+    written = synth.schema
+    if trust_ddl and written.native is not None:
+        written = with_fields(written, native=written.native.trust())
+    result = _write(written, synth.plan, frames, url, replace=replace, reporter=reporter)
+    return with_fields(result, target=shown_in(url, schema, result.target), expected=dict(ledger.expected),
+                       dropped={t: ledger.causes(t) for t in ledger.dropped})
+
+
+def shown_in(url: sa.URL, schema: str | None, written: str) -> str:
+    """How a result names its target: a PostgreSQL schema after the URL (whose options, which
+    set the search_path, are left out); elsewhere the URL names the database already."""
+    if schema and url.get_backend_name() == "postgresql":
+        return f"{shown(url.difference_update_query(['options']))} schema {schema}"
+    return written
 
 
 def _write(schema: Schema, plan: Plan, frames: dict[str, pd.DataFrame], url: sa.URL, *, replace: bool,

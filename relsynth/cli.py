@@ -11,7 +11,7 @@ import typer
 
 from relsynth.errors import RelsynthError
 from relsynth.outputs import check_model_dir, check_output_file
-from relsynth.urls import SOURCE_ENV, TARGET_ENV
+from relsynth.envvars import SOURCE_ENV, TARGET_ENV
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   pretty_exceptions_enable=False,
@@ -158,7 +158,10 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
              trust_ddl: bool = typer.Option(False, "--trust-ddl", help="Create the views, functions, triggers "
                                             "and indexes the model holds as the source's SQL (it runs on TARGET as "
                                             "written: only for a model directory you made)."),
-             quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+             quiet: bool = QUIET, debug: bool = DEBUG,
+             schema: Optional[str] = typer.Option(None, "--schema", help="Write into this schema of TARGET "
+                                                  "(PostgreSQL: a schema; MariaDB/MySQL: a database), created "
+                                                  "when missing.")) -> None:
     """Write a synthetic database into TARGET from a trained model."""
     from relsynth import api
     from relsynth.synthesizer import Synthesizer
@@ -167,8 +170,32 @@ def generate(model: Path = typer.Argument(..., help="Directory written by `relsy
         conditions = _conditions(None, where, rebalance, seed_rows)
         result = api.generate(Synthesizer.load(model), target, scale=scale, seed=seed, replace=replace,
                               reporter=reporter, conditions=conditions, rows=_rows(rows), allow_shrink=allow_shrink,
-                              trust_ddl=trust_ddl)
+                              trust_ddl=trust_ddl, schema=schema)
     _summary(result)
+
+
+@app.command()
+def seed(target: str = typer.Argument(..., envvar=TARGET_ENV, help="Target database URL or SQLite path."),
+         metadata: str = typer.Option(..., "--metadata", help="The models: MODULE:ATTRIBUTE naming a declarative "
+                                                           "Base or a MetaData, e.g. myapp.models:Base."),
+         rows: Optional[list[str]] = typer.Option(None, "--rows", metavar="N|TABLE=COUNT",
+                                                  help="Rows of every table (N, default 100) or of one "
+                                                       "(TABLE=COUNT; repeatable)."),
+         seed: int = SEED, replace: bool = REPLACE,
+         schema: Optional[str] = typer.Option(None, "--schema", help="Write into this schema of TARGET "
+                                              "(PostgreSQL: a schema; MariaDB/MySQL: a database), made when missing."),
+         quiet: bool = QUIET, debug: bool = DEBUG) -> None:
+    """Write a plausible database into TARGET from SQLAlchemy models alone (no source): values from
+    each column's type, length, enum and name, every key and constraint holding."""
+    from relsynth.seeding import seed as run
+
+    with _reporter(quiet) as reporter, _errors(debug):
+        everywhere = [r for r in rows or [] if r.strip().isdigit()]
+        counts: dict[str, int] | int | None = _rows([r for r in rows or [] if r not in everywhere]) or None
+        if everywhere:
+            counts = {"*": int(everywhere[-1]), **(counts or {})}
+        result = run(metadata, target, rows=counts, seed=seed, replace=replace, schema=schema, reporter=reporter)
+    _summary(result, what="seeded")
 
 
 @app.command()
@@ -513,7 +540,8 @@ def _summary(result, what: str = "synthetic") -> None:
     console.print(f"{what} database written to [bold]{result.target}[/bold]")
     grid = Table(show_edge=False)
     grid.add_column("table")
-    grid.add_column("source rows", justify="right")
+    if result.source_rows:      # seed has no source
+        grid.add_column("source rows", justify="right")
     asked = {t: n for t, n in result.expected.items() if n != result.source_rows.get(t)}
     if asked:  # --scale or --rows
         grid.add_column("rows asked", justify="right")
@@ -521,7 +549,7 @@ def _summary(result, what: str = "synthetic") -> None:
     if result.dropped:
         grid.add_column("rows dropped")
     for name, rows in result.rows.items():
-        cells = [name, f"{result.source_rows.get(name, 0):,}"]
+        cells = [name] + ([f"{result.source_rows.get(name, 0):,}"] if result.source_rows else [])
         cells += [f"{result.expected.get(name, 0):,}"] if asked else []
         cells += [f"{rows:,}"] + ([result.dropped.get(name, "")] if result.dropped else [])
         grid.add_row(*cells)

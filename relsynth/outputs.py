@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 from relsynth.errors import RelsynthError
-from relsynth.workspace import MANIFEST
 
 
 class OutputError(RelsynthError):
@@ -34,6 +33,8 @@ def check_model_dir(path: Path) -> None:
         return
     if not path.is_dir():
         raise OutputError(f"the model folder {path} is a file", hint="give a folder name")
+    from relsynth.workspace import MANIFEST   # here: the workspace loads numpy, `--help` need not
+
     if any(path.iterdir()) and not (path / MANIFEST).is_file():
         raise OutputError(f"the model folder {path} is not empty and holds no relsynth model",
                           hint="give a new or empty folder")

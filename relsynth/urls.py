@@ -17,8 +17,7 @@ from sqlalchemy.engine import make_url
 
 from relsynth.errors import ConnectionFailed, RelsynthError, TargetError
 
-SOURCE_ENV = "RELSYNTH_SOURCE_URL"
-TARGET_ENV = "RELSYNTH_TARGET_URL"
+from relsynth.envvars import SOURCE_ENV, TARGET_ENV  # noqa: F401 - re-exported
 _ENV_REF = re.compile(r"^(?:env:|\$\{?)([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 

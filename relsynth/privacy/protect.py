@@ -26,7 +26,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import KDTree
 
 from relsynth.models import encoding
 from relsynth.schema.kinds import Kind
@@ -252,6 +251,8 @@ def _near_counts(ref_scaled: np.ndarray, ref_exact: np.ndarray, scaled: np.ndarr
     # different groups 3 apart on an extra axis: never within the radius of 1
     reference = np.column_stack([3.0 * groups[:len(ref_exact)], ref_scaled])
     query = np.column_stack([3.0 * groups[len(ref_exact):], scaled])
+    from sklearn.neighbors import KDTree   # fit time only: loading sklearn costs a generate ~1.5 s
+
     return KDTree(reference, metric="chebyshev").query_radius(query, r=1.0, count_only=True)
 
 

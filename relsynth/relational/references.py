@@ -111,15 +111,13 @@ def assign(wanted: np.ndarray, offered: np.ndarray, room: np.ndarray, rng: np.ra
     room = np.asarray(room, dtype=np.int64).copy()
     pending = rng.permutation(n)
     if wanted.shape[1] and m:
-        from sklearn.neighbors import NearestNeighbors
-
         for _ in range(ROUNDS):
             open_ = np.flatnonzero(room > 0)
             if not pending.size or not open_.size:
                 break
             open_ = rng.permutation(open_)  # ties between identical parents go to a random one
             k = min(NEIGHBOURS, open_.size)
-            distances, nearest = NearestNeighbors(n_neighbors=k).fit(offered[open_]).kneighbors(wanted[pending])
+            distances, nearest = _nearest(offered[open_], wanted[pending], k)
             candidates = open_[nearest]
             for j in range(k):
                 if not pending.size:
@@ -135,6 +133,26 @@ def assign(wanted: np.ndarray, offered: np.ndarray, room: np.ndarray, rng: np.ra
             slots = np.concatenate([slots, rng.integers(0, max(m, 1), pending.size - slots.size)])
         positions[pending] = slots[:pending.size] if m else -1
     return positions
+
+
+BRUTE_FORCE_CELLS = 4_000_000    # query x reference pairs (32 MB of distances) below which numpy beats loading sklearn (~1.5 s)
+
+
+def _nearest(reference: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean distances to and positions of each query point's ``k`` nearest reference points,
+    closest first. Small problems by brute force in numpy (a small generate then never loads
+    sklearn), large ones with sklearn's trees."""
+    if len(query) * len(reference) > BRUTE_FORCE_CELLS:
+        from sklearn.neighbors import NearestNeighbors
+
+        return NearestNeighbors(n_neighbors=k).fit(reference).kneighbors(query)
+    squared = ((query ** 2).sum(1)[:, None] - 2.0 * query @ reference.T + (reference ** 2).sum(1)[None, :])
+    np.maximum(squared, 0.0, out=squared)      # rounding can make a zero distance slightly negative
+    nearest = np.argpartition(squared, k - 1, axis=1)[:, :k] if k < reference.shape[0] else \
+        np.broadcast_to(np.arange(reference.shape[0]), (len(query), reference.shape[0]))
+    picked = np.take_along_axis(squared, nearest, axis=1)
+    order = np.argsort(picked, axis=1, kind="stable")
+    return np.sqrt(np.take_along_axis(picked, order, axis=1)), np.take_along_axis(nearest, order, axis=1)
 
 
 def _accept(choice: np.ndarray, distance: np.ndarray, room: np.ndarray) -> np.ndarray:

@@ -77,6 +77,19 @@ def reflect(engine: sa.Engine, *, config: Config | None = None,
     return _check_config(schema, config)
 
 
+def schema_from_metadata(metadata: sa.MetaData, dialect: sa.Dialect, *, config: Config | None = None) -> Schema:
+    """The Schema of SQLAlchemy models alone (no database, no rows): types, keys and constraints
+    as declared, each column's kind from its type and name. ``dialect``: the one its types are
+    described for (a same-dialect target gets the native types)."""
+    config = config or Config()
+    teach_dialect(dialect)
+    names = {str(t.name) for t in metadata.sorted_tables}
+    tables = [_table(t, None, dialect, kept=names, config=config) for t in metadata.sorted_tables]
+    if not tables:
+        raise SchemaError("the metadata declares no tables", hint="point at the declarative Base or MetaData of the models")
+    return _check_config(Schema(dialect=dialect.name, tables=tuple(tables)), config)
+
+
 def _lookup_labels(tables: list[Table], samples: dict[str, pd.DataFrame], config: Config) -> list[Table]:
     """``text`` columns of small lookup tables that hold category names become ``label``
     (rule 7 of :mod:`relsynth.schema.detect`); a kind the config sets is left alone."""
@@ -128,7 +141,7 @@ def _fk_shape(fk: dict, part_of: dict[str, str]) -> tuple:
             tuple(fk["referred_columns"]))
 
 
-def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept: set[str],
+def _table(sa_table: sa.Table, conn: sa.Connection | None, dialect: sa.Dialect, *, kept: set[str],
            config: Config, small: dict[str, pd.DataFrame] | None = None, part_of: dict[str, str] | None = None,
            partitioning: Partitioning | None = None, shared: tuple[dict, ...] = ()) -> Table:
     name = str(sa_table.name)  # plain str: SQLAlchemy's quoted_name does not serialize
@@ -173,8 +186,11 @@ def _table(sa_table: sa.Table, conn: sa.Connection, dialect: sa.Dialect, *, kept
                                        for c in sa_table.constraints if isinstance(c, sa.CheckConstraint))
                    if _allowed(check.sqltext, dialect, name, column_names, "check", enums))
     checks += _domain_checks(sa_table, dialect, column_names, enums)
-    row_count = conn.execute(sa.select(sa.func.count()).select_from(sa_table)).scalar_one()
-    sample = _sample(conn, sa_table)
+    if conn is None:   # models only (schema_from_metadata): kinds from types and names
+        row_count, sample = 0, pd.DataFrame({str(c.name): pd.Series([], dtype=object) for c in sa_table.columns})
+    else:
+        row_count = conn.execute(sa.select(sa.func.count()).select_from(sa_table)).scalar_one()
+        sample = _sample(conn, sa_table)
     if small is not None and row_count <= MAX_LABELS:
         small[name] = sample
 
@@ -245,9 +261,9 @@ def _indexes(sa_table: sa.Table, unique: tuple[UniqueConstraint, ...],
 
 
 def _unique_constraints(sa_table: sa.Table, primary_key: tuple[str, ...],
-                        conn: sa.Connection) -> tuple[UniqueConstraint, ...]:
+                        conn: sa.Connection | None) -> tuple[UniqueConstraint, ...]:
     found: dict[tuple[str, ...], str | None] = {}
-    if conn.dialect.name == "sqlite":
+    if conn is not None and conn.dialect.name == "sqlite":
         found.update(_sqlite_unique(conn, sa_table))
     for c in sa_table.constraints:
         if isinstance(c, sa.UniqueConstraint) and not isinstance(c, sa.PrimaryKeyConstraint):

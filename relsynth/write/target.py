@@ -71,7 +71,7 @@ from typing import Callable, Iterator, Mapping, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from relsynth.errors import ConnectionFailed, TargetError
+from relsynth.errors import ConfigError, ConnectionFailed, TargetError
 from relsynth.schema.model import ForeignKey, Schema
 from relsynth.schema.objects import POST, PRE, NativeSchema
 from relsynth.schema.safety import check_schema
@@ -86,14 +86,18 @@ Progress = Callable[[str, int], None]
 
 def write_database(schema: Schema, frames: Mapping[str, pd.DataFrame], target_url: str | sa.URL, *,
                    order: Sequence[str], deferred: Sequence[tuple[str, ForeignKey]] = (),
-                   replace: bool = False, progress: Progress | None = None) -> dict[str, int]:
+                   replace: bool = False, progress: Progress | None = None,
+                   target_schema: str | None = None) -> dict[str, int]:
     """Create ``schema`` in the target and load ``frames`` into it; rows written per table.
 
     ``order`` lists the tables to load, parents first; tables of the schema not in it are
     created empty. ``deferred`` foreign keys go in as NULL and are set once every table is
-    loaded. ``progress(table, rows_so_far)`` is called after each chunk.
+    loaded. ``progress(table, rows_so_far)`` is called after each chunk. ``target_schema``: write
+    into that database schema of the target (see :func:`in_schema`), created when missing.
     """
     url = sa.make_url(target_url)
+    if target_schema:
+        url = in_schema(url, target_schema)
     check_schema(schema)   # a schema built in code gets the model loader's SQL checks before any connection
     _check_inputs(schema, frames, order, deferred)
     run = _Run(schema, frames, order, deferred, progress)
@@ -250,6 +254,46 @@ def existing_tables(conn: sa.Connection, names: Sequence[str]) -> list[str]:
 def _refuse_non_empty(url: sa.URL, existing: Sequence[str]) -> None:
     shown = ", ".join(existing[:5]) + (f" and {len(existing) - 5} more" if len(existing) > 5 else "")
     raise TargetError(f"target {safe_url(url)} already has tables: {shown}")
+
+
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def in_schema(url: sa.URL, name: str, *, create: bool = True) -> sa.URL:
+    """The URL whose connections write into database schema ``name`` of the target: on PostgreSQL
+    the schema (first on the search_path, ``public`` after it for extension types), on
+    MariaDB/MySQL the server's database of that name. ``create``: made when missing."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        raise ConfigError(f"an SQLite target has no schema {name!r}",
+                          hint="drop --schema, or write into a file of its own: sqlite:///NAME.db")
+    if not _SCHEMA_NAME.fullmatch(name or ""):
+        raise ConfigError(f"schema name {name!r} is not letters, digits and underscores",
+                          hint="e.g. --schema test_data (at most 63 characters, not starting with a digit)")
+    if backend == "postgresql":
+        options = str(url.query.get("options") or "")
+        scoped = url.update_query_dict({"options": f'{options} -c search_path="{name}",public'.strip()})
+        statement = f'CREATE SCHEMA IF NOT EXISTS "{name}"'
+        admin = url
+    elif backend in ("mysql", "mariadb"):
+        scoped = url.set(database=name)
+        statement = f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4"
+        admin = url.set(database=None)       # the URL's database may not exist either
+    else:
+        raise TargetError(f"unsupported target database {backend!r}",
+                          hint="write to PostgreSQL, MariaDB/MySQL or SQLite")
+    if create:
+        engine = open_engine(admin, poolclass=sa.pool.NullPool)
+        try:
+            with connect(engine) as conn:
+                conn.exec_driver_sql(statement)
+                conn.commit()
+        except sa.exc.DBAPIError as exc:
+            raise TargetError(f"cannot create schema {name} on {safe_url(admin)}: {_one_line(exc.orig)}",
+                              hint=f"create it first, or connect as a user allowed to: {statement}") from None
+        finally:
+            engine.dispose()
+    return scoped
 
 
 # --------------------------------------------------------------------------- PostgreSQL
