@@ -243,11 +243,14 @@ PG_SPECIAL_NAMES = ("xml", "point", "box", "lseg", "line", "path", "polygon", "c
 MYSQL_SPATIAL_NAMES = ("geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
                        "multipolygon", "geometrycollection", "geomcollection")
 
+# type names MySQL accepts as synonyms, which SQLAlchemy renders (sa.Boolean -> BOOL) but does not reflect
+MYSQL_SYNONYMS = ("bool", "boolean")
+
 
 def type_words(dialect: str) -> frozenset[str]:
     names = _DIALECT_TYPES.get(dialect, {})
     extra = {n.upper() for n in PG_SPECIAL_NAMES} if dialect == "postgresql" else \
-        {n.upper() for n in MYSQL_SPATIAL_NAMES} if dialect in ("mysql", "mariadb") else set()
+        {n.upper() for n in (*MYSQL_SPATIAL_NAMES, *MYSQL_SYNONYMS)} if dialect in ("mysql", "mariadb") else set()
     return _MODIFIERS | extra | {w.upper() for name in names for w in name.split()}
 
 
