@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
 from typing import Optional
 
-import typer
 
-from relsynth.errors import RelsynthError
-from relsynth.outputs import check_model_dir, check_output_file
-from relsynth.envvars import SOURCE_ENV, TARGET_ENV
+def _on_early_sigterm(_signum: int, _frame: object) -> None:
+    sys.stderr.write("interrupted: the target was left as it was\n")   # nothing is written while importing
+    os._exit(143)
+
+
+if __name__ == "__main__" or Path(sys.argv[0]).name == "relsynth":   # a run, not an import by a test
+    signal.signal(signal.SIGTERM, _on_early_sigterm)    # until main() takes over, once the imports are done
+
+import typer  # noqa: E402 - after the handler: a SIGTERM while importing is taken too
+
+from relsynth.envvars import SOURCE_ENV, TARGET_ENV  # noqa: E402
+from relsynth.errors import RelsynthError  # noqa: E402
+from relsynth.outputs import check_model_dir, check_output_file  # noqa: E402
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   pretty_exceptions_enable=False,
                   help="Synthetic copies of relational databases: same schema, every key and constraint intact, "
                        "no real person.\n\nURLs are SQLAlchemy URLs or paths to SQLite files; "
                        "env:NAME reads one from an environment variable.")
+
 
 def _config(config: Optional[Path], models: Optional[list[str]], strict: bool):
     """The config file with the command line's --model choices and --strict applied."""

@@ -8,12 +8,13 @@ included) are broken at a nullable foreign key, which is written as NULL and fil
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Collection, Mapping
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Collection, Mapping
 
 from relsynth.errors import ConfigError, CycleError
 from relsynth.schema.model import ForeignKey, Schema
+
+if TYPE_CHECKING:      # networkx loads when a plan is made, not when a saved one is read (generate)
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class Plan:
 
 def fk_graph(schema: Schema) -> nx.MultiDiGraph:
     """parent -> child, one edge per foreign key (``fk`` attribute), self-references included."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(t.name for t in schema)
     for table in schema:
@@ -91,6 +94,8 @@ def plan(schema: Schema, *, contexts: Mapping[str, str | None] | None = None,
          copied: Collection[str] = ()) -> Plan:
     """``contexts`` maps a table to the parent chosen as its context (None: no context).
     ``copied`` tables are never a context: their rows are the source's, not drawn per child."""
+    import networkx as nx
+
     graph = fk_graph(schema)
     deferred = _break_cycles(graph, schema)
     position = {t.name: i for i, t in enumerate(schema)}
@@ -108,6 +113,8 @@ def plan(schema: Schema, *, contexts: Mapping[str, str | None] | None = None,
 def _break_cycles(graph: nx.MultiDiGraph, schema: Schema) -> set[tuple[str, ForeignKey]]:
     """Remove one edge per cycle (a nullable one when there is one) until the graph is acyclic;
     return the removed ones."""
+    import networkx as nx
+
     deferred: set[tuple[str, ForeignKey]] = set()
     while True:
         try:

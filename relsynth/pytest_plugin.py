@@ -10,6 +10,7 @@ command line (``--relsynth-model`` ...); exactly one of the three sources:
     relsynth_rows = orders=50 customers=10       # per table (or one N for every table, with metadata)
     relsynth_seed = 7
     relsynth_isolate = database                  # or schema: one schema per worker in relsynth_url's database
+    relsynth_trust_ddl = true                    # create the model's views, functions, triggers (your own model)
 
 Fixtures: ``relsynth_database`` (session scope: generated once per session and per xdist worker
 into ``rs_test_<worker id>``, a database or a schema made for it and dropped at the end; has
@@ -42,6 +43,8 @@ OPTIONS = {   # ini name -> help; the command line takes --relsynth-NAME
     "relsynth_seed": "seed of the generated rows (default 0: the same rows every run)",
     "relsynth_isolate": "'database' (default): a database per worker; 'schema': a schema in relsynth_url's database",
     "relsynth_prefix": "name prefix of the databases made (default rs_test_)",
+    "relsynth_trust_ddl": "'true': create the views, functions and triggers the model directory holds as SQL "
+                          "(a directory you made; see relsynth generate --trust-ddl)",
 }
 
 
@@ -67,6 +70,7 @@ class Settings:
     seed: int = 0
     isolate: str = "database"
     prefix: str = "rs_test_"
+    trust_ddl: bool = False
 
     @classmethod
     def read(cls, config: pytest.Config) -> "Settings":
@@ -81,7 +85,8 @@ class Settings:
         settings = cls(model=(config.rootpath / model) if model else None, source=get("relsynth_source"),
                        metadata=get("relsynth_metadata"), url=get("relsynth_url"),
                        rows=parse_rows(get("relsynth_rows") or ""), seed=int(seed),
-                       isolate=get("relsynth_isolate") or "database", prefix=get("relsynth_prefix") or "rs_test_")
+                       isolate=get("relsynth_isolate") or "database", prefix=get("relsynth_prefix") or "rs_test_",
+                       trust_ddl=(get("relsynth_trust_ddl") or "false").lower() in ("true", "yes", "1", "on"))
         given = [n for n in ("model", "source", "metadata") if getattr(settings, n)]
         if len(given) != 1:
             raise pytest.UsageError("relsynth: set exactly one of relsynth_model, relsynth_source and "
@@ -196,7 +201,8 @@ def _generate(settings: Settings, url: str, schema: str | None, rows: Mapping[st
     if settings.model:
         from relsynth.synthesizer import Synthesizer
 
-        return api.generate(Synthesizer.load(settings.model), url, rows=dict(rows), seed=seed, schema=schema)
+        return api.generate(Synthesizer.load(settings.model), url, rows=dict(rows), seed=seed, schema=schema,
+                            trust_ddl=settings.trust_ddl)
     synth = api.train(settings.source, seed=seed)
     return api.generate(synth, url, rows=dict(rows), seed=seed, schema=schema)
 
