@@ -78,15 +78,33 @@ def test_sigterm_is_handled_like_ctrl_c_and_leaves_the_target_as_it_was(tmp_path
     _with_other_table(target)
     before = _digest(target)
     started = time.monotonic()
+    # scaled up so the write lasts; the signal goes as soon as the write holds its lock (a fixed
+    # delay landed after the end once startup got faster)
     run = subprocess.Popen([sys.executable, "-m", "relsynth.cli", "clone", str(FIXTURES / "company.sqlite"),
-                            str(target), "--replace", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.5)         # imports done, reading or training or writing
+                            str(target), "--replace", "-q", "--scale", "20"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = Path(str(target) + ".relsynth-lock")
+    while not lock.exists() and run.poll() is None and time.monotonic() - started < 120:
+        time.sleep(0.005)
     run.send_signal(signal.SIGTERM)
     code, err = run.wait(timeout=120), run.stderr.read()
     assert code == 143, (code, err, time.monotonic() - started)
     assert "interrupted: the target was left as it was" in err
     assert _digest(target) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.sqlite"]
+
+
+def test_sigterm_while_starting_up_exits_143_with_nothing_written(tmp_path):
+    target = tmp_path / "t.sqlite"
+    _with_other_table(target)
+    before = _digest(target)
+    run = subprocess.Popen([sys.executable, "-m", "relsynth.cli", "clone", str(FIXTURES / "company.sqlite"),
+                            str(target), "--replace", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.2)         # still importing
+    run.send_signal(signal.SIGTERM)
+    code, err = run.wait(timeout=120), run.stderr.read()
+    assert code == 143 and "interrupted: the target was left as it was" in err, (code, err)
+    assert _digest(target) == before
 
 
 def test_the_leftovers_of_a_killed_run_are_removed_by_the_next_with_a_line_saying_so(tmp_path):
